@@ -1,0 +1,132 @@
+// Shared shapes of the pure core: source positions, findings, traces and analysis results.
+
+/** A position in a source file: 0-based line and column (UTF-16 code units), plus byte-free character offset. */
+export interface Position {
+  line: number;
+  column: number;
+}
+
+/** A source range, 0-based lines and columns, end exclusive; `start`/`end` offsets index the file text. */
+export interface SourceRange {
+  start: Position;
+  end: Position;
+  startIndex: number;
+  endIndex: number;
+}
+
+export type Severity = 'error' | 'warning' | 'info';
+
+/** One snapshot of the model state after a step, as shown in the simulation panel. */
+export interface StateSnapshot {
+  /** e.g. { "iommu_fault_param#1.users": 2 } */
+  refs: Record<string, number>;
+  /** locks currently held by the thread (or all threads for concurrent traces) */
+  locks: string[];
+  /** list name -> member object names */
+  lists: Record<string, string[]>;
+  /** outstanding page request groups: "grpid 3 (pasid 1)" -> state */
+  requests: Record<string, string>;
+  /** freed objects, and those waiting for an RCU grace period */
+  freed: string[];
+  rcuDepth: number;
+}
+
+/** One step of a simulated path. */
+export interface TraceStep {
+  /** thread name in concurrent traces ("T1 report"), absent for single-thread paths */
+  thread?: string;
+  file: string;
+  /** 1-based line of the step, for display and JSON */
+  line: number;
+  range: SourceRange;
+  /** model operation, in the kernel's words: "refcount_inc_not_zero(iommu_fault_param#1.users)" */
+  op: string;
+  /** what changed: "users 1 -> 2" */
+  detail: string;
+  /** function whose body the step is in */
+  function: string;
+  state?: StateSnapshot;
+}
+
+export interface Finding {
+  rule: string;
+  severity: Severity;
+  /** path as given by the user (or the tree-relative path in reviews) */
+  file: string;
+  /** 1-based */
+  line: number;
+  /** 1-based */
+  column: number;
+  function: string;
+  message: string;
+  /** the scenario that exposed it, e.g. "last-only" or "report x remove" */
+  scenario?: string;
+  trace: TraceStep[];
+}
+
+/** How one simulated path ended. */
+export interface PathResult {
+  id: number;
+  scenario: string;
+  /** one line for humans: "returns 0; group handed to iopf_handler" */
+  outcome: string;
+  /** the path's return value as text, if any */
+  returns?: string;
+  steps: TraceStep[];
+  findings: Finding[];
+  /** true when a loop or depth bound cut the path short */
+  bounded: boolean;
+  /** branch decisions taken, in order, as "line: condition = true" */
+  decisions: string[];
+}
+
+/** What the model knows about one function in the analysed files. */
+export interface FunctionSummary {
+  name: string;
+  file: string;
+  /** 1-based line of the definition */
+  line: number;
+  range: SourceRange;
+  /** true when the function calls or implements something the model knows */
+  known: boolean;
+  paths: number;
+  findings: number;
+  bounded: boolean;
+  scenarios: string[];
+}
+
+export interface UnknownCall {
+  name: string;
+  file: string;
+  line: number;
+  function: string;
+}
+
+export interface AnalysisResult {
+  findings: Finding[];
+  functions: FunctionSummary[];
+  /** calls the mapping could not bind (neither a model operation nor a body in the workspace) */
+  unknownCalls: UnknownCall[];
+  /** true when some exploration hit a bound: the verdict is "bounded", not "clean" */
+  bounded: boolean;
+}
+
+/** A file handed to the core: its path as the user gave it, and its text. */
+export interface SourceFile {
+  path: string;
+  text: string;
+}
+
+export interface AnalyzeOptions {
+  /** only these functions are entry points (others may still be interpreted as callees) */
+  functions?: string[];
+  /** only these scenario names; default: every scenario that fits */
+  scenarios?: string[];
+  /** exploration bounds */
+  maxPaths?: number;
+  loopBound?: number;
+  callDepth?: number;
+  maxStates?: number;
+  /** checked between units of work; when it returns true the core stops and marks the result bounded */
+  cancelled?: () => boolean;
+}
