@@ -1,0 +1,216 @@
+// The workspace index: every function definition with its range, mapped calls and call graph,
+// updated one file at a time on edit (tree.edit + incremental reparse, re-extracting only what changed).
+import { Edit, type Tree } from 'web-tree-sitter';
+import { cParser, loadLanguage } from './parse/parser';
+import { neutralize } from './parse/neutralize';
+import { extract, FunctionDef, ParsedFile, classify, cfgOf } from './parse/source';
+import type { Cfg } from './parse/cfg';
+import type { SourceFile } from './types';
+
+export interface IndexedFunction {
+  name: string;
+  file: string;
+  /** 1-based */
+  line: number;
+  endLine: number;
+  static: boolean;
+  calls: { name: string; op: string; line: number; field: boolean }[];
+}
+
+/** A shift of every position after an edit: keeps unchanged functions without re-extracting them. */
+function shiftFunction(fn: FunctionDef, dIndex: number, dLine: number): FunctionDef {
+  if (dIndex === 0 && dLine === 0) return fn;
+  const moveRange = (r: FunctionDef['range']) => {
+    r.startIndex += dIndex;
+    r.endIndex += dIndex;
+    r.start.line += dLine;
+    r.end.line += dLine;
+  };
+  const stack = [fn.ast];
+  while (stack.length) {
+    const n = stack.pop()!;
+    n.start += dIndex;
+    n.end += dIndex;
+    n.startLine += dLine;
+    n.endLine += dLine;
+    for (const c of n.children) stack.push(c);
+  }
+  moveRange(fn.range);
+  for (const c of fn.calls) moveRange(c.range);
+  fn.cfg = undefined; // rebuilt on demand from the shifted AST
+  return fn;
+}
+
+export class Workspace {
+  readonly files = new Map<string, ParsedFile>();
+  /** trees kept for files being edited, so the next parse is incremental */
+  private trees = new Map<string, Tree>();
+  private defs = new Map<string, FunctionDef[]>();
+
+  static async create(files: SourceFile[] = []): Promise<Workspace> {
+    await loadLanguage();
+    const ws = new Workspace();
+    for (const f of files) ws.add(f.path, f.text);
+    ws.reclassify();
+    return ws;
+  }
+
+  /** Whether @name has a body anywhere in the workspace. */
+  readonly known = (name: string): boolean => this.defs.has(name);
+
+  /** add - parse a whole file (replacing what was there). @keepTree keeps its tree for incremental edits. */
+  add(path: string, text: string, keepTree = false): ParsedFile {
+    this.forget(path);
+    const neutral = neutralize(text);
+    const tree = cParser().parse(neutral.text);
+    if (!tree) throw new Error(`${path}: the parser gave no tree`);
+    const parsed = extract(path, text, neutral, tree, this.known);
+    if (keepTree) this.trees.set(path, tree);
+    else tree.delete();
+    this.remember(parsed);
+    return parsed;
+  }
+
+  /**
+   * update - apply a new text of an indexed file. The kept tree is edited and reparsed incrementally;
+   * functions whose text did not change keep their extraction, shifted to their new place.
+   */
+  update(path: string, text: string): ParsedFile {
+    const old = this.files.get(path);
+    const oldTree = this.trees.get(path);
+    if (!old || !oldTree) return this.add(path, text, true);
+    const neutral = neutralize(text);
+    // The edit is the span between the common prefix and the common suffix of the two texts.
+    const a = old.neutral.text;
+    const b = neutral.text;
+    let p = 0;
+    const max = Math.min(a.length, b.length);
+    while (p < max && a.charCodeAt(p) === b.charCodeAt(p)) p++;
+    let s = 0;
+    while (s < max - p && a.charCodeAt(a.length - 1 - s) === b.charCodeAt(b.length - 1 - s)) s++;
+    const oldEnd = a.length - s;
+    const newEnd = b.length - s;
+    const pos = (t: string, i: number) => {
+      let row = 0;
+      let last = -1;
+      for (let k = t.indexOf('\n'); k >= 0 && k < i; k = t.indexOf('\n', k + 1)) {
+        row++;
+        last = k;
+      }
+      return { row, column: i - last - 1 };
+    };
+    const startPosition = pos(a, p);
+    const oldEndPosition = pos(a, oldEnd);
+    const newEndPosition = pos(b, newEnd);
+    oldTree.edit(new Edit({ startIndex: p, oldEndIndex: oldEnd, newEndIndex: newEnd, startPosition, oldEndPosition, newEndPosition }));
+    const tree = cParser().parse(b, oldTree);
+    oldTree.delete();
+    if (!tree) throw new Error(`${path}: the parser gave no tree`);
+    // Functions wholly after the edit move by the edit's size; wholly before it stay.
+    const dIndex = newEnd - oldEnd;
+    const dLine = newEndPosition.row - oldEndPosition.row;
+    const reuse = new Map<string, FunctionDef>();
+    for (const f of old.functions) {
+      if (f.range.endIndex <= p) reuse.set(f.name, f);
+      else if (f.range.startIndex >= oldEnd && f.range.start.line > oldEndPosition.row) reuse.set(f.name, shiftFunction(f, dIndex, dLine));
+    }
+    this.forget(path, false);
+    const parsed = extract(path, text, neutral, tree, this.known, reuse);
+    this.trees.set(path, tree);
+    this.remember(parsed);
+    return parsed;
+  }
+
+  /** Drops a file (and its kept tree). */
+  forget(path: string, freeTree = true): void {
+    const old = this.files.get(path);
+    if (old) {
+      for (const f of old.functions) {
+        const list = this.defs.get(f.name)?.filter((d) => d !== f) ?? [];
+        if (list.length) this.defs.set(f.name, list);
+        else this.defs.delete(f.name);
+      }
+      this.files.delete(path);
+    }
+    if (freeTree) {
+      this.trees.get(path)?.delete();
+      this.trees.delete(path);
+    }
+  }
+
+  private remember(parsed: ParsedFile): void {
+    this.files.set(parsed.path, parsed);
+    for (const f of parsed.functions) {
+      const list = this.defs.get(f.name) ?? [];
+      list.push(f);
+      this.defs.set(f.name, list);
+    }
+  }
+
+  /** After a batch of adds: calls to functions defined later become `workspace` calls. */
+  reclassify(): void {
+    for (const file of this.files.values()) {
+      for (const fn of file.functions) {
+        for (const c of fn.calls) if (c.op === 'unknown' || c.op === 'workspace') c.op = classify(c.name, c.field, this.known);
+      }
+    }
+  }
+
+  /** The definition of @name, preferring one in @fromFile (static functions shadow others). */
+  definition(name: string, fromFile?: string): { fn: FunctionDef; file: ParsedFile } | undefined {
+    const list = this.defs.get(name);
+    if (!list?.length) return undefined;
+    const fn = list.find((d) => d.file === fromFile) ?? list.find((d) => !d.isStatic) ?? list[0];
+    return { fn, file: this.files.get(fn.file)! };
+  }
+
+  cfg(name: string, fromFile?: string): Cfg | undefined {
+    const d = this.definition(name, fromFile);
+    return d ? cfgOf(d.fn, d.file) : undefined;
+  }
+
+  /** The declared return type of @name from any prototype or definition in the workspace. */
+  returnType(name: string): string | undefined {
+    const d = this.definition(name);
+    if (d) return cfgOf(d.fn, d.file).returnType;
+    for (const f of this.files.values()) {
+      const t = f.prototypes.get(name);
+      if (t) return t.replace(/^(static|extern|inline|\s)+/g, '').trim();
+    }
+    return undefined;
+  }
+
+  functions(): IndexedFunction[] {
+    const out: IndexedFunction[] = [];
+    for (const file of this.files.values()) {
+      for (const f of file.functions) {
+        out.push({
+          name: f.name,
+          file: f.file,
+          line: f.range.start.line + 1,
+          endLine: f.range.end.line + 1,
+          static: f.isStatic,
+          calls: f.calls.map((c) => ({ name: c.name, op: c.op, line: c.range.start.line + 1, field: c.field })),
+        });
+      }
+    }
+    return out;
+  }
+
+  /** Caller -> callees with bodies in the workspace. */
+  callGraph(): Record<string, string[]> {
+    const g: Record<string, string[]> = {};
+    for (const file of this.files.values()) {
+      for (const f of file.functions) {
+        const callees = [...new Set(f.calls.filter((c) => !c.field && this.known(c.name)).map((c) => c.name))];
+        g[f.name] = [...new Set([...(g[f.name] ?? []), ...callees])];
+      }
+    }
+    return g;
+  }
+
+  dispose(): void {
+    for (const t of this.trees.values()) t.delete();
+    this.trees.clear();
+  }
+}

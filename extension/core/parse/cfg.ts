@@ -1,0 +1,364 @@
+// Control-flow graphs of kernel C functions: if/else, switch, loops, iterator macros, goto ladders,
+// return/break/continue, and lock scopes from guard()/scoped_guard(), every node with its source range.
+import { Ast, child, childrenOf, rangeOf } from './ast';
+import type { MacroSite } from './neutralize';
+import type { SourceRange } from '../types';
+
+export type CfgKind =
+  | 'entry' | 'exit' | 'stmt' | 'decl' | 'branch' | 'return' | 'switch' | 'nop'
+  | 'iter-init' | 'iter-next' | 'scope-acquire' | 'scope-release';
+
+export interface CfgNode {
+  id: number;
+  kind: CfgKind;
+  /** the statement, condition, return value or switch discriminant */
+  ast?: Ast;
+  range?: SourceRange;
+  /** branch: [true, false]; switch: one per case (see cases); iter-next: [body, done] */
+  succ: number[];
+  /** switch: the case value of each successor, null for default or no-match */
+  cases?: (Ast | null)[];
+  /** branch: the condition came from WARN_ON()/unlikely()/likely() */
+  wrapper?: string;
+  /** iter-init/iter-next/scope-*: the rewritten macro */
+  site?: MacroSite;
+  /** iter-init and iter-next of one loop share this id */
+  loop?: number;
+  /** loop heads count visits for the loop bound */
+  loopHead?: boolean;
+  /** scope-release: the guard() statement whose lock is dropped */
+  guardAst?: Ast;
+  label?: string;
+}
+
+export interface CfgParam {
+  name: string;
+  /** `struct iopf_group *` -> "iopf_group"; scalars: their type text */
+  type: string;
+  pointer: number;
+}
+
+export interface Cfg {
+  name: string;
+  nodes: CfgNode[];
+  entry: number;
+  exit: number;
+  params: CfgParam[];
+  returnType: string;
+  /** the whole definition */
+  range: SourceRange;
+  /** node ids of goto statements whose label was not found */
+  unresolved: string[];
+}
+
+const COND_WRAPPERS = new Set(['WARN_ON', 'WARN_ON_ONCE', 'unlikely', 'likely', 'WARN', 'WARN_ONCE']);
+
+interface Ctx {
+  breakTo?: number;
+  continueTo?: number;
+  /** cleanups to run when leaving the scope, innermost last */
+  scopes: { cleanups: CfgNode[]; depth: number }[];
+}
+
+/** Name of a function_definition: the identifier inside its (possibly pointer) declarator. */
+export function functionName(def: Ast): string | undefined {
+  let d = child(def, 'declarator');
+  while (d && d.type !== 'function_declarator') d = child(d, 'declarator') ?? d.children[0];
+  const id = d && child(d, 'declarator');
+  return id?.type === 'identifier' ? id.text : undefined;
+}
+
+/** The type name of a declaration's type node: struct tag, typedef name or primitive. */
+export function typeName(t: Ast | undefined): string {
+  if (!t) return 'int';
+  if (t.type === 'struct_specifier' || t.type === 'union_specifier' || t.type === 'enum_specifier') {
+    return child(t, 'name')?.text ?? t.type;
+  }
+  return t.text ?? t.type;
+}
+
+/** Identifier and pointer depth of a (possibly nested) declarator. */
+export function declaratorName(d: Ast | undefined): { name?: string; pointer: number; array: boolean } {
+  let pointer = 0;
+  let array = false;
+  while (d) {
+    if (d.type === 'identifier' || d.type === 'field_identifier') return { name: d.text, pointer, array };
+    if (d.type === 'pointer_declarator') pointer++;
+    if (d.type === 'array_declarator') array = true;
+    d = child(d, 'declarator') ?? d.children.find((c) => c.type.endsWith('declarator') || c.type === 'identifier');
+  }
+  return { pointer, array };
+}
+
+function params(def: Ast): CfgParam[] {
+  let d = child(def, 'declarator');
+  while (d && d.type !== 'function_declarator') d = child(d, 'declarator') ?? d.children[0];
+  const list = d && child(d, 'parameters');
+  const out: CfgParam[] = [];
+  for (const p of list?.children ?? []) {
+    if (p.type !== 'parameter_declaration') continue;
+    const { name, pointer } = declaratorName(child(p, 'declarator'));
+    if (name) out.push({ name, type: typeName(child(p, 'type')), pointer });
+  }
+  return out;
+}
+
+/**
+ * buildCfg - the control-flow graph of one function_definition.
+ * @sites: macro sites from neutralize(), to recognise iterator loops and scoped guards.
+ */
+export function buildCfg(def: Ast, sites: Map<number, MacroSite>): Cfg {
+  const nodes: CfgNode[] = [];
+  const labels = new Map<string, number>();
+  const gotos: { node: CfgNode; label: string }[] = [];
+  let loops = 0;
+  const mk = (kind: CfgKind, ast?: Ast, succ: number[] = []): CfgNode => {
+    const n: CfgNode = { id: nodes.length, kind, succ };
+    if (ast) {
+      n.ast = ast;
+      n.range = rangeOf(ast);
+    }
+    nodes.push(n);
+    return n;
+  };
+  const entry = mk('entry');
+  const exit = mk('exit');
+  entry.range = rangeOf(def);
+  exit.range = rangeOf(def);
+
+  /** Nodes that run the cleanups of every scope deeper than @depth, then go to @target. */
+  const unwind = (ctx: Ctx, depth: number, target: number): number => {
+    let next = target;
+    for (const scope of ctx.scopes) {
+      if (scope.depth <= depth) continue;
+      for (const c of scope.cleanups) {
+        const r = mk('scope-release', c.ast, [next]);
+        r.guardAst = c.guardAst;
+        r.site = c.site;
+        next = r.id;
+      }
+    }
+    return next;
+  };
+
+  const cond = (e: Ast, t: number, f: number, wrapper?: string): number => {
+    if (e.type === 'parenthesized_expression' && e.children.length === 1) return cond(e.children[0], t, f, wrapper);
+    if (e.type === 'binary_expression' && e.op === '&&') {
+      const [a, b] = e.children;
+      return cond(a, cond(b, t, f, wrapper), f, wrapper);
+    }
+    if (e.type === 'binary_expression' && e.op === '||') {
+      const [a, b] = e.children;
+      return cond(a, t, cond(b, t, f, wrapper), wrapper);
+    }
+    if (e.type === 'unary_expression' && e.op === '!') return cond(e.children[0], f, t, wrapper);
+    if (e.type === 'call_expression') {
+      const fn = child(e, 'function');
+      const args = child(e, 'arguments');
+      if (fn?.type === 'identifier' && COND_WRAPPERS.has(fn.text!) && args && args.children.length >= 1) {
+        return cond(args.children[0], t, f, fn.text);
+      }
+    }
+    const b = mk('branch', e, [t, f]);
+    if (wrapper) b.wrapper = wrapper;
+    return b.id;
+  };
+
+  const isGuard = (s: Ast): boolean => {
+    if (s.type !== 'expression_statement') return false;
+    const call = s.children[0];
+    const fn = call?.type === 'call_expression' ? child(call, 'function') : undefined;
+    const inner = fn?.type === 'call_expression' ? child(fn, 'function') : undefined;
+    return inner?.type === 'identifier' && inner.text === 'guard';
+  };
+
+  const seq = (stmts: Ast[], next: number, ctx: Ctx, depth: number): number => {
+    const g = stmts.findIndex(isGuard);
+    if (g >= 0) {
+      // Statements after guard() run with its lock held; every way out of the scope drops it.
+      const release = mk('scope-release', stmts[g], [next]);
+      release.guardAst = stmts[g];
+      const inner: Ctx = { ...ctx, scopes: [...ctx.scopes, { cleanups: [release], depth: depth + 0.5 }] };
+      const rest = seq(stmts.slice(g + 1), release.id, inner, depth + 0.5);
+      const acquire = mk('stmt', stmts[g], [rest]);
+      return seq(stmts.slice(0, g), acquire.id, ctx, depth);
+    }
+    let cur = next;
+    for (let i = stmts.length - 1; i >= 0; i--) cur = stmt(stmts[i], cur, ctx, depth);
+    return cur;
+  };
+
+  const loopCtx = (ctx: Ctx, brk: number, cont: number): Ctx => ({ ...ctx, breakTo: brk, continueTo: cont });
+
+  const stmt = (s: Ast, next: number, ctx: Ctx, depth: number): number => {
+    switch (s.type) {
+      case 'compound_statement':
+        return seq(s.children.filter((c) => c.type !== 'comment'), next, ctx, depth + 1);
+      case 'comment':
+      case 'empty_statement':
+      case 'type_definition':
+      case 'struct_specifier':
+        return next;
+      case 'declaration':
+        return mk('decl', s, [next]).id;
+      case 'expression_statement':
+        if (s.children.length === 0) return next;
+        return mk('stmt', s, [next]).id;
+      case 'if_statement': {
+        const site = sites.get(s.start);
+        const c = child(s, 'condition')!;
+        const cons = child(s, 'consequence')!;
+        if (site?.kind === 'scoped_guard') {
+          const release = mk('scope-release', c, [next]);
+          release.site = site;
+          const inner: Ctx = { ...ctx, scopes: [...ctx.scopes, { cleanups: [release], depth: depth + 0.5 }] };
+          const body = stmt(cons, release.id, inner, depth + 0.5);
+          const acquire = mk('scope-acquire', c, [body]);
+          acquire.site = site;
+          acquire.range = { ...rangeOf(s), end: rangeOf(c).end, endIndex: c.end };
+          return acquire.id;
+        }
+        const alt = child(s, 'alternative');
+        const t = stmt(cons, next, ctx, depth);
+        const f = alt ? stmt(alt.type === 'else_clause' ? alt.children[0] : alt, next, ctx, depth) : next;
+        return cond(c, t, f);
+      }
+      case 'else_clause':
+        return stmt(s.children[0], next, ctx, depth);
+      case 'while_statement': {
+        const head = mk('nop', child(s, 'condition'));
+        head.loopHead = true;
+        const body = stmt(child(s, 'body')!, head.id, loopCtx(ctx, next, head.id), depth);
+        head.succ = [cond(child(s, 'condition')!, body, next)];
+        return head.id;
+      }
+      case 'do_statement': {
+        const head = mk('nop', child(s, 'condition'));
+        head.loopHead = true;
+        const c = cond(child(s, 'condition')!, head.id, next);
+        const body = stmt(child(s, 'body')!, c, loopCtx(ctx, next, c), depth);
+        head.succ = [body];
+        return head.id;
+      }
+      case 'for_statement': {
+        const site = sites.get(s.start);
+        const bodyAst = child(s, 'body');
+        if (site?.kind === 'iterator') {
+          const loop = ++loops;
+          const nextNode = mk('iter-next', s);
+          nextNode.site = site;
+          nextNode.loop = loop;
+          nextNode.loopHead = true;
+          nextNode.range = { ...rangeOf(s), end: { line: s.startLine, column: s.startCol + (site.end - site.start) }, endIndex: site.end };
+          const body = bodyAst ? stmt(bodyAst, nextNode.id, loopCtx(ctx, next, nextNode.id), depth) : nextNode.id;
+          nextNode.succ = [body, next];
+          const init = mk('iter-init', s, [nextNode.id]);
+          init.site = site;
+          init.loop = loop;
+          init.range = nextNode.range;
+          return init.id;
+        }
+        const head = mk('nop', s);
+        head.loopHead = true;
+        const update = child(s, 'update');
+        const upd = update ? mk('stmt', update, [head.id]).id : head.id;
+        const body = bodyAst ? stmt(bodyAst, upd, loopCtx(ctx, next, upd), depth) : upd;
+        const c = child(s, 'condition');
+        head.succ = [c ? cond(c, body, next) : body];
+        const init = child(s, 'initializer');
+        if (!init) return head.id;
+        return mk(init.type === 'declaration' ? 'decl' : 'stmt', init, [head.id]).id;
+      }
+      case 'switch_statement': {
+        const sw = mk('switch', child(s, 'condition'));
+        const body = child(s, 'body');
+        const cases = (body?.children ?? []).filter((c) => c.type === 'case_statement');
+        const inner: Ctx = { ...ctx, breakTo: next };
+        const entries: number[] = [];
+        const values: (Ast | null)[] = [];
+        let fall = next;
+        for (let i = cases.length - 1; i >= 0; i--) {
+          const c = cases[i];
+          const value = child(c, 'value') ?? null;
+          const stmts = c.children.filter((x) => x !== value && x.type !== 'comment');
+          fall = seq(stmts, fall, inner, depth + 1);
+          entries.unshift(fall);
+          values.unshift(value);
+        }
+        if (!values.some((v) => v === null)) {
+          entries.push(next);
+          values.push(null);
+        }
+        sw.succ = entries;
+        sw.cases = values;
+        return sw.id;
+      }
+      case 'return_statement': {
+        const r = mk('return', s);
+        r.succ = [unwind(ctx, 0, exit.id)];
+        return r.id;
+      }
+      case 'goto_statement': {
+        const g = mk('nop', s);
+        const label = child(s, 'label')?.text ?? '';
+        g.label = label;
+        gotos.push({ node: g, label });
+        return g.id;
+      }
+      case 'labeled_statement': {
+        const label = child(s, 'label')?.text ?? '';
+        const inner = s.children.filter((c) => c.field !== 'label');
+        const body = seq(inner, next, ctx, depth);
+        const l = mk('nop', s, [body]);
+        l.range = { ...rangeOf(s), end: { line: s.startLine, column: s.startCol + label.length + 1 }, endIndex: s.start + label.length + 1 };
+        l.label = label;
+        labels.set(label, l.id);
+        return l.id;
+      }
+      case 'break_statement': {
+        const n = mk('nop', s, [ctx.breakTo ?? next]);
+        return n.id;
+      }
+      case 'continue_statement': {
+        const n = mk('nop', s, [ctx.continueTo ?? next]);
+        return n.id;
+      }
+      default:
+        // Anything else that can stand as a statement (preprocessor blocks inside bodies, attributed
+        // statements) is walked for the statements it holds.
+        if (s.type.startsWith('preproc_')) {
+          const inner = s.children.filter((c) => c.field !== 'condition' && c.field !== 'name' && !c.type.startsWith('preproc_arg'));
+          return seq(inner, next, ctx, depth);
+        }
+        if (s.type === 'attributed_statement') return seq(s.children.filter((c) => c.type !== 'attribute_declaration'), next, ctx, depth);
+        return mk('stmt', s, [next]).id;
+    }
+  };
+
+  const body = child(def, 'body');
+  const first = body ? stmt(body, exit.id, { scopes: [] }, 0) : exit.id;
+  entry.succ = [first];
+  const unresolved: string[] = [];
+  for (const { node, label } of gotos) {
+    const target = labels.get(label);
+    if (target === undefined) {
+      unresolved.push(label);
+      node.succ = [exit.id];
+    } else node.succ = [target];
+  }
+  const { name: _n, pointer } = declaratorName(child(def, 'declarator'));
+  const rt = typeName(child(def, 'type'));
+  return {
+    name: functionName(def) ?? '<anonymous>',
+    nodes,
+    entry: entry.id,
+    exit: exit.id,
+    params: params(def),
+    returnType: pointer > 0 ? `${rt} *` : rt,
+    range: rangeOf(def),
+    unresolved,
+  };
+}
+
+/** childrenOf re-exported for callers that walk CFG node ASTs. */
+export { childrenOf };

@@ -1,0 +1,232 @@
+// Rewrites kernel-C idioms that tree-sitter-c cannot parse into plain C of exactly the same length,
+// so every offset, line and column of the rewritten text is the original's.
+
+/** What a rewritten construct was, keyed by the offset of its first character. */
+export interface MacroSite {
+  /** iterator loops become `for (;;args)`; scoped guards become `if (args)` */
+  kind: 'iterator' | 'scoped_guard';
+  /** the macro's name as written: list_for_each_entry_safe, scoped_guard, ... */
+  name: string;
+  start: number;
+  /** offset just past the closing parenthesis */
+  end: number;
+  /** argument texts and their start offsets */
+  args: { text: string; start: number }[];
+}
+
+export interface Neutralized {
+  text: string;
+  /** keyed by start offset of the macro name */
+  sites: Map<number, MacroSite>;
+  /** ranges blanked because they were annotations (`__rcu`, `__free(kfree)`, ...) */
+  blanked: { start: number; end: number; text: string }[];
+}
+
+/** Annotations that are blanked where they stand. */
+const BARE = new Set([
+  '__init', '__exit', '__rcu', '__iomem', '__user', '__kernel', '__force', '__percpu', '__must_check',
+  '__maybe_unused', '__always_unused', '__read_mostly', '__always_inline', '__ro_after_init', '__initdata',
+  '__initconst', '__exitdata', '__refdata', '__ref', '__weak', '__visible', '__cold', '__hot', '__pure',
+  '__packed', '__latent_entropy', '__randomize_layout', '__nocfi', '__noreturn', '__sched', '__kprobes',
+  '__cacheline_aligned', '__cacheline_aligned_in_smp', '____cacheline_aligned', '____cacheline_aligned_in_smp',
+  '__meminit', '__devinit', '__init_or_module', '__bitwise', '__private', 'noinline', 'notrace', '__rcu_cast',
+  '__deprecated', 'noinline_for_stack', '__used', '__attribute_const__', '__malloc', '__no_kcsan', '__nostackprotector',
+  '__flatten', '__cpuidle', '__noclone', '__lockfunc', '__irq_entry', '__safe', '__counted_by_ptr',
+]);
+
+/** Annotations with an argument list, blanked with their parentheses. */
+const WITH_ARGS = new Set([
+  '__free', '__cleanup', '__acquires', '__releases', '__must_hold', '__counted_by', '__aligned', '__printf',
+  '__scanf', '__section', '__guarded_by', '__pt_guarded_by', '__cond_acquires', '__cond_releases', '__alloc_size',
+  '__assume_aligned', '__nonstring', '__diag_ignore', '__no_sanitize_address', '__realloc_size',
+]);
+
+/** Loop-like macros whose invocation is followed by a body: `list_for_each_entry(pos, head, member) { ... }`. */
+export function isIteratorMacro(name: string): boolean {
+  return /(^|_)for_each(_|$)/.test(name) || /^for_each_/.test(name);
+}
+
+const SCOPED = new Set(['scoped_guard', 'scoped_cond_guard']);
+
+/** Offsets of comments, string and character literals, and preprocessor lines: never rewritten. */
+function opaqueMask(src: string): Uint8Array {
+  const mask = new Uint8Array(src.length);
+  let i = 0;
+  let lineStart = true;
+  while (i < src.length) {
+    const c = src[i];
+    if (c === '\n') { lineStart = true; i++; continue; }
+    if (lineStart && (c === ' ' || c === '\t')) { i++; continue; }
+    if (lineStart && c === '#') {
+      // A directive, including backslash-continued lines (macro bodies are text to the parser).
+      const s = i;
+      while (i < src.length && src[i] !== '\n') {
+        if (src[i] === '\\' && src[i + 1] === '\n') i += 2;
+        else if (src[i] === '/' && src[i + 1] === '*') {
+          const e = src.indexOf('*/', i + 2);
+          i = e < 0 ? src.length : e + 2;
+        } else i++;
+      }
+      mask.fill(1, s, i);
+      continue;
+    }
+    lineStart = false;
+    if (c === '/' && src[i + 1] === '/') {
+      const s = i;
+      while (i < src.length && src[i] !== '\n') i++;
+      mask.fill(1, s, i);
+      continue;
+    }
+    if (c === '/' && src[i + 1] === '*') {
+      const s = i;
+      const e = src.indexOf('*/', i + 2);
+      i = e < 0 ? src.length : e + 2;
+      mask.fill(1, s, i);
+      continue;
+    }
+    if (c === '"' || c === "'") {
+      const s = i++;
+      while (i < src.length && src[i] !== c && src[i] !== '\n') i += src[i] === '\\' ? 2 : 1;
+      i++;
+      mask.fill(1, s, Math.min(i, src.length));
+      continue;
+    }
+    i++;
+  }
+  return mask;
+}
+
+/** Index of the parenthesis closing the one at @open, or -1; skips opaque text. */
+function matchParen(src: string, open: number, mask: Uint8Array): number {
+  let depth = 0;
+  for (let i = open; i < src.length; i++) {
+    if (mask[i]) continue;
+    const c = src[i];
+    if (c === '(') depth++;
+    else if (c === ')') {
+      depth--;
+      if (depth === 0) return i;
+    } else if (c === ';' && depth <= 1 && i > open) {
+      // A statement end inside an argument list means the text is not what we think.
+      return -1;
+    }
+  }
+  return -1;
+}
+
+/** Top-level comma-separated arguments between @open and @close. */
+function splitArgs(src: string, open: number, close: number, mask: Uint8Array): { text: string; start: number }[] {
+  const out: { text: string; start: number }[] = [];
+  let depth = 0;
+  let start = open + 1;
+  const push = (end: number) => {
+    const raw = src.slice(start, end);
+    const lead = raw.length - raw.trimStart().length;
+    if (raw.trim()) out.push({ text: raw.trim(), start: start + lead });
+  };
+  for (let i = open + 1; i < close; i++) {
+    if (mask[i]) continue;
+    const c = src[i];
+    if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') depth--;
+    else if (c === ',' && depth === 0) {
+      push(i);
+      start = i + 1;
+    }
+  }
+  push(close);
+  return out;
+}
+
+function nextSignificant(src: string, from: number, mask: Uint8Array): number {
+  let i = from;
+  while (i < src.length && (mask[i] || /\s/.test(src[i]))) i++;
+  return i;
+}
+
+function prevSignificant(src: string, from: number, mask: Uint8Array): number {
+  let i = from;
+  while (i >= 0 && (mask[i] || /\s/.test(src[i]))) i--;
+  return i;
+}
+
+/**
+ * neutralize - rewrite @src into same-length C that tree-sitter-c parses.
+ *
+ * Annotations become spaces; iterator macros become `for (;;args)` loops keeping their bodies;
+ * `scoped_guard(args)` becomes `if (args)`; `struct T` as a macro argument (container_of,
+ * list_first_entry) loses its keyword. The macro sites are returned so later stages know what
+ * each rewritten loop or scope really was.
+ */
+export function neutralize(src: string): Neutralized {
+  const mask = opaqueMask(src);
+  const out = src.split('');
+  const sites = new Map<number, MacroSite>();
+  const blanked: Neutralized['blanked'] = [];
+  const blank = (s: number, e: number) => {
+    blanked.push({ start: s, end: e, text: src.slice(s, e) });
+    for (let k = s; k < e; k++) if (out[k] !== '\n') out[k] = ' ';
+  };
+  const ident = /[A-Za-z_][A-Za-z0-9_]*/g;
+  let m: RegExpExecArray | null;
+  while ((m = ident.exec(src))) {
+    const start = m.index;
+    if (mask[start]) continue;
+    const name = m[0];
+    const end = start + name.length;
+    if (BARE.has(name)) {
+      blank(start, end);
+      continue;
+    }
+    if (WITH_ARGS.has(name) || name === '__attribute_used__') {
+      const open = nextSignificant(src, end, mask);
+      if (src[open] === '(') {
+        const close = matchParen(src, open, mask);
+        if (close > 0) {
+          blank(start, close + 1);
+          ident.lastIndex = close + 1;
+          continue;
+        }
+      }
+      blank(start, end);
+      continue;
+    }
+    if (name === 'struct' || name === 'union') {
+      // `container_of(p, struct iopf_group, work)`: a type where an expression must be.
+      const before = prevSignificant(src, start - 1, mask);
+      const after = src.slice(end).match(/^\s+[A-Za-z_]\w*\s*[,)]/);
+      if (after && before >= 0 && src[before] === ',') blank(start, end);
+      continue;
+    }
+    const isIter = isIteratorMacro(name) && name.length >= 5;
+    const isScoped = SCOPED.has(name);
+    if (!isIter && !isScoped) continue;
+    const open = nextSignificant(src, end, mask);
+    if (src[open] !== '(') continue;
+    // A definition (`#define list_for_each_entry(...)`) is masked; a declaration of a function
+    // named like an iterator (`void for_each_x(int a);`) has a type before it.
+    const before = prevSignificant(src, start - 1, mask);
+    if (before >= 0 && !/[;{}):]/.test(src[before]) && !/\belse$/.test(src.slice(Math.max(0, before - 3), before + 1))) continue;
+    const close = matchParen(src, open, mask);
+    if (close < 0) continue;
+    const follow = nextSignificant(src, close + 1, mask);
+    if (follow >= src.length || src[follow] === ';' || /[=,)+\-*/<>&|?:.\]]/.test(src[follow])) continue;
+    const args = splitArgs(src, open, close, mask);
+    if (isIter) {
+      // `NAME(` -> `for   (;;`: the parenthesis moves left so `;;` fits without moving an argument.
+      const region = open + 1 - start;
+      if (region < 6) continue;
+      const repl = 'for' + ' '.repeat(region - 6) + '(;;';
+      for (let k = 0; k < repl.length; k++) out[start + k] = repl[k];
+      for (let k = start + repl.length; k <= open; k++) out[k] = ' ';
+      // keep the original '(' position blank; the new '(' sits before ';;'
+      sites.set(start, { kind: 'iterator', name, start, end: close + 1, args });
+    } else {
+      const repl = 'if' + ' '.repeat(open - start - 2);
+      for (let k = 0; k < repl.length; k++) out[start + k] = repl[k];
+      sites.set(start, { kind: 'scoped_guard', name, start, end: close + 1, args });
+    }
+    ident.lastIndex = open + 1;
+  }
+  return { text: out.join(''), sites, blanked };
+}
