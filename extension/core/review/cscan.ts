@@ -1,0 +1,238 @@
+// A small, tolerant scan of C text for function definitions (name, lines, return type) and call sites, used to map hunks to functions.
+// It needs no parser, so a patch can be mapped even where the tree-sitter front end is not loaded or the file does not parse.
+
+export interface CFunction {
+  name: string;
+  /** 1-based, from the first token of the return type to the closing brace */
+  startLine: number;
+  endLine: number;
+  /** 1-based line of the name */
+  nameLine: number;
+  /** return type without storage class and attributes: "int", "void", "struct iopf_group *" */
+  returnType: string;
+  isStatic: boolean;
+  /** offsets of the body braces in the text */
+  bodyStart: number;
+  bodyEnd: number;
+}
+
+export interface CallSite {
+  /** the function the call is in */
+  caller: string;
+  /** 1-based */
+  line: number;
+  /** the source line, trimmed */
+  text: string;
+  /** whether the call's value is used (assigned, returned, tested, passed on) */
+  usesValue: boolean;
+}
+
+/** mask - comments, string and character literals and preprocessor lines blanked out, offsets and newlines kept */
+export function mask(text: string): string {
+  const out = text.split('');
+  const blank = (from: number, to: number) => {
+    for (let k = from; k < to; k++) if (out[k] !== '\n') out[k] = ' ';
+  };
+  let i = 0;
+  let lineStart = true;
+  while (i < text.length) {
+    const c = text[i];
+    if (lineStart && /[ \t]/.test(c)) {
+      i++;
+      continue;
+    }
+    if (lineStart && c === '#') {
+      // a directive runs to the end of the line, continued by backslash-newline
+      let j = i;
+      while (j < text.length && !(text[j] === '\n' && text[j - 1] !== '\\')) j++;
+      blank(i, j);
+      i = j;
+      continue;
+    }
+    lineStart = false;
+    if (c === '\n') {
+      lineStart = true;
+      i++;
+    } else if (c === '/' && text[i + 1] === '*') {
+      const j = text.indexOf('*/', i + 2);
+      const end = j < 0 ? text.length : j + 2;
+      blank(i, end);
+      i = end;
+    } else if (c === '/' && text[i + 1] === '/') {
+      let j = text.indexOf('\n', i);
+      if (j < 0) j = text.length;
+      blank(i, j);
+      i = j;
+    } else if (c === '"' || c === "'") {
+      let j = i + 1;
+      while (j < text.length && text[j] !== c && text[j] !== '\n') j += text[j] === '\\' ? 2 : 1;
+      blank(i + 1, Math.min(j, text.length));
+      i = j + 1;
+    } else {
+      i++;
+    }
+  }
+  return out.join('');
+}
+
+const STORAGE = /\b(static|extern|inline|__inline__|__inline|__always_inline|noinline|__init|__exit|__must_check|__maybe_unused|__cold|__hot|notrace|asmlinkage|__weak)\b/g;
+
+function lineAt(starts: number[], offset: number): number {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid] <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo + 1;
+}
+
+function lineStarts(text: string): number[] {
+  const s = [0];
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) s.push(i + 1);
+  return s;
+}
+
+/** findFunctions - the function definitions of a C file, in order */
+export function findFunctions(text: string): CFunction[] {
+  const m = mask(text);
+  const starts = lineStarts(text);
+  const out: CFunction[] = [];
+  let depth = 0;
+  let segStart = 0; // where the current top-level declaration began
+  for (let i = 0; i < m.length; i++) {
+    const c = m[i];
+    if (c === '{') {
+      if (depth === 0) {
+        const fn = definitionBefore(m, segStart, i);
+        const end = matchBrace(m, i);
+        if (fn) {
+          const nameLine = lineAt(starts, fn.nameAt);
+          out.push({
+            name: fn.name, startLine: lineAt(starts, fn.typeAt), endLine: lineAt(starts, end), nameLine,
+            returnType: fn.returnType, isStatic: fn.isStatic, bodyStart: i, bodyEnd: end,
+          });
+        }
+        // skip the whole body (or initializer / struct body)
+        i = end;
+        depth = 0;
+        segStart = end + 1;
+        continue;
+      }
+      depth++;
+    } else if (c === '}') {
+      depth = Math.max(0, depth - 1);
+      if (depth === 0) segStart = i + 1;
+    } else if (c === ';' && depth === 0) {
+      segStart = i + 1;
+    }
+  }
+  return out;
+}
+
+function matchBrace(m: string, open: number): number {
+  let d = 0;
+  for (let i = open; i < m.length; i++) {
+    if (m[i] === '{') d++;
+    else if (m[i] === '}') {
+      d--;
+      if (d === 0) return i;
+    }
+  }
+  return m.length - 1;
+}
+
+/** The function a top-level `{` opens, if it is one: `type name(params) attrs {` with no `=` at paren depth 0. */
+function definitionBefore(m: string, from: number, brace: number): { name: string; nameAt: number; typeAt: number; returnType: string; isStatic: boolean } | undefined {
+  const seg = m.slice(from, brace);
+  let depth = 0;
+  let firstParen = -1;
+  for (let k = 0; k < seg.length; k++) {
+    const ch = seg[k];
+    if (ch === '(') {
+      if (depth === 0 && firstParen < 0) firstParen = k;
+      depth++;
+    } else if (ch === ')') depth--;
+    else if (depth === 0 && (ch === '=' || ch === ';')) return undefined;
+  }
+  if (firstParen < 0) return undefined;
+  const before = seg.slice(0, firstParen);
+  const nm = /([A-Za-z_]\w*)\s*$/.exec(before);
+  if (!nm) return undefined;
+  const name = nm[1];
+  if (/^(if|for|while|switch|return|sizeof)$/.test(name)) return undefined;
+  const typeText = before.slice(0, nm.index);
+  const lead = typeText.search(/\S/);
+  const typeAt = from + (lead < 0 ? nm.index : lead);
+  const isStatic = /\bstatic\b/.test(typeText);
+  const returnType = typeText.replace(STORAGE, ' ').replace(/\s+/g, ' ').replace(/\s+\*/g, ' *').trim();
+  // a bare `name(...) {` without a type is a macro-made definition (SYSCALL_DEFINE…) or K&R; keep it, type unknown
+  return { name, nameAt: from + nm.index, typeAt, returnType, isStatic };
+}
+
+/** normalizeType - a return type compared across versions: whitespace and pointer spacing only */
+export function normalizeType(t: string): string {
+  return t.replace(/\s+/g, ' ').replace(/\s*\*\s*/g, ' *').trim();
+}
+
+/**
+ * findCalls - calls of @name inside function bodies of @text, each with whether its value is used.
+ * Declarations and the definition itself sit outside bodies and are not calls.
+ */
+export function findCalls(text: string, name: string, fns = findFunctions(text)): CallSite[] {
+  if (!text.includes(name)) return [];
+  const m = mask(text);
+  const starts = lineStarts(text);
+  const lines = text.split('\n');
+  const out: CallSite[] = [];
+  const re = new RegExp(`\\b${name.replace(/[^\w]/g, '')}\\s*\\(`, 'g');
+  for (let hit = re.exec(m); hit; hit = re.exec(m)) {
+    const at = hit.index;
+    const fn = fns.find((f) => at > f.bodyStart && at < f.bodyEnd);
+    if (!fn) continue;
+    if (m[at - 1] === '.' || (m[at - 1] === '>' && m[at - 2] === '-')) continue; // ops->name(...) is a field, not this function
+    const line = lineAt(starts, at);
+    out.push({ caller: fn.name, line, text: lines[line - 1].trim(), usesValue: valueUsed(m, at) });
+  }
+  return out;
+}
+
+/** Whether the call starting at @at is an expression whose value is consumed rather than a statement of its own. */
+function valueUsed(m: string, at: number): boolean {
+  let j = at - 1;
+  while (j >= 0 && /\s/.test(m[j])) j--;
+  if (j < 0) return false;
+  const ch = m[j];
+  if (ch === ';' || ch === '{' || ch === '}') return false;
+  if (ch === ':') {
+    // a label (`out:`) or the second arm of `?:`
+    const stmt = m.slice(Math.max(m.lastIndexOf(';', j), m.lastIndexOf('{', j), m.lastIndexOf('}', j)) + 1, j);
+    return stmt.includes('?');
+  }
+  if (ch === ')') {
+    let d = 0;
+    let k = j;
+    for (; k >= 0; k--) {
+      if (m[k] === ')') d++;
+      else if (m[k] === '(') {
+        d--;
+        if (d === 0) break;
+      }
+    }
+    const inner = m.slice(k + 1, j).trim();
+    if (inner === 'void') return false; // (void)f(): explicitly discarded
+    let w = k - 1;
+    while (w >= 0 && /\s/.test(m[w])) w--;
+    const word = /([A-Za-z_]\w*)$/.exec(m.slice(Math.max(0, w - 40), w + 1));
+    // if (x) f(); while (x) f(); and iterator macros: a statement. A cast like (int)f(): a value.
+    if (word && /^(if|while|for|switch)$/.test(word[1])) return false;
+    if (word && /_for_each|^scoped_guard$|^for_each/.test(word[1])) return false;
+    return true;
+  }
+  if (/\w/.test(ch)) {
+    const word = /([A-Za-z_]\w*)$/.exec(m.slice(Math.max(0, j - 40), j + 1));
+    return word?.[1] === 'return';
+  }
+  return true;
+}

@@ -1,0 +1,395 @@
+// Behaviour diff of a patch or series: apply in memory, simulate the changed functions before and after, and say what changed.
+import { createHash } from 'node:crypto';
+import { posix } from 'node:path';
+import { structuredPatch } from 'diff';
+import * as core from '../analyze';
+import type { SimulationResult } from '../analyze';
+import type { AnalysisResult, AnalyzeOptions, Finding, SourceFile } from '../types';
+import { applySeries, TreeState, type AppliedPatch } from './apply';
+import { findCalls, findFunctions, normalizeType, type CFunction } from './cscan';
+import type { Series, SeriesPatch } from './series';
+
+/** The analysis entry points a review runs; the core's by default, replaceable in tests of the review plumbing. */
+export interface Analyzer {
+  analyzeFiles(files: SourceFile[], opts?: AnalyzeOptions): Promise<AnalysisResult>;
+  simulateFunction(files: SourceFile[], file: string, fn: string, opts?: AnalyzeOptions): Promise<SimulationResult>;
+}
+
+export const coreAnalyzer: Analyzer = {
+  analyzeFiles: (files, opts) => core.analyzeFiles(files, opts),
+  simulateFunction: (files, file, fn, opts) => core.simulateFunction(files, file, fn, opts),
+};
+
+/** A path whose outcome differs before and after the patch, in plain words. */
+export interface OutcomeChange {
+  kind: 'outcome';
+  function: string;
+  /** tree-relative path and 1-based line of the function after the patch (before, if it was removed) */
+  file: string;
+  line: number;
+  scenario: string;
+  before: string;
+  after: string;
+}
+
+/** A caller of a function whose contract (return type) the patch changed. */
+export interface CallerUse {
+  function: string;
+  file: string;
+  line: number;
+  text: string;
+  /** the caller used the return value before the patch */
+  usedBefore: boolean;
+  /** and still does after it (for int -> void this will not build; for void -> int it now relies on the value) */
+  usesAfter: boolean;
+}
+
+export interface ContractChange {
+  kind: 'contract';
+  function: string;
+  file: string;
+  line: number;
+  before: string;
+  after: string;
+  callers: CallerUse[];
+}
+
+export type Change = OutcomeChange | ContractChange;
+
+export interface PatchReview {
+  /** 1-based position in the series */
+  position: number;
+  total: number;
+  subject: string;
+  source: string;
+  /** tree-relative files the patch touches */
+  files: string[];
+  /** functions whose text the patch changes, plus their direct callers in the analysed files */
+  functions: string[];
+  introduced: Finding[];
+  fixed: Finding[];
+  changed: Change[];
+  /** things a reviewer should know about how far the analysis went */
+  notes: string[];
+  bounded: boolean;
+}
+
+export interface ReviewResult {
+  title?: string;
+  tree: string;
+  /** every finding some patch of the series introduces (a series that breaks and later repairs still breaks bisection) */
+  findings: Finding[];
+  /** introduced findings still present after the last patch */
+  remaining: Finding[];
+  patches: PatchReview[];
+}
+
+export interface ReviewOptions {
+  analyzer?: Analyzer;
+  /** most C files handed to the analyser per side of a patch */
+  maxFiles?: number;
+  cancelled?: () => boolean;
+}
+
+const MAX_FILES = 48;
+const MAX_CALLER_FILES = 4000;
+const MAX_CALLERS_ADDED = 16;
+const isC = (p: string) => /\.[ch]$/.test(p);
+
+/** A line-free identity of a finding: line numbers shift when a patch adds or removes lines above it. */
+export function findingKey(f: Finding): string {
+  const msg = f.message.replace(/\b(line|lines)\s+\d+/gi, '$1 #').replace(/:\d+(:\d+)?\b/g, ':#');
+  return [f.rule, f.function, f.scenario ?? '', msg].join('\u0000');
+}
+
+/** A path outcome with its line numbers taken out, for the same reason. */
+function outcomeKey(o: string): string {
+  return o.replace(/\b(line|lines)\s+\d+/gi, '$1 #').replace(/:\d+\b/g, ':#').trim();
+}
+
+/** Functions of @text overlapping the lines in @lines (1-based). */
+function overlapping(fns: CFunction[], lines: number[]): CFunction[] {
+  return fns.filter((f) => lines.some((l) => l >= f.startLine && l <= f.endLine));
+}
+
+/**
+ * changedFunctions - per touched C file, the functions whose lines the patch removes (before) or adds (after),
+ * found from an exact diff of the two texts so offsets and fuzz do not matter.
+ */
+export function changedFunctions(applied: AppliedPatch): { name: string; file: string; before?: CFunction; after?: CFunction }[] {
+  const out = new Map<string, { name: string; file: string; before?: CFunction; after?: CFunction }>();
+  for (const fc of applied.files) {
+    if (fc.binary) continue;
+    const path = fc.newPath ?? fc.oldPath!;
+    if (!isC(path)) continue;
+    const before = fc.before ?? '';
+    const after = fc.after ?? '';
+    const d = structuredPatch('a', 'b', before, after, undefined, undefined, { context: 0 });
+    const removed: number[] = [];
+    const added: number[] = [];
+    for (const h of d.hunks) {
+      let o = h.oldStart;
+      let n = h.newStart;
+      for (const l of h.lines) {
+        if (l.startsWith('-')) removed.push(o++);
+        else if (l.startsWith('+')) added.push(n++);
+        else if (l.startsWith(' ')) {
+          o++;
+          n++;
+        }
+      }
+      // a pure deletion still changes the function around the place where lines went
+      if (h.oldLines > 0 && h.newLines === 0) added.push(Math.max(1, h.newStart - 1));
+    }
+    const fb = findFunctions(before);
+    const fa = findFunctions(after);
+    for (const f of overlapping(fb, removed)) {
+      const key = `${path}\u0000${f.name}`;
+      out.set(key, { ...(out.get(key) ?? { name: f.name, file: path }), before: f });
+    }
+    for (const f of overlapping(fa, added)) {
+      const key = `${path}\u0000${f.name}`;
+      out.set(key, { ...(out.get(key) ?? { name: f.name, file: path }), after: f });
+    }
+    // a function present on both sides keeps its other half, for contract comparison
+    for (const v of out.values()) {
+      if (v.file !== path) continue;
+      v.before ??= fb.find((f) => f.name === v.name);
+      v.after ??= fa.find((f) => f.name === v.name);
+    }
+  }
+  return [...out.values()];
+}
+
+/**
+ * analysisFiles - the C files one side of a patch is analysed with: the touched files, the .c/.h files
+ * beside each touched .c file, and include/linux/iommu.h when the tree has it. Bounded, touched files first.
+ */
+function analysisFiles(state: TreeState, touched: string[], max: number): SourceFile[] {
+  const paths: string[] = [];
+  const add = (p: string) => {
+    if (isC(p) && !paths.includes(p) && state.exists(p)) paths.push(p);
+  };
+  for (const t of touched) add(t);
+  for (const t of touched) {
+    if (!t.endsWith('.c')) continue;
+    for (const p of state.list(posix.dirname(t) === '.' ? '' : posix.dirname(t))) add(p);
+  }
+  add('include/linux/iommu.h');
+  return paths.slice(0, max).map((p) => ({ path: p, text: state.read(p)! }));
+}
+
+/** Directories searched for callers when a contract changes: the subsystem folder of each touched .c file. */
+function callerFiles(state: TreeState, touched: string[]): string[] {
+  const roots = new Set<string>();
+  for (const t of touched) {
+    if (!t.endsWith('.c')) continue;
+    const parts = t.split('/');
+    roots.add(parts.length > 2 ? parts.slice(0, 2).join('/') : posix.dirname(t) === '.' ? '' : posix.dirname(t));
+  }
+  const out: string[] = [];
+  const walk = (dir: string, depth: number) => {
+    if (out.length >= MAX_CALLER_FILES || depth > 6) return;
+    for (const f of state.list(dir)) if (f.endsWith('.c') && out.length < MAX_CALLER_FILES) out.push(f);
+    for (const d of state.dirs(dir)) walk(d, depth + 1);
+  };
+  for (const r of roots) walk(r, 0);
+  for (const t of touched) if (t.endsWith('.c') && !out.includes(t) && state.exists(t)) out.push(t);
+  return out;
+}
+
+class Memo {
+  private analyses = new Map<string, Promise<AnalysisResult>>();
+  private sims = new Map<string, Promise<SimulationResult | undefined>>();
+  constructor(private readonly analyzer: Analyzer) {}
+
+  private static key(files: SourceFile[], extra: string): string {
+    const h = createHash('sha1');
+    for (const f of files) h.update(f.path).update('\0').update(f.text).update('\0');
+    return `${h.digest('hex')}|${extra}`;
+  }
+
+  analyze(files: SourceFile[], functions: string[], opts: AnalyzeOptions): Promise<AnalysisResult> {
+    const k = Memo.key(files, functions.slice().sort().join(','));
+    let p = this.analyses.get(k);
+    if (!p) {
+      p = this.analyzer.analyzeFiles(files, { ...opts, functions });
+      this.analyses.set(k, p);
+    }
+    return p;
+  }
+
+  /** Paths of one function; undefined when the simulator cannot run it (the outcome diff is then skipped). */
+  simulate(files: SourceFile[], file: string, fn: string, opts: AnalyzeOptions): Promise<SimulationResult | undefined> {
+    const k = Memo.key(files, `${file}#${fn}`);
+    let p = this.sims.get(k);
+    if (!p) {
+      p = this.analyzer.simulateFunction(files, file, fn, opts).catch(() => undefined);
+      this.sims.set(k, p);
+    }
+    return p;
+  }
+}
+
+/** Outcomes per scenario, line numbers neutralised. */
+function outcomesByScenario(sim: SimulationResult | undefined): Map<string, Map<string, string>> {
+  const out = new Map<string, Map<string, string>>();
+  for (const p of sim?.paths ?? []) {
+    const m = out.get(p.scenario) ?? new Map<string, string>();
+    m.set(outcomeKey(p.outcome), p.outcome);
+    out.set(p.scenario, m);
+  }
+  return out;
+}
+
+function outcomeChanges(fn: string, file: string, line: number, before: SimulationResult | undefined, after: SimulationResult | undefined): OutcomeChange[] {
+  if (!before || !after) return [];
+  const b = outcomesByScenario(before);
+  const a = outcomesByScenario(after);
+  const out: OutcomeChange[] = [];
+  for (const scenario of [...new Set([...b.keys(), ...a.keys()])]) {
+    const bo = b.get(scenario) ?? new Map<string, string>();
+    const ao = a.get(scenario) ?? new Map<string, string>();
+    const gone = [...bo.keys()].filter((k) => !ao.has(k)).map((k) => bo.get(k)!);
+    const came = [...ao.keys()].filter((k) => !bo.has(k)).map((k) => ao.get(k)!);
+    if (!gone.length && !came.length) continue;
+    out.push({
+      kind: 'outcome', function: fn, file, line, scenario,
+      before: gone.length ? gone.join(' / ') : b.has(scenario) ? 'same paths, plus the new one' : 'scenario did not apply',
+      after: came.length ? came.join(' / ') : a.has(scenario) ? 'one path fewer' : 'scenario no longer applies',
+    });
+  }
+  return out;
+}
+
+function dedupe(fs: Finding[]): Map<string, Finding> {
+  const m = new Map<string, Finding>();
+  for (const f of fs) if (!m.has(findingKey(f))) m.set(findingKey(f), f);
+  return m;
+}
+
+/** reviewPatch - the behaviour diff of one applied patch. */
+async function reviewPatch(patch: SeriesPatch, total: number, applied: AppliedPatch, memo: Memo, opts: ReviewOptions): Promise<PatchReview> {
+  const touched = applied.files.map((f) => f.newPath ?? f.oldPath!).filter(Boolean);
+  const review: PatchReview = {
+    position: patch.position, total, subject: patch.label, source: patch.source, files: touched, functions: [],
+    introduced: [], fixed: [], changed: [], notes: [...applied.notes], bounded: false,
+  };
+  const changed = changedFunctions(applied);
+  if (!changed.length) {
+    review.notes.push('no C function body changed: nothing to simulate');
+    return review;
+  }
+  const max = opts.maxFiles ?? MAX_FILES;
+  const beforeFiles = analysisFiles(applied.before, applied.files.map((f) => f.oldPath).filter((p): p is string => Boolean(p)), max);
+  const afterFiles = analysisFiles(applied.after, applied.files.map((f) => f.newPath).filter((p): p is string => Boolean(p)), max);
+
+  // Entry points: the changed functions, and their direct callers in the analysed files, whose paths run the change.
+  const names = new Set(changed.map((c) => c.name));
+  const callers = new Set<string>();
+  for (const side of [beforeFiles, afterFiles]) {
+    for (const f of side) {
+      if (!f.path.endsWith('.c')) continue;
+      for (const n of names) for (const c of findCalls(f.text, n)) if (!names.has(c.caller) && callers.size < MAX_CALLERS_ADDED) callers.add(c.caller);
+    }
+  }
+  const entry = [...names, ...callers];
+  review.functions = entry;
+  const defined = (files: SourceFile[]) => {
+    const s = new Set<string>();
+    for (const f of files) for (const fn of findFunctions(f.text)) s.add(fn.name);
+    return s;
+  };
+  const inBefore = defined(beforeFiles);
+  const inAfter = defined(afterFiles);
+  const aopts: AnalyzeOptions = { cancelled: opts.cancelled };
+  const beforeEntry = entry.filter((n) => inBefore.has(n));
+  const afterEntry = entry.filter((n) => inAfter.has(n));
+  const [rb, ra] = await Promise.all([
+    beforeEntry.length ? memo.analyze(beforeFiles, beforeEntry, aopts) : Promise.resolve(undefined),
+    afterEntry.length ? memo.analyze(afterFiles, afterEntry, aopts) : Promise.resolve(undefined),
+  ]);
+  review.bounded = Boolean(rb?.bounded || ra?.bounded);
+  if (review.bounded) review.notes.push('exploration hit a bound: the verdict is bounded, not a proof');
+  const b = dedupe(rb?.findings ?? []);
+  const a = dedupe(ra?.findings ?? []);
+  review.introduced = [...a].filter(([k]) => !b.has(k)).map(([, f]) => f);
+  review.fixed = [...b].filter(([k]) => !a.has(k)).map(([, f]) => f);
+
+  // Path outcomes of the functions whose text changed, scenario by scenario.
+  for (const c of changed) {
+    if (!c.before || !c.after) continue;
+    const [sb, sa] = await Promise.all([
+      memo.simulate(beforeFiles, c.file, c.name, aopts),
+      memo.simulate(afterFiles, c.file, c.name, aopts),
+    ]);
+    review.changed.push(...outcomeChanges(c.name, c.file, c.after.nameLine, sb, sa));
+  }
+
+  // Contract changes: a new return type, and the callers in the tree that relied on the old one.
+  for (const c of changed) {
+    if (!c.before || !c.after) continue;
+    const tb = normalizeType(c.before.returnType);
+    const ta = normalizeType(c.after.returnType);
+    if (!tb || !ta || tb === ta) continue;
+    review.changed.push({
+      kind: 'contract', function: c.name, file: c.file, line: c.after.nameLine, before: tb, after: ta,
+      callers: contractCallers(c.name, applied, touched),
+    });
+  }
+  return review;
+}
+
+function contractCallers(name: string, applied: AppliedPatch, touched: string[]): CallerUse[] {
+  const files = [...new Set([...callerFiles(applied.before, touched), ...callerFiles(applied.after, touched)])];
+  const out: CallerUse[] = [];
+  for (const path of files) {
+    const before = applied.before.read(path);
+    const after = applied.after.read(path);
+    const cb = before !== undefined ? findCalls(before, name) : [];
+    const ca = after !== undefined ? findCalls(after, name) : [];
+    const callers = new Set([...cb.map((c) => c.caller), ...ca.map((c) => c.caller)]);
+    for (const caller of callers) {
+      const b = cb.filter((c) => c.caller === caller);
+      const a = ca.filter((c) => c.caller === caller);
+      const usedBefore = b.some((c) => c.usesValue);
+      const usesAfter = a.some((c) => c.usesValue);
+      if (!usedBefore && !usesAfter) continue;
+      const site = (usedBefore ? b.find((c) => c.usesValue) : a.find((c) => c.usesValue))!;
+      const after = a.find((c) => c.usesValue) ?? a[0];
+      out.push({ function: caller, file: path, line: (after ?? site).line, text: (after ?? site).text, usedBefore, usesAfter });
+    }
+  }
+  return out;
+}
+
+/**
+ * reviewSeries - apply @series to the tree at @tree in memory, patch after patch, and diff the behaviour
+ * of each. Throws InputError/ApplyError for input that cannot be reviewed; the tree is only read.
+ */
+export async function reviewSeries(series: Series, tree: string, opts: ReviewOptions = {}): Promise<ReviewResult> {
+  const state = TreeState.open(tree);
+  const applied = applySeries(state, series.patches);
+  const memo = new Memo(opts.analyzer ?? coreAnalyzer);
+  const patches: PatchReview[] = [];
+  for (let i = 0; i < applied.length; i++) {
+    if (opts.cancelled?.()) break;
+    patches.push(await reviewPatch(series.patches[i], series.patches.length, applied[i], memo, opts));
+  }
+  const findings = patches.flatMap((p) => p.introduced);
+  // What the series leaves behind: introduced findings that no later patch fixed.
+  const remaining: Finding[] = [];
+  patches.forEach((p, i) => {
+    for (const f of p.introduced) {
+      const k = findingKey(f);
+      const fixedLater = patches.slice(i + 1).some((q) => q.fixed.some((g) => findingKey(g) === k));
+      if (!fixedLater) remaining.push(f);
+    }
+  });
+  return { title: series.title, tree, findings, remaining, patches };
+}
+
+/** reviewApplied - the behaviour diff of one patch already applied in memory (b4-check reviews mails one at a time). */
+export async function reviewApplied(patch: SeriesPatch, applied: AppliedPatch, opts: ReviewOptions = {}): Promise<PatchReview> {
+  return reviewPatch(patch, patch.subject.total ?? 1, applied, new Memo(opts.analyzer ?? coreAnalyzer), opts);
+}

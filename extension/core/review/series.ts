@@ -1,0 +1,190 @@
+// Review input: a unified diff, git format-patch files (one file or a folder), or an mbox/mboxrd series, read into ordered patches.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { parsePatch, type StructuredPatch } from 'diff';
+import { InputError, looksLikeMail, parsePatchMail, splitMbox, type PatchSubject, type Trailer } from './mail';
+
+/** One patch of a series, parsed and ready to apply. */
+export interface SeriesPatch {
+  /** 1-based position in the series as applied */
+  position: number;
+  subject: PatchSubject;
+  /** what to call the patch in messages: its subject line, or the file name of a bare diff */
+  label: string;
+  /** where it came from: a file name, or "mbox message 3" */
+  source: string;
+  from?: string;
+  messageId?: string;
+  description: string;
+  trailers: Trailer[];
+  files: FilePatch[];
+}
+
+/** What one patch does to one file. */
+export interface FilePatch {
+  /** tree-relative path before (undefined for a new file) and after (undefined for a deletion) */
+  oldPath?: string;
+  newPath?: string;
+  binary: boolean;
+  /** hunks to apply; empty for mode-only changes, pure renames and binary files */
+  patch: StructuredPatch;
+}
+
+export interface Series {
+  /** the cover letter's subject without prefixes, when there is one */
+  title?: string;
+  cover?: { subject: PatchSubject; description: string };
+  patches: SeriesPatch[];
+}
+
+// Bounds on what we read: a review input is text written by people, never this large.
+const MAX_INPUT_BYTES = 32 * 1024 * 1024;
+const MAX_FOLDER_FILES = 500;
+
+/**
+ * stripPrefix - a path from a diff header without its a/ b/ prefix; /dev/null is no file.
+ * Paths without a prefix (plain `diff -u` of two trees) are kept as they are.
+ */
+export function stripPrefix(p: string | undefined, hadPrefixes: boolean): string | undefined {
+  if (!p || p === '/dev/null') return undefined;
+  const clean = p.replace(/^"|"$/g, '');
+  if (hadPrefixes && /^[ab]\//.test(clean)) return clean.slice(2);
+  return clean;
+}
+
+/** parseDiff - the file patches of one unified diff text (git or plain), with paths relative to the tree */
+export function parseDiff(text: string, where: string): FilePatch[] {
+  let parsed: StructuredPatch[];
+  try {
+    parsed = parsePatch(text);
+  } catch (e) {
+    throw new InputError(`${where}: malformed diff: ${(e as Error).message}`);
+  }
+  const out: FilePatch[] = [];
+  for (const p of parsed) {
+    if (p.oldFileName === undefined && p.newFileName === undefined) {
+      if (p.hunks.length) throw new InputError(`${where}: a hunk has no file header (--- / +++)`);
+      continue; // leading prose that parsePatch turned into an empty entry
+    }
+    const prefixed = Boolean(p.isGit) || (/^a\//.test(p.oldFileName ?? '') && /^b\//.test(p.newFileName ?? ''))
+      || (p.oldFileName === '/dev/null' && /^b\//.test(p.newFileName ?? '')) || (p.newFileName === '/dev/null' && /^a\//.test(p.oldFileName ?? ''));
+    const oldPath = p.isCreate ? undefined : stripPrefix(p.oldFileName, prefixed);
+    const newPath = p.isDelete ? undefined : stripPrefix(p.newFileName, prefixed);
+    out.push({ oldPath, newPath, binary: Boolean(p.isBinary), patch: p });
+  }
+  return out;
+}
+
+/** A mailbox message or git format-patch file that holds a diff becomes one patch. */
+function patchFromMail(raw: string, source: string, position: number): SeriesPatch | { cover: true; subject: PatchSubject; description: string } | undefined {
+  const mail = parsePatchMail(raw);
+  if (!mail.diff.trim()) {
+    // The cover letter (0/N) or any diff-less mail of a thread (a reply): kept for its title, never applied.
+    if (mail.subject.index === 0 || mail.subject.tags.length) return { cover: true, subject: mail.subject, description: mail.description };
+    return undefined;
+  }
+  const files = parseDiff(mail.diff, source);
+  return {
+    position,
+    subject: mail.subject,
+    label: mail.rawSubject || source,
+    source,
+    from: mail.from,
+    messageId: mail.messageId,
+    description: mail.description,
+    trailers: mail.trailers,
+    files,
+  };
+}
+
+/**
+ * parseSeriesText - patches of one text: an mbox of a series, one patch mail, or a bare diff.
+ * @name names the input in error messages.
+ */
+export function parseSeriesText(text: string, name: string, allowCoverOnly = false): Series {
+  if (text.includes('\0')) throw new InputError(`${name}: binary data, not a patch or mailbox`);
+  if (!text.trim()) throw new InputError(`${name}: empty input`);
+  const series: Series = { patches: [] };
+  if (!looksLikeMail(text)) {
+    const files = parseDiff(text, name);
+    if (!files.length) throw new InputError(`${name}: no diff found (expected a unified diff, a patch mail or an mbox)`);
+    series.patches.push({
+      position: 1, subject: { title: basename(name), tags: [], rfc: false }, label: basename(name), source: name,
+      description: '', trailers: [], files,
+    });
+    return series;
+  }
+  const messages = splitMbox(text);
+  messages.forEach((raw, i) => {
+    const source = messages.length > 1 ? `${name} message ${i + 1}` : name;
+    addMail(series, raw, source);
+  });
+  if (!(allowCoverOnly && series.cover && !series.patches.length)) finish(series, name);
+  return series;
+}
+
+function addMail(series: Series, raw: string, source: string): void {
+  const p = patchFromMail(raw, source, series.patches.length + 1);
+  if (!p) return;
+  if ('cover' in p) {
+    if (!series.cover && p.subject.index === 0) {
+      series.cover = { subject: p.subject, description: p.description };
+      series.title = p.subject.title;
+    }
+    return;
+  }
+  series.patches.push(p);
+}
+
+/** Orders a mailbox's patches by their k/N numbers when every one has them (archives may hold them out of order). */
+function finish(series: Series, name: string): void {
+  if (!series.patches.length) throw new InputError(`${name}: no patch with a diff found`);
+  const numbered = series.patches.every((p) => p.subject.index !== undefined);
+  if (numbered) {
+    const seen = new Set<number>();
+    for (const p of series.patches) {
+      if (seen.has(p.subject.index!)) throw new InputError(`${name}: two patches numbered ${p.subject.index}/${p.subject.total} (more than one revision of the series?)`);
+      seen.add(p.subject.index!);
+    }
+    series.patches.sort((a, b) => a.subject.index! - b.subject.index!);
+  }
+  series.patches.forEach((p, i) => (p.position = i + 1));
+}
+
+function readText(path: string): string {
+  const st = statSync(path);
+  if (st.size > MAX_INPUT_BYTES) throw new InputError(`${path}: ${st.size} bytes is too large for a patch or mailbox`);
+  return readFileSync(path, 'utf8');
+}
+
+/**
+ * loadSeries - read a review input from disk: a file (diff, patch mail, mbox) or a folder of
+ * git format-patch files, applied in file-name order (the cover letter is recognised, not applied).
+ */
+export function loadSeries(path: string): Series {
+  let st;
+  try {
+    st = statSync(path);
+  } catch {
+    throw new InputError(`${path}: no such file or directory`);
+  }
+  if (!st.isDirectory()) return parseSeriesText(readText(path), path);
+  const names = readdirSync(path)
+    .filter((n) => /\.(patch|diff|eml|mbx|mbox)$/i.test(n))
+    .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  if (!names.length) throw new InputError(`${path}: no .patch, .diff, .eml or .mbx files in the folder`);
+  // A folder may hold several files of one series; their own k/N numbers are not trusted over file order.
+  if (names.length > MAX_FOLDER_FILES) throw new InputError(`${path}: ${names.length} patch files is more than ${MAX_FOLDER_FILES}`);
+  const series: Series = { patches: [] };
+  for (const n of names) {
+    const file = join(path, n);
+    const one = parseSeriesText(readText(file), file, true);
+    if (one.cover && !series.cover) {
+      series.cover = one.cover;
+      series.title = one.title;
+    }
+    for (const p of one.patches) series.patches.push({ ...p, position: series.patches.length + 1 });
+  }
+  if (!series.patches.length) throw new InputError(`${path}: no patch with a diff found in the folder`);
+  return series;
+}
