@@ -1,0 +1,174 @@
+// In-memory application: the series in order, offsets and fuzz, hunks that do not apply named precisely, and the tree never written.
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ApplyError, applyPatchToTree, applySeries, FUZZ, TreeState, unapplyPatchFromTree } from '../../../extension/core/review/apply';
+import { loadSeries } from '../../../extension/core/review/series';
+import { reviewCommand } from '../../../extension/cli/review-commands';
+import { CORE, fingerprint, PATCH_FILES, PATCHES, recordingIo, scratchTree, SERIES, TREE } from './helpers';
+
+/** An analyzer that finds nothing: these tests are about applying, not simulating. */
+const quiet = {
+  analyzeFiles: async () => ({ findings: [], functions: [], unknownCalls: [], bounded: false }),
+  simulateFunction: async () => ({ function: {} as never, paths: [], bounded: false }),
+};
+
+describe('review/apply: a series in order, in memory', () => {
+  it('applies each patch on the result of the one before', () => {
+    const series = loadSeries(PATCHES);
+    const applied = applySeries(TreeState.open(TREE), series.patches);
+    assert.equal(applied.length, 4);
+    const core = (i: number) => applied[i].after.read(CORE)!;
+    assert.match(core(0), /^void iommu_report_device_fault\(/m);
+    assert.doesNotMatch(core(0), /return ret;\n\t}\n\n\tgroup = iopf_group_alloc/);
+    assert.match(core(1), /ack'd \*\/\n\t\tmutex_unlock\(&param->lock\);\n\t\treturn;/);
+    assert.match(core(2), /^int iommu_report_device_fault\(/m);
+    assert.match(core(2), /err_bad_iopf:/);
+    assert.match(core(3), /kfree_rcu\(fault_param, rcu\)/);
+    assert.match(core(3), /refcount_inc_not_zero\(&fault_param->users\)/);
+    // each state is kept: the state before patch 3 is the state after patch 2
+    assert.equal(applied[2].before.read(CORE), core(1));
+    assert.equal(applied[0].before.read(CORE), readFileSync(join(TREE, CORE), 'utf8'));
+  });
+
+  it('applies with an offset when lines were added above the hunks', () => {
+    const t = scratchTree();
+    try {
+      const path = join(t.dir, CORE);
+      const text = readFileSync(path, 'utf8');
+      writeFileSync(path, `/* a\n * comment\n * the series\n * never saw\n */\n${text}`);
+      const applied = applySeries(TreeState.open(t.dir), loadSeries(PATCHES).patches);
+      assert.match(applied[3].after.read(CORE)!, /never saw/);
+      assert.match(applied[3].after.read(CORE)!, /kfree_rcu/);
+    } finally {
+      t.done();
+    }
+  });
+
+  it(`applies with fuzz when a context line differs (up to ${FUZZ} lines)`, () => {
+    const t = scratchTree();
+    try {
+      const path = join(t.dir, CORE);
+      const text = readFileSync(path, 'utf8');
+      // a context line of patch 1's hunk, reworded in the tree
+      const changed = text.replace('\tstruct dev_iommu *param = dev->iommu;\n\tstruct iommu_attach_handle *attach_handle;\n',
+        '\tstruct dev_iommu *param = dev->iommu;\t/* set once */\n\tstruct iommu_attach_handle *attach_handle;\n');
+      assert.notEqual(changed, text);
+      writeFileSync(path, changed);
+      const applied = applyPatchToTree(TreeState.open(t.dir), loadSeries(PATCH_FILES[0]).patches[0]);
+      assert.match(applied.after.read(CORE)!, /^void iommu_report_device_fault/m);
+      assert.match(applied.after.read(CORE)!, /set once/);
+    } finally {
+      t.done();
+    }
+  });
+
+  it('names the patch, the file and the hunk that does not apply', () => {
+    const t = scratchTree();
+    try {
+      const path = join(t.dir, CORE);
+      writeFileSync(path, readFileSync(path, 'utf8').replace('\t\tret = report_partial_fault(fault_param, fault);\n', '\t\treport_partial_fault(fault_param, fault);\n'));
+      assert.throws(() => applySeries(TreeState.open(t.dir), loadSeries(PATCHES).patches), (e: unknown) => {
+        assert.ok(e instanceof ApplyError);
+        assert.equal(e.file, CORE);
+        assert.equal(e.hunk, 1);
+        assert.match(e.patch, /Make iommu_report_device_fault\(\) return void/);
+        assert.match(e.message, /hunk #1 \(@@ -\d+,\d+ \+\d+,\d+ @@\)/);
+        assert.match(e.message, /ret = report_partial_fault/);
+        return true;
+      });
+    } finally {
+      t.done();
+    }
+  });
+
+  it('reports a patch whose file is missing from the tree', () => {
+    const t = scratchTree();
+    try {
+      const state = TreeState.open(join(t.dir, 'drivers'));
+      assert.throws(() => applyPatchToTree(state, loadSeries(PATCH_FILES[1]).patches[0]), /io-pgfault\.c: hunk #1 .*: the file is not in the tree/);
+    } finally {
+      t.done();
+    }
+  });
+
+  it('finds a patch the tree already holds by reversing it strictly', () => {
+    const series = loadSeries(PATCHES);
+    const applied = applySeries(TreeState.open(TREE), series.patches);
+    const t = scratchTree();
+    try {
+      // the tree as it is after patch 2, written out: patch 2 reverses, patch 3 does not (it is not in the tree yet)
+      for (const f of ['drivers/iommu/io-pgfault.c', 'include/linux/iommu.h', 'drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3-evtq.c']) {
+        writeFileSync(join(t.dir, f), applied[1].after.read(f)!);
+      }
+      const state = TreeState.open(t.dir);
+      const un = unapplyPatchFromTree(state, series.patches[1]);
+      assert.ok(un);
+      assert.equal(un.before.read(CORE), applied[1].before.read(CORE));
+      assert.equal(unapplyPatchFromTree(state, series.patches[2]), undefined);
+    } finally {
+      t.done();
+    }
+  });
+});
+
+describe('review command: bad input exits 2 with one line and leaves the tree alone', () => {
+  it('a hunk that does not apply', async () => {
+    const t = scratchTree();
+    try {
+      const path = join(t.dir, CORE);
+      writeFileSync(path, readFileSync(path, 'utf8').replace('\t\tret = -ENODEV;\n', '\t\tret = -ENXIO;\n'));
+      const before = fingerprint(t.dir);
+      const io = recordingIo(t.dir);
+      const code = await reviewCommand([join(SERIES, 'series.mbox')], io, { analyzer: quiet });
+      assert.equal(code, 2);
+      assert.equal(io.out, '');
+      assert.equal(io.err.trim().split('\n').length, 1, io.err);
+      assert.match(io.err, /^iopf-lens review: patch "\[PATCH v2 1\/4\] iommu: Make iommu_report_device_fault\(\) return void" does not apply: drivers\/iommu\/io-pgfault\.c: hunk #1/);
+      assert.doesNotMatch(io.err, /\bat .*\.ts:\d+/); // no stack trace
+      assert.deepEqual(fingerprint(t.dir), before);
+    } finally {
+      t.done();
+    }
+  });
+
+  it('a successful review writes nothing either', async () => {
+    const t = scratchTree();
+    try {
+      const before = fingerprint(t.dir);
+      const io = recordingIo(t.dir);
+      const code = await reviewCommand([join(SERIES, 'series.mboxrd'), '--format', 'json'], io, { analyzer: quiet });
+      assert.equal(code, 0, io.err);
+      assert.equal(JSON.parse(io.out).patches.length, 4);
+      assert.deepEqual(fingerprint(t.dir), before);
+    } finally {
+      t.done();
+    }
+  });
+
+  const cases: [string, string[], RegExp][] = [
+    ['a malformed mbox', ['MALFORMED'], /malformed mail header/],
+    ['a missing input', [], /what to review is missing/],
+    ['an unknown option', ['x.mbox', '--frobnicate', '1'], /unknown option --frobnicate/],
+    ['an unknown format', ['x.mbox', '--format', 'xml'], /unknown format "xml"/],
+    ['a missing tree', ['PATCH1', '--tree', '/nonexistent/tree'], /tree not found/],
+  ];
+  for (const [what, args, re] of cases) {
+    it(what, async () => {
+      const t = scratchTree();
+      try {
+        const bad = join(t.dir, 'bad.mbox');
+        writeFileSync(bad, 'From mboxrd@z Thu Jan  1 00:00:00 1970\nSubject: [PATCH] x\nnot a header line\n\n--- a/f\n+++ b/f\n');
+        const argv = args.map((a) => (a === 'MALFORMED' ? bad : a === 'PATCH1' ? PATCH_FILES[0] : a));
+        const before = fingerprint(t.dir);
+        const io = recordingIo(t.dir);
+        assert.equal(await reviewCommand(argv, io, { analyzer: quiet }), 2);
+        assert.match(io.err, re);
+        assert.equal(io.out, '');
+        assert.deepEqual(fingerprint(t.dir), before);
+      } finally {
+        t.done();
+      }
+    });
+  }
+});
