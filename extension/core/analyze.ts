@@ -1,5 +1,11 @@
 // Entry points of the pure core: analyse files (check) and simulate one function (simulate).
-import type { AnalysisResult, AnalyzeOptions, FunctionSummary, PathResult, SourceFile } from './types';
+import { Workspace } from './index';
+import { cfgOf, FunctionDef } from './parse/source';
+import { DEFAULT_BOUNDS, detectEra, explore, ExploreOptions, findingKey } from './sim/explore';
+import type { LockOrder } from './sim/machine';
+import { scenariosFor, scenarioByName } from './sim/scenarios';
+import { RULES } from './rules/rules';
+import type { AnalysisResult, AnalyzeOptions, Finding, FunctionSummary, PathResult, SourceFile, UnknownCall } from './types';
 
 export interface SimulationResult {
   function: FunctionSummary;
@@ -7,16 +13,156 @@ export interface SimulationResult {
   bounded: boolean;
 }
 
+/** Model operations that make a function worth simulating. */
+const MODEL_OPS = /^(iopf|sva|attach|detach|iommufd|release|rcu|ref|lock|mem\.free|wq|domain)\b/;
+
+/** known - whether the model has something to say about @fn: it calls the IOPF/SVA API or its primitives. */
+export function isKnown(fn: FunctionDef): boolean {
+  return fn.calls.some((c) => MODEL_OPS.test(c.op) && c.op !== 'lock.init' && c.op !== 'lock.assert');
+}
+
+function options(opts: AnalyzeOptions, withState: boolean): ExploreOptions {
+  return {
+    ...DEFAULT_BOUNDS,
+    loopBound: opts.loopBound ?? DEFAULT_BOUNDS.loopBound,
+    callDepth: opts.callDepth ?? DEFAULT_BOUNDS.callDepth,
+    maxPaths: opts.maxPaths ?? DEFAULT_BOUNDS.maxPaths,
+    withState,
+    cancelled: opts.cancelled,
+  };
+}
+
+/**
+ * analyzeWorkspace - simulate every known function of @ws (or @opts.functions) under each fitting
+ * scenario and collect findings, deduplicated across paths and scenarios.
+ */
+export function analyzeWorkspace(ws: Workspace, opts: AnalyzeOptions = {}, onlyFiles?: Set<string>): AnalysisResult {
+  const era = detectEra(ws);
+  const lockOrder: LockOrder = new Map();
+  const findings = new Map<string, Finding>();
+  const functions: FunctionSummary[] = [];
+  const unknown = new Map<string, UnknownCall>();
+  let bounded = false;
+  const eo = options(opts, false);
+  const calledFromWorkspace = new Set(Object.values(ws.callGraph()).flat());
+  for (const file of ws.files.values()) {
+    if (onlyFiles && !onlyFiles.has(file.path)) continue;
+    for (const fn of file.functions) {
+      if (opts.functions && !opts.functions.includes(fn.name)) continue;
+      const known = isKnown(fn);
+      const summary: FunctionSummary = {
+        name: fn.name, file: fn.file, line: fn.range.start.line + 1, range: fn.range,
+        known, paths: 0, findings: 0, bounded: false, scenarios: [],
+      };
+      functions.push(summary);
+      if (!known && !opts.functions) continue;
+      // Static helpers called from elsewhere in the workspace are checked through their callers,
+      // where their arguments are real; on their own every argument would be unconstrained.
+      if (!opts.functions && fn.isStatic && calledFromWorkspace.has(fn.name)) continue;
+      if (opts.cancelled?.()) {
+        bounded = true;
+        continue;
+      }
+      const cfg = cfgOf(fn, file);
+      const keys = new Set<string>();
+      for (const s of scenariosFor(cfg, opts.scenarios)) {
+        let res;
+        try {
+          res = explore(ws, fn.name, file.path, s, eo, era, lockOrder);
+        } catch (e) {
+          // A construct the interpreter cannot follow must not hide the other functions' results.
+          summary.bounded = true;
+          bounded = true;
+          continue;
+        }
+        summary.scenarios.push(s.name);
+        summary.paths += res.paths.length;
+        if (res.bounded) {
+          summary.bounded = true;
+          bounded = true;
+        }
+        for (const p of res.paths) {
+          for (const f of p.findings) {
+            const k = findingKey(f);
+            keys.add(k);
+            if (!findings.has(k)) findings.set(k, { ...f, scenario: s.name });
+          }
+        }
+        for (const u of res.unknownCalls) unknown.set(`${u.file}:${u.line}:${u.name}`, u);
+      }
+      summary.findings = keys.size;
+    }
+  }
+  // Lock order: two classes taken in both orders somewhere in what was analysed.
+  for (const [key, seen] of lockOrder) {
+    const [a, b] = key.split(' -> ');
+    const reverse = lockOrder.get(`${b} -> ${a}`);
+    if (reverse && a < b) {
+      const f: Finding = {
+        rule: 'lock/order', severity: RULES['lock/order'].severity, file: seen.file, line: seen.line, column: 1,
+        function: seen.fn,
+        message: `${a} is taken before ${b} here, but ${reverse.fn}() (${reverse.file}:${reverse.line}) takes them in the opposite order: the two paths can deadlock`,
+        trace: seen.trace,
+      };
+      findings.set(findingKey(f), f);
+    }
+  }
+  const sorted = [...findings.values()].sort((x, y) => x.file.localeCompare(y.file) || x.line - y.line || x.rule.localeCompare(y.rule));
+  return { findings: sorted, functions, unknownCalls: [...unknown.values()], bounded };
+}
+
 /**
  * analyzeFiles - simulate every known function of @files under every scenario that fits it.
  * Functions defined in any of @files serve as callee bodies for one another.
  */
-export async function analyzeFiles(_files: SourceFile[], _opts: AnalyzeOptions = {}): Promise<AnalysisResult> {
-  throw new Error('analyzeFiles: not built yet');
+export async function analyzeFiles(files: SourceFile[], opts: AnalyzeOptions = {}): Promise<AnalysisResult> {
+  const ws = await Workspace.create(files);
+  try {
+    return analyzeWorkspace(ws, opts);
+  } finally {
+    ws.dispose();
+  }
+}
+
+/** simulateInWorkspace - every path of @fn in @file under its scenarios (or @opts.scenarios), with state. */
+export function simulateInWorkspace(ws: Workspace, file: string, fn: string, opts: AnalyzeOptions = {}): SimulationResult {
+  const def = ws.definition(fn, file);
+  if (!def || def.fn.file !== file) throw new Error(`${file}: no function named ${fn}`);
+  const cfg = cfgOf(def.fn, def.file);
+  const scenarios = opts.scenarios?.length
+    ? opts.scenarios.map((n) => {
+      const s = scenarioByName(n);
+      if (!s) throw new Error(`no scenario named ${n}`);
+      return s;
+    })
+    : scenariosFor(cfg);
+  const era = detectEra(ws);
+  const eo = options(opts, true);
+  const paths: PathResult[] = [];
+  let bounded = false;
+  for (const s of scenarios) {
+    const res = explore(ws, fn, file, s, eo, era, new Map());
+    for (const p of res.paths) paths.push({ ...p, id: paths.length + 1 });
+    bounded ||= res.bounded;
+  }
+  const keys = new Set(paths.flatMap((p) => p.findings.map(findingKey)));
+  return {
+    function: {
+      name: fn, file, line: def.fn.range.start.line + 1, range: def.fn.range, known: isKnown(def.fn),
+      paths: paths.length, findings: keys.size, bounded, scenarios: scenarios.map((s) => s.name),
+    },
+    paths,
+    bounded,
+  };
 }
 
 /** simulateFunction - every path of @fn in @file, with traces. */
-export async function simulateFunction(_files: SourceFile[], _file: string, _fn: string,
-  _opts: AnalyzeOptions = {}): Promise<SimulationResult> {
-  throw new Error('simulateFunction: not built yet');
+export async function simulateFunction(files: SourceFile[], file: string, fn: string,
+  opts: AnalyzeOptions = {}): Promise<SimulationResult> {
+  const ws = await Workspace.create(files);
+  try {
+    return simulateInWorkspace(ws, file, fn, opts);
+  } finally {
+    ws.dispose();
+  }
 }

@@ -20,6 +20,8 @@ export interface CfgNode {
   cases?: (Ast | null)[];
   /** branch: the condition came from WARN_ON()/unlikely()/likely() */
   wrapper?: string;
+  /** branch: the condition is the operand of a `!` (successors already swapped) */
+  negated?: boolean;
   /** iter-init/iter-next/scope-*: the rewritten macro */
   site?: MacroSite;
   /** iter-init and iter-next of one loop share this id */
@@ -141,26 +143,27 @@ export function buildCfg(def: Ast, sites: Map<number, MacroSite>): Cfg {
     return next;
   };
 
-  const cond = (e: Ast, t: number, f: number, wrapper?: string): number => {
-    if (e.type === 'parenthesized_expression' && e.children.length === 1) return cond(e.children[0], t, f, wrapper);
+  const cond = (e: Ast, t: number, f: number, wrapper?: string, neg = false): number => {
+    if (e.type === 'parenthesized_expression' && e.children.length === 1) return cond(e.children[0], t, f, wrapper, neg);
     if (e.type === 'binary_expression' && e.op === '&&') {
       const [a, b] = e.children;
-      return cond(a, cond(b, t, f, wrapper), f, wrapper);
+      return cond(a, cond(b, t, f, wrapper, neg), f, wrapper, neg);
     }
     if (e.type === 'binary_expression' && e.op === '||') {
       const [a, b] = e.children;
-      return cond(a, t, cond(b, t, f, wrapper), wrapper);
+      return cond(a, t, cond(b, t, f, wrapper, neg), wrapper, neg);
     }
-    if (e.type === 'unary_expression' && e.op === '!') return cond(e.children[0], f, t, wrapper);
+    if (e.type === 'unary_expression' && e.op === '!') return cond(e.children[0], f, t, wrapper, !neg);
     if (e.type === 'call_expression') {
       const fn = child(e, 'function');
       const args = child(e, 'arguments');
       if (fn?.type === 'identifier' && COND_WRAPPERS.has(fn.text!) && args && args.children.length >= 1) {
-        return cond(args.children[0], t, f, fn.text);
+        return cond(args.children[0], t, f, fn.text, neg);
       }
     }
     const b = mk('branch', e, [t, f]);
     if (wrapper) b.wrapper = wrapper;
+    if (neg) b.negated = true;
     return b.id;
   };
 

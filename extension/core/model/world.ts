@@ -1,0 +1,227 @@
+// The model's primitives: heap objects named as the kernel names their structs, refcounts, lists,
+// locks, RCU read sections and grace periods, workqueues, and the PRI-capable device's page requests.
+
+export type Value =
+  | { k: 'int'; v: number }
+  | { k: 'ptr'; obj: number }
+  | { k: 'err'; code: number }
+  | { k: 'sym'; id: number }
+  | { k: 'fn'; name: string }
+  | { k: 'str'; s: string };
+
+export const ZERO: Value = { k: 'int', v: 0 };
+export const int = (v: number): Value => ({ k: 'int', v });
+export const ptr = (obj: number): Value => ({ k: 'ptr', obj });
+
+export type Alloc = 'heap' | 'zeroed' | 'stack' | 'world' | 'static';
+
+export interface Obj {
+  id: number;
+  /** struct tag: iopf_group, iommu_fault_param, ... ('?' until known) */
+  type: string;
+  alloc: Alloc;
+  fields: Map<string, Value>;
+  /** embedded sub-objects (`group->last_fault`, `&param->lock`) know where they live */
+  parent?: { obj: number; field: string };
+  /** 'kfree' once freed; 'rcu' while a kfree_rcu() waits for its grace period; 'reclaimed' after it */
+  freed?: 'kfree' | 'rcu' | 'reclaimed';
+  freedStep?: number;
+  /** threads inside an RCU read section when kfree_rcu() was called: they may still use the object */
+  rcuReaders?: Set<number>;
+  /** refcount_t value when the object is a refcount */
+  count?: number;
+  /** who holds the duty to answer and free an iopf_group handed out: 'handler', 'iommufd', ... */
+  owner?: string;
+  /** allocation site, for leak messages */
+  allocLine?: number;
+}
+
+/** A page request group the device waits on. */
+export interface PageRequest {
+  grpid: number;
+  pasid: number;
+  /** the request carrying IOMMU_FAULT_PAGE_REQUEST_LAST_PAGE: only it needs an answer */
+  last: boolean;
+  responses: { code: number | undefined; line: number; thread: number }[];
+  /** who owes the answer when not yet given: 'core', 'caller', 'handler', 'iommufd' */
+  owedBy?: string;
+  /** the iopf_fault event object that carried it */
+  evt?: number;
+}
+
+export interface Lock {
+  obj: number;
+  /** iopf_queue.lock, iommu_fault_param.lock: the class used for lock order */
+  cls: string;
+  kind: 'mutex' | 'spin';
+  owner?: number;
+}
+
+export interface ThreadState {
+  id: number;
+  name: string;
+  held: number[];
+  rcuDepth: number;
+  /** spinlocks or irq-off sections: no sleeping */
+  atomic: number;
+  done: boolean;
+}
+
+export class World {
+  objs = new Map<number, Obj>();
+  /** list head object id -> member node object ids in order */
+  lists = new Map<number, number[]>();
+  /** list node object id -> head it is on */
+  nodeOn = new Map<number, number>();
+  /** nodes unlinked by list_del (poisoned) */
+  poisoned = new Set<number>();
+  locks = new Map<number, Lock>();
+  requests: PageRequest[] = [];
+  threads: ThreadState[] = [];
+  /** symbolic values' decided truth: sym id -> nonzero */
+  symTruth = new Map<number, boolean>();
+  symNames = new Map<number, string>();
+  /** work items queued: work object id -> function name */
+  queuedWork = new Map<number, string>();
+  workFn = new Map<number, string>();
+  /** globals and file-static variables by name */
+  globals = new Map<string, Value>();
+  nextId = 1;
+  step = 0;
+
+  alloc(type: string, alloc: Alloc, line?: number): Obj {
+    const o: Obj = { id: this.nextId++, type, alloc, fields: new Map() };
+    if (line !== undefined) o.allocLine = line;
+    this.objs.set(o.id, o);
+    return o;
+  }
+
+  sym(name: string): Value {
+    const id = this.nextId++;
+    this.symNames.set(id, name);
+    return { k: 'sym', id };
+  }
+
+  obj(id: number): Obj {
+    const o = this.objs.get(id);
+    if (!o) throw new Error(`no object #${id}`);
+    return o;
+  }
+
+  /** The outermost object containing @id (a lock or list node lives inside its struct). */
+  root(id: number): Obj {
+    let o = this.obj(id);
+    while (o.parent) o = this.obj(o.parent.obj);
+    return o;
+  }
+
+  /** `iopf_group#3`, `iommu_fault_param#1.lock` */
+  name(id: number): string {
+    const o = this.obj(id);
+    if (o.parent) return `${this.name(o.parent.obj)}.${o.parent.field}`;
+    return `${o.type}#${o.id}`;
+  }
+
+  /** The embedded sub-object in @field of @id, created on first use. */
+  sub(id: number, field: string, type = '?'): Obj {
+    const o = this.obj(id);
+    const v = o.fields.get(field);
+    if (v?.k === 'ptr') {
+      const s = this.objs.get(v.obj);
+      if (s?.parent?.obj === id && s.parent.field === field) return s;
+    }
+    const s = this.alloc(type, o.alloc === 'world' ? 'world' : o.alloc === 'stack' ? 'stack' : 'zeroed');
+    s.parent = { obj: id, field };
+    o.fields.set(field, ptr(s.id));
+    return s;
+  }
+
+  thread(id: number): ThreadState {
+    return this.threads[id];
+  }
+
+  // -- lists --------------------------------------------------------------------------------------
+
+  listMembers(head: number): number[] {
+    return this.lists.get(head) ?? [];
+  }
+
+  listAdd(node: number, head: number, tail = false): void {
+    this.listRemove(node);
+    const members = [...this.listMembers(head)];
+    if (tail) members.push(node);
+    else members.unshift(node);
+    this.lists.set(head, members);
+    this.nodeOn.set(node, head);
+    this.poisoned.delete(node);
+  }
+
+  listRemove(node: number): boolean {
+    const head = this.nodeOn.get(node);
+    if (head === undefined) return false;
+    this.lists.set(head, this.listMembers(head).filter((n) => n !== node));
+    this.nodeOn.delete(node);
+    return true;
+  }
+
+  /** Whether @id (a head or a node) links to nothing. */
+  listEmpty(id: number): boolean {
+    if (this.listMembers(id).length > 0) return false;
+    return !this.nodeOn.has(id);
+  }
+
+  // -- queries for rules --------------------------------------------------------------------------
+
+  /** Objects whose pointer is stored in a field of a live object or a global. */
+  referenced(): Set<number> {
+    const out = new Set<number>();
+    const mark = (v: Value | undefined) => {
+      if (v?.k === 'ptr') out.add(this.root(v.obj).id);
+    };
+    for (const o of this.objs.values()) {
+      if (o.freed) continue;
+      for (const [f, v] of o.fields) {
+        if (o.parent?.field === f) continue;
+        const target = v.k === 'ptr' ? this.objs.get(v.obj) : undefined;
+        if (target?.parent?.obj === o.id) continue; // an embedded member is not a reference
+        mark(v);
+      }
+    }
+    for (const v of this.globals.values()) mark(v);
+    for (const [node, head] of this.nodeOn) {
+      if (!this.root(head).freed) out.add(this.root(node).id);
+    }
+    return out;
+  }
+
+  snapshotTruth(): string {
+    return [...this.symTruth].map(([k, v]) => `${k}:${v ? 1 : 0}`).join(',');
+  }
+
+  /** A canonical text of the shared state, for state hashing in interleaving exploration. */
+  fingerprint(): string {
+    const parts: string[] = [];
+    for (const o of this.objs.values()) {
+      const f = [...o.fields].map(([k, v]) => `${k}=${valueKey(v)}`).join(';');
+      parts.push(`${o.id}:${o.type}:${o.freed ?? ''}:${o.count ?? ''}:${o.owner ?? ''}:${f}`);
+    }
+    for (const [h, m] of this.lists) parts.push(`L${h}=${m.join(',')}`);
+    for (const l of this.locks.values()) parts.push(`K${l.obj}=${l.owner ?? ''}`);
+    for (const r of this.requests) parts.push(`R${r.grpid}:${r.responses.map((x) => x.code).join(',')}:${r.owedBy ?? ''}`);
+    for (const t of this.threads) parts.push(`T${t.id}:${t.held.join(',')}:${t.rcuDepth}:${t.done}`);
+    parts.push(`W${[...this.queuedWork.keys()].join(',')}`);
+    parts.push(this.snapshotTruth());
+    return parts.join('|');
+  }
+}
+
+export function valueKey(v: Value): string {
+  switch (v.k) {
+    case 'int': return `i${v.v}`;
+    case 'ptr': return `p${v.obj}`;
+    case 'err': return `e${v.code}`;
+    case 'sym': return `s${v.id}`;
+    case 'fn': return `f${v.name}`;
+    case 'str': return `t`;
+  }
+}

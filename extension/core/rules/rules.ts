@@ -1,0 +1,76 @@
+// The rules: stable ids, one-line titles, why each matters and the kernel history behind it.
+import type { Severity } from '../types';
+
+export interface Rule {
+  id: string;
+  title: string;
+  severity: Severity;
+  why: string;
+  history: string;
+}
+
+const r = (id: string, severity: Severity, title: string, why: string, history: string): [string, Rule] =>
+  [id, { id, title, severity, why, history }];
+
+export const RULES: Record<string, Rule> = Object.fromEntries([
+  r('iopf/unanswered-page-request', 'error', 'A page request is never answered',
+    'A PRI-capable device keeps a page request group outstanding until the IOMMU driver sends a page response. A path that neither answers it nor hands it to a handler that will stalls the device (and, for a PASID, every user of it).',
+    '"iommu: Handle iommu faults for a bad iopf setup" (2024): after iommu_report_device_fault() became void, a fault with no fault-capable domain or no iopf_param was dropped without ops->page_response(), stalling the device.'),
+  r('iopf/duplicate-response', 'error', 'A page request is answered twice',
+    'The device matches a response to its outstanding group by group index; a second response can complete a later, unrelated request with the wrong code.',
+    '"iommu: Track iopf group instead of last fault" (2024): the pending list is protected by iommu_fault_param::lock and groups are removed with list_del_init() so removal and response cannot both answer a group.'),
+  r('iopf/partial-fault-dispatched', 'error', 'A partial (non-last) fault is dispatched on its own',
+    'Only the last request of a group carries the duty to answer; earlier ones must be collected on the partial list and joined to their group. Dispatching one builds a group from a partial fault, which is then freed while still on the partial list.',
+    '"iommu: Restore lost return in iommu_report_device_fault()" (2024): the return after report_partial_fault() was deleted by accident, so partial faults were processed as complete groups and the kernel crashed.'),
+  r('iopf/partial-fault-leak', 'warning', 'A partial fault is leaked',
+    'Partial faults are freed when their group is freed, on error paths, by iopf_queue_discard_partial() and by iopf_queue_remove_device(); one that is on no list and not freed is lost memory.',
+    'iopf_queue_remove_device() and iopf_queue_discard_partial() free the partial list; iopf_free_group() frees the partial faults of its group.'),
+  r('iopf/use-after-free', 'error', 'Use of a freed IOPF object',
+    'iommu_fault_param, iopf_group and iopf_fault are freed by the response, removal and teardown paths; a later use, including a use after kfree_rcu() by a thread that did not see the object under RCU, reads freed memory.',
+    '"iommu: Use refcount for fault data access" (2024): the fault parameter is read under rcu_read_lock() with refcount_inc_not_zero() and freed with kfree_rcu(), so a reader racing removal never touches freed memory.'),
+  r('iopf/refcount-imbalance', 'error', 'iommu_fault_param references unbalanced',
+    'Every reference taken with iopf_get_dev_fault_param() is dropped once; an iopf_group holds one until iopf_free_group(). A leaked reference keeps the parameter alive forever; an early drop frees it under its holders.',
+    '"iommu: Use refcount for fault data access" (2024): the group holds a reference on the fault parameter until it is freed.'),
+  r('iopf/group-leak', 'warning', 'An iopf_group is leaked',
+    'An iopf_group is freed exactly once, after its response, by its owner: the handler that accepted it, or the reporting path when the handler failed.',
+    '"iommu: Make iopf_group_response() return void" (2024): the core answers and frees the group itself when it cannot be queued.'),
+  r('iopf/group-double-free', 'error', 'An iopf_group is freed twice',
+    'A group freed by removal and again by its handler (or twice on an error path) corrupts the allocator.',
+    '"iommu: Improve iopf_queue_remove_device()" (2024): removal answers and frees the pending groups; their handlers must not free them again.'),
+  r('lock/imbalance', 'error', 'Lock not released, released twice, or taken twice',
+    'A path that returns with a lock held, unlocks a lock it does not hold, or takes a lock it already holds, deadlocks or corrupts the lock.',
+    'goto err_unlock ladders in iopf_queue_add_device() and iopf_queue_remove_device() must release queue->lock and param->lock on every path.'),
+  r('lock/order', 'warning', 'Inconsistent lock order',
+    'Two paths that take the same two locks in opposite orders can deadlock against each other.',
+    'iopf_queue_add_device() and iopf_queue_remove_device() take queue->lock before dev->iommu->lock.'),
+  r('lock/sleep-in-atomic', 'error', 'Sleeping in atomic context',
+    'A GFP_KERNEL allocation, a mutex, a flush or synchronize_rcu() may sleep; inside rcu_read_lock() or under a spinlock that is a bug.',
+    'iopf_get_dev_fault_param() only dereferences and takes a reference inside its RCU read section.'),
+  r('lock/flush-under-lock', 'error', 'Flushing fault work while holding a lock that work takes',
+    'flush_workqueue() waits for the work; if the work needs a lock the flusher holds, neither proceeds.',
+    'iopf_queue_flush_dev() is called from PASID teardown paths, outside the locks the SVA fault handler takes.'),
+  r('sva/handle-sharing', 'error', 'SVA handle not shared for the same (mm, device)',
+    'uacce and idxd bind the same mm to the same device more than once and rely on the core returning the same iommu_sva handle, refcounted; the last unbind tears it down.',
+    '"iommu/sva: Restore SVA handle sharing" (2024): the handle de-duplication lost in "iommu: Support mm PASID 1:n with sva domains" was restored.'),
+  r('sva/domain-lifetime', 'error', 'SVA domain freed while in use',
+    'The SVA domain of an mm is shared by its devices; it is freed only when the last device leaves.',
+    '"iommu/sva: Restore SVA handle sharing" (2024): domain->users counts the devices sharing the domain.'),
+  r('sva/flush-before-pasid-release', 'error', 'PASID released before its faults are flushed',
+    'Faults queued for a PASID must be flushed (iopf_queue_flush_dev()) before the PASID is detached and released, or a handler runs for a PASID that belongs to someone else.',
+    '"iommu: SVA and IOPF refactoring" (2022): the domain detach path flushes outstanding faults before the detach completes.'),
+  r('iommufd/auto-response-pasid', 'error', 'iommufd detach leaves PASID faults unanswered',
+    'Detaching or replacing a fault-capable page table must answer every outstanding fault of the device delivered through it, on every PASID, not just the RID; otherwise the device waits forever for faults user space can no longer answer.',
+    'Review of "iommufd: Add iommufd fault object" (2024): "But is this right? Couldn\'t there be PASID\'s doing PRI?"'),
+  r('release/release-domain', 'error', 'Device released before it is put into the release domain',
+    'When the driver has ops->release_domain, the core attaches it (blocking or identity) before ops->release_device() so no DMA is translated through tables being freed.',
+    '"iommu: Add static iommu_ops->release_domain" (2024).'),
+]);
+
+/** Markdown documentation of every rule, for the README and the diagnostics' links. */
+export function rulesMarkdown(): string {
+  const out = ['# Rules', ''];
+  for (const rule of Object.values(RULES)) {
+    out.push(`## ${rule.id}`, '', `**${rule.title}** (${rule.severity})`, '', rule.why, '', `History: ${rule.history}`, '');
+  }
+  return out.join('\n');
+}

@@ -1,0 +1,177 @@
+// Runs an entry point under a scenario along every path (replaying decision sequences), checks each
+// path's end state against the rules, and returns the paths with their traces and findings.
+import type { Workspace } from '../index';
+import { responseName } from '../model/constants';
+import { Value } from '../model/world';
+import type { Finding, PathResult } from '../types';
+import { Bounds, Cut, Era, LockOrder, Machine, Oracle } from './machine';
+import { Scenario, argsFor, buildWorld, eventObj } from './scenarios';
+
+export interface ExploreOptions extends Bounds {
+  maxPaths: number;
+  withState: boolean;
+  cancelled?: () => boolean;
+}
+
+export const DEFAULT_BOUNDS: ExploreOptions = { loopBound: 3, callDepth: 6, maxSteps: 4000, maxPaths: 400, withState: false };
+
+/** detectEra - which contract of iommu_report_device_fault this tree follows, read from its code. */
+export function detectEra(ws: Workspace): Era {
+  const report = ws.returnType('iommu_report_device_fault');
+  const response = ws.returnType('iopf_group_response');
+  return {
+    reportReturnsInt: report ? /^int\b/.test(report) : true,
+    // Before iopf_group_response() became void, a failed report left the answer to the driver.
+    callerCompletes: response ? /^int\b/.test(response) : false,
+    groupHasHandle: true,
+  };
+}
+
+export interface Explored {
+  paths: PathResult[];
+  bounded: boolean;
+  unknownCalls: Machine['unknownCalls'];
+}
+
+/** explore - every path of @entry under @scenario. */
+export function explore(ws: Workspace, entry: string, file: string | undefined, scenario: Scenario, opts: ExploreOptions,
+  era: Era, lockOrder: LockOrder): Explored {
+  const cfg = ws.cfg(entry, file);
+  if (!cfg) throw new Error(`no body for ${entry}`);
+  const paths: PathResult[] = [];
+  const unknown: Machine['unknownCalls'] = [];
+  let bounded = false;
+  let prefix: number[] | undefined = [];
+  while (prefix) {
+    if (paths.length >= opts.maxPaths || opts.cancelled?.()) {
+      bounded = true;
+      break;
+    }
+    const oracle: Oracle = new Oracle(prefix);
+    const m = new Machine(ws, oracle, opts, era, lockOrder, opts.withState);
+    m.scenario = scenario;
+    m.handlerResult = scenario.handlerResult ?? 0;
+    m.world.threads.push({ id: 0, name: entry, held: [], rcuDepth: 0, atomic: 0, done: false });
+    m.stacks = [[]];
+    const h = buildWorld(m, scenario);
+    const results: Value[] = [];
+    let cut: Cut['reason'] | undefined;
+    const calls = scenario.events?.length ?? scenario.repeat ?? 1;
+    try {
+      for (let i = 0; i < calls; i++) {
+        const ev = scenario.events?.[i];
+        const evt = ev ? eventObj(m, ev) : undefined;
+        const args = argsFor(m, cfg, h, evt);
+        const gen = m.runFunction(entry, args, undefined, file);
+        let r = gen.next();
+        while (!r.done) {
+          // A lone thread waiting on a lock nobody else holds cannot happen; stop rather than spin.
+          if (r.value.kind === 'blocked') throw new Cut('stop');
+          r = gen.next();
+        }
+        results.push(r.value);
+        if (calls > 1) m.step(cfg.range, `${entry}() returns`, `call ${i + 1} of ${calls}: ${m.name(r.value)}`);
+      }
+    } catch (e) {
+      if (e instanceof Cut) cut = e.reason;
+      else throw e;
+    }
+    if (cut !== 'infeasible') {
+      m.stacks = [[{ fn: entry, file: cfg ? (ws.definition(entry, file)?.fn.file ?? '') : '', cfg, env: new Map(), types: new Map(), iters: new Map(), visits: new Map(), heldAtEntry: [], rcuAtEntry: 0, stackObjs: [], depth: 0, lockHelper: false }]];
+      if (!cut) endChecks(m, entry, scenario, results);
+      if (m.bounded) bounded = true;
+      paths.push({
+        id: paths.length + 1,
+        scenario: scenario.name,
+        outcome: outcome(m, results, cut),
+        returns: results.length ? m.name(results[results.length - 1]) : undefined,
+        steps: m.steps,
+        findings: m.findings,
+        bounded: m.bounded || cut === 'bounded',
+        decisions: m.decisions,
+      });
+    }
+    unknown.push(...m.unknownCalls);
+    prefix = oracle.next();
+  }
+  return { paths, bounded, unknownCalls: unknown };
+}
+
+function outcome(m: Machine, results: Value[], cut: Cut['reason'] | undefined): string {
+  const parts: string[] = [];
+  if (cut === 'bounded') parts.push('cut at a bound');
+  else if (cut === 'stop') parts.push('stops at a violation');
+  else if (results.length) parts.push(`returns ${results.map((r) => m.name(r)).join(', then ')}`);
+  for (const r of m.world.requests) {
+    if (!r.last) continue;
+    if (r.responses.length) parts.push(`grpid ${r.grpid}: ${r.responses.map((x) => responseName(x.code)).join(' + ')}`);
+    else if (r.owedBy && r.owedBy !== 'caller') parts.push(`grpid ${r.grpid}: ${r.owedBy} will answer`);
+    else if (r.owedBy === 'caller') parts.push(`grpid ${r.grpid}: the caller answers`);
+    else parts.push(`grpid ${r.grpid}: no response`);
+  }
+  return parts.join('; ');
+}
+
+/** Checks of a path's end state: answers owed, objects leaked, references unbalanced. */
+function endChecks(m: Machine, entry: string, s: Scenario, results: Value[]): void {
+  const w = m.world;
+  const at = m.lastReturn;
+  const ret = results[results.length - 1];
+  const failed = ret?.k === 'int' && ret.v < 0;
+  for (const r of w.requests) {
+    if (!r.last || r.responses.length > 0 || r.owedBy) continue;
+    // In the era where a failed report leaves the answer to the driver, the core may return an error.
+    if (entry === 'iommu_report_device_fault' && m.era.callerCompletes && failed) continue;
+    if (s.iommufdPasids) {
+      m.report('iommufd/auto-response-pasid', `the fault on ${r.pasid ? `PASID ${r.pasid}` : 'the RID'} (grpid ${r.grpid}) is still outstanding after the fault-capable page table is detached: the device waits forever`, at);
+    } else {
+      m.report('iopf/unanswered-page-request', `page request grpid ${r.grpid} is never answered on this path: ops->page_response() is not called and no handler owns the request, so the device stalls`, at);
+    }
+  }
+  const referenced = w.referenced();
+  for (const o of w.objs.values()) {
+    if (o.freed || o.parent || (o.alloc !== 'heap' && o.alloc !== 'zeroed')) continue;
+    if (referenced.has(o.id) || o.owner) continue;
+    if (o.type === 'iopf_group') {
+      m.report('iopf/group-leak', `${w.name(o.id)} (allocated at line ${o.allocLine ?? '?'}) is neither freed nor owned by a handler when the path ends`, at);
+    } else if (o.type === 'iopf_fault') {
+      m.report('iopf/partial-fault-leak', `partial fault ${w.name(o.id)} (allocated at line ${o.allocLine ?? '?'}) is on no list and never freed`, at);
+    }
+  }
+  for (const id of m.refTouched) {
+    const fp = w.obj(id);
+    if (fp.freed || fp.type !== 'iommu_fault_param') continue;
+    const users = w.sub(fp.id, 'users', 'refcount_t').count ?? 0;
+    let holders = 0;
+    const why: string[] = [];
+    for (const o of w.objs.values()) {
+      if (o.type === 'dev_iommu' && o.fields.get('fault_param')?.k === 'ptr' && (o.fields.get('fault_param') as { obj: number }).obj === fp.id) {
+        holders++;
+        why.push('the device (dev->iommu->fault_param)');
+      }
+      if (o.type === 'iopf_group' && !o.freed && o.alloc !== 'stack') {
+        const f = o.fields.get('fault_param');
+        if (f?.k === 'ptr' && f.obj === fp.id) {
+          holders++;
+          why.push(w.name(o.id));
+        }
+      }
+    }
+    if (users > holders) {
+      m.report('iopf/refcount-imbalance', `${w.name(fp.id)} ends with users = ${users} but only ${holders} holder${holders === 1 ? '' : 's'} (${why.join(', ') || 'none'}): a reference is leaked`, at, 'warning');
+    } else if (users < holders) {
+      m.report('iopf/refcount-imbalance', `${w.name(fp.id)} ends with users = ${users} while ${holders} hold${holders === 1 ? 's' : ''} it (${why.join(', ')}): a reference was dropped early and the parameter can be freed under them`, at);
+    }
+  }
+  if (s.repeat && s.repeat > 1 && results.length === s.repeat) {
+    const [a, b] = results;
+    if (a.k === 'ptr' && !(b.k === 'ptr' && b.obj === a.obj)) {
+      m.report('sva/handle-sharing', `binding the same (mm, device) a second time returns ${m.name(b)} instead of the first bind's handle ${m.name(a)}: uacce and idxd rely on the core sharing the handle`, at);
+    }
+  }
+}
+
+/** Findings equal but for their traces: the same rule at the same place with the same words. */
+export function findingKey(f: Finding): string {
+  return `${f.rule}|${f.file}|${f.line}|${f.function}|${f.message.replace(/#\d+/g, '#')}`;
+}

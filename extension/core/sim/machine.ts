@@ -1,0 +1,1133 @@
+// The interpreter for the kernel-C subset: walks CFGs with model objects as values, forks on what the
+// model cannot decide (through the oracle), and runs threads as generators so interleavings can be explored.
+import type { Ast } from '../parse/ast';
+import { child, rangeOf } from '../parse/ast';
+import type { Cfg, CfgNode } from '../parse/cfg';
+import { declaratorName, typeName } from '../parse/cfg';
+import type { Workspace } from '../index';
+import { CONSTANTS, errnoName } from '../model/constants';
+import { Obj, Value, World, ZERO, int, ptr, valueKey } from '../model/world';
+import type { Finding, Severity, SourceRange, StateSnapshot, TraceStep } from '../types';
+import { contractFor, fieldContractFor, LAZY } from './contracts';
+import type { PageRequest } from '../model/world';
+import { RULES } from '../rules/rules';
+import { fieldType } from '../model/types';
+
+/** A scheduling point: the thread pauses before a shared-state operation, or waits on a lock. */
+export type Yield = { kind: 'sched' } | { kind: 'blocked'; lock: number };
+export type Gen<T> = Generator<Yield, T, void>;
+
+export class Cut extends Error {
+  constructor(readonly reason: 'bounded' | 'infeasible' | 'stop') {
+    super(reason);
+  }
+}
+
+/** Decisions of one run: replayed from a prefix, extended with first choices, widths recorded. */
+export class Oracle {
+  taken: number[] = [];
+  widths: number[] = [];
+  constructor(private prefix: number[]) {}
+  choose(n: number): number {
+    const k = this.taken.length;
+    const c = k < this.prefix.length ? Math.min(this.prefix[k], n - 1) : 0;
+    this.taken.push(c);
+    this.widths.push(n);
+    return c;
+  }
+  /** The next unexplored decision sequence after this run, or undefined when all are done. */
+  next(): number[] | undefined {
+    for (let i = this.taken.length - 1; i >= 0; i--) {
+      if (this.taken[i] + 1 < this.widths[i]) return [...this.taken.slice(0, i), this.taken[i] + 1];
+    }
+    return undefined;
+  }
+}
+
+export interface Frame {
+  fn: string;
+  file: string;
+  cfg: Cfg;
+  env: Map<string, Value>;
+  types: Map<string, { type: string; pointer: number }>;
+  iters: Map<number, { members: number[]; i: number; pos: string; next?: string; kind: string }>;
+  visits: Map<number, number>;
+  retval?: Value;
+  /** locks held when the frame started, to find the ones it leaves behind */
+  heldAtEntry: number[];
+  rcuAtEntry: number;
+  stackObjs: number[];
+  depth: number;
+  /** the function text announces lock hand-over (__acquires/__releases) */
+  lockHelper: boolean;
+}
+
+export interface Bounds {
+  loopBound: number;
+  callDepth: number;
+  maxSteps: number;
+}
+
+export interface Era {
+  /** iommu_report_device_fault returns int */
+  reportReturnsInt: boolean;
+  /** on failure the caller answers the request (before the core answered itself) */
+  callerCompletes: boolean;
+  /** iopf_group holds an attach handle (not a domain) */
+  groupHasHandle: boolean;
+}
+
+/** Global lock order seen across a whole analysis: "A -> B" with where it was seen. */
+export type LockOrder = Map<string, { file: string; line: number; fn: string; trace: TraceStep[] }>;
+
+export class Machine {
+  world = new World();
+  steps: TraceStep[] = [];
+  findings: Finding[] = [];
+  bounded = false;
+  decisions: string[] = [];
+  unknownCalls: { name: string; file: string; line: number; function: string }[] = [];
+  /** current thread id */
+  tid = 0;
+  stacks: Frame[][] = [];
+  scenario: import('./scenarios').Scenario | undefined;
+  /** when set, the iopf_handler contract returns this for the handed group */
+  handlerResult = 0;
+  stepCount = 0;
+  concurrent = false;
+
+  constructor(
+    readonly ws: Workspace,
+    readonly oracle: Oracle,
+    readonly bounds: Bounds,
+    readonly era: Era,
+    readonly lockOrder: LockOrder,
+    readonly withState: boolean,
+  ) {}
+
+  // -- bookkeeping --------------------------------------------------------------------------------
+
+  /** The running frame; between calls of a scenario, a stand-in for the entry point. */
+  frame(): Frame {
+    const s = this.stacks[this.tid];
+    if (s.length) return s[s.length - 1];
+    if (!this.idle) throw new Error('no frame');
+    return this.idle;
+  }
+
+  idle: Frame | undefined;
+
+  snapshot(): StateSnapshot {
+    const w = this.world;
+    const refs: Record<string, number> = {};
+    const freed: string[] = [];
+    for (const o of w.objs.values()) {
+      if (o.count !== undefined && !w.root(o.id).freed) refs[w.name(o.id)] = o.count;
+      if (o.freed && !o.parent && o.alloc !== 'stack') freed.push(`${w.name(o.id)}${o.freed === 'rcu' ? ' (kfree_rcu, grace period pending)' : ''}`);
+    }
+    const locks: string[] = [];
+    for (const t of w.threads) for (const l of t.held) locks.push(`${w.name(l)}${w.threads.length > 1 ? ` (${t.name})` : ''}`);
+    const lists: Record<string, string[]> = {};
+    for (const [h, m] of w.lists) if (m.length && !w.root(h).freed) lists[w.name(h)] = m.map((n) => w.name(w.root(n).id));
+    const requests: Record<string, string> = {};
+    for (const r of w.requests) {
+      const key = `grpid ${r.grpid}${r.pasid ? ` pasid ${r.pasid}` : ''}${r.last ? '' : ' (partial)'}`;
+      requests[key] = r.responses.length
+        ? r.responses.map((x) => `answered ${x.code === undefined ? '?' : x.code}`).join(', ')
+        : r.owedBy ? `waiting (${r.owedBy} owes the answer)` : r.last ? 'waiting' : 'collected';
+    }
+    return { refs, locks, lists, requests, freed, rcuDepth: w.threads[this.tid]?.rcuDepth ?? 0 };
+  }
+
+  /** Records a trace step at @at. */
+  step(at: Ast | SourceRange | undefined, op: string, detail = ''): void {
+    const f = this.frame();
+    const range = at ? ('children' in at ? rangeOf(at) : at) : f.cfg.range;
+    const s: TraceStep = { file: f.file, line: range.start.line + 1, range, op, detail, function: f.fn };
+    if (this.concurrent) s.thread = this.world.threads[this.tid].name;
+    if (this.withState) s.state = this.snapshot();
+    this.steps.push(s);
+  }
+
+  report(rule: string, message: string, at?: Ast | SourceRange, severity?: Severity): void {
+    const f = this.frame();
+    const range = at ? ('children' in at ? rangeOf(at) : at) : f.cfg.range;
+    this.step(range, `✗ ${rule}`, message);
+    const entry = this.stacks[this.tid][0] ?? f;
+    this.findings.push({
+      rule,
+      severity: severity ?? RULES[rule]?.severity ?? 'error',
+      file: f.file,
+      line: range.start.line + 1,
+      column: range.start.column + 1,
+      function: f.fn === entry.fn ? f.fn : `${entry.fn} → ${f.fn}`,
+      message,
+      trace: [...this.steps],
+    });
+  }
+
+  tick(): void {
+    if (++this.stepCount > this.bounds.maxSteps) {
+      this.bounded = true;
+      throw new Cut('bounded');
+    }
+  }
+
+  name(v: Value): string {
+    switch (v.k) {
+      case 'ptr': return this.world.name(v.obj);
+      case 'int': return v.v < 0 ? errnoName(v.v) : String(v.v);
+      case 'err': return `ERR_PTR(${errnoName(v.code)})`;
+      case 'sym': return this.world.symNames.get(v.id) ?? `?${v.id}`;
+      case 'fn': return v.name;
+      case 'str': return JSON.stringify(v.s);
+    }
+  }
+
+  // -- values -------------------------------------------------------------------------------------
+
+  /** Decides whether @v is non-zero: concrete values decide, symbols fork once and stay decided. */
+  truthy(v: Value, why: string): boolean {
+    switch (v.k) {
+      case 'int': return v.v !== 0;
+      case 'ptr': case 'err': case 'fn': case 'str': return true;
+      case 'sym': {
+        const known = this.world.symTruth.get(v.id);
+        if (known !== undefined) return known;
+        const t = this.oracle.choose(2) === 0;
+        this.world.symTruth.set(v.id, t);
+        this.decisions.push(`${why} = ${t}`);
+        return t;
+      }
+    }
+  }
+
+  /** The object a pointer value designates; a non-zero symbol becomes a fresh world object. */
+  deref(v: Value, at: Ast | undefined, hint = '?', holder?: { obj: number; field: string }): Obj | undefined {
+    if (v.k === 'ptr') return this.world.obj(v.obj);
+    if (v.k === 'sym') {
+      this.world.symTruth.set(v.id, true);
+      const o = this.world.alloc(hint, 'world');
+      this.world.symNames.set(v.id, this.world.name(o.id));
+      // Remember the materialised object where the symbol was read from, so it stays the same object.
+      if (holder) this.world.obj(holder.obj).fields.set(holder.field, ptr(o.id));
+      this.symObj.set(v.id, o.id);
+      return o;
+    }
+    if (v.k === 'int' && v.v === 0) {
+      this.step(at, 'NULL dereference', 'the path dereferences a NULL pointer');
+      throw new Cut('infeasible');
+    }
+    if (v.k === 'err') {
+      this.step(at, 'ERR_PTR dereference', 'the path dereferences an error pointer');
+      throw new Cut('infeasible');
+    }
+    return undefined;
+  }
+
+  private symObj = new Map<number, number>();
+  private memo = new Map<string, Value>();
+
+  // -- world services used by contracts -----------------------------------------------------------
+
+  refTouched = new Set<number>();
+  svaBinds = new Map<string, number>();
+  private xas = new Map<number, Map<number, number>>();
+  private symErr = new Map<number, boolean>();
+  private workLocks: Set<string> | undefined;
+
+  xa(id: number): Map<number, number> {
+    let x = this.xas.get(id);
+    if (!x) {
+      x = new Map();
+      this.xas.set(id, x);
+    }
+    return x;
+  }
+
+  /** IS_ERR() of a symbolic pointer: forks once, then stays decided. */
+  isErr(v: Value & { k: 'sym' }, why: string): boolean {
+    let e = this.symErr.get(v.id);
+    if (e === undefined) {
+      e = this.oracle.choose(2) === 1;
+      this.symErr.set(v.id, e);
+      this.decisions.push(`IS_ERR(${why}) = ${e}`);
+      if (e) this.world.symTruth.set(v.id, true);
+    }
+    return e;
+  }
+
+  /** The iommu_ops of @dev's driver: one world object per device, shaped by the scenario. */
+  opsOf(dev: Obj): Value {
+    const have = dev.fields.get('__ops');
+    if (have) return have;
+    const ops = this.world.alloc('iommu_ops', 'world');
+    ops.fields.set('page_response', { k: 'fn', name: 'page_response' });
+    ops.fields.set('release_device', { k: 'fn', name: 'release_device' });
+    ops.fields.set('user_pasid_table', ZERO);
+    ops.fields.set('release_domain', this.scenario?.releaseDomain ? ptr(this.world.alloc('iommu_domain', 'world').id) : ZERO);
+    dev.fields.set('__ops', ptr(ops.id));
+    return ptr(ops.id);
+  }
+
+  /** Attach handles recorded by iommu_attach_device_pasid() (and by the scenario), by PASID. */
+  attached = new Map<string, number>();
+
+  /** iommu_attach_handle_get(): the handle attached at @pasid, else ERR_PTR(-ENOENT). */
+  attachHandle(pasid: Value, at: Ast): Value {
+    const key = pasid.k === 'int' ? String(pasid.v) : pasid.k === 'sym' ? `s${pasid.id}` : '?';
+    const h = this.attached.get(key);
+    if (h === undefined || this.world.root(h).freed) {
+      this.step(at, 'iommu_attach_handle_get()', `nothing attached at PASID ${pasid.k === 'int' ? pasid.v : '?'}: ERR_PTR(-ENOENT)`);
+      return { k: 'err', code: -CONSTANTS.ENOENT };
+    }
+    this.step(at, 'iommu_attach_handle_get()', `${this.world.name(h)}`);
+    return ptr(h);
+  }
+
+  /** Records @handle as attached at @pasid, with @domain. */
+  attach(pasid: Value, handle: Obj, domain: Value): void {
+    const key = pasid.k === 'int' ? String(pasid.v) : pasid.k === 'sym' ? `s${pasid.id}` : '?';
+    handle.fields.set('domain', domain);
+    this.attached.set(key, handle.id);
+  }
+
+  /** The device's page request an event carries, registered on first sight. */
+  requestFor(evt: Obj): PageRequest {
+    const have = this.world.requests.find((r) => r.evt === evt.id);
+    if (have) return have;
+    const fault = this.world.sub(evt.id, 'fault', 'iommu_fault');
+    const prm = this.world.sub(fault.id, 'prm', 'iommu_fault_page_request');
+    const g = prm.fields.get('grpid');
+    const flags = prm.fields.get('flags');
+    const last = flags?.k === 'int' ? (flags.v & CONSTANTS.IOMMU_FAULT_PAGE_REQUEST_LAST_PAGE) !== 0 : true;
+    const r: PageRequest = { grpid: g?.k === 'int' ? g.v : this.world.requests.length + 1, pasid: 0, last, responses: [], evt: evt.id };
+    this.world.requests.push(r);
+    return r;
+  }
+
+  /** Field names of locks that work functions take (flushing while holding one deadlocks). */
+  workLockClasses(): Set<string> {
+    if (!this.workLocks) {
+      this.workLocks = new Set();
+      const workFns = new Set<string>();
+      for (const f of this.ws.files.values()) {
+        for (const m of f.text.matchAll(/INIT_WORK\s*\([^,]+,\s*(\w+)\s*\)/g)) workFns.add(m[1]);
+      }
+      for (const name of workFns) {
+        const d = this.ws.definition(name);
+        if (!d) continue;
+        const body = d.file.text.slice(d.fn.range.startIndex, d.fn.range.endIndex);
+        for (const m of body.matchAll(/(?:mutex_lock|spin_lock\w*)\s*\(\s*&[^)]*?(?:->|\.)(\w+)\s*[,)]/g)) this.workLocks.add(m[1]);
+      }
+    }
+    return this.workLocks;
+  }
+
+  /** An lvalue for contracts that assign (rcu_assign_pointer). */
+  *lvalueOf(e: Ast): Gen<{ local: string } | { obj: Obj; field: string } | undefined> {
+    return yield* this.lvalue(e, this.frame());
+  }
+
+  /** Normalises a symbol already materialised into an object. */
+  norm(v: Value): Value {
+    if (v.k === 'sym') {
+      const o = this.symObj.get(v.id);
+      if (o !== undefined) return ptr(o);
+    }
+    return v;
+  }
+
+  /** Checks that @o may be touched now: not freed, not reclaimed after a grace period. */
+  touch(o: Obj, at: Ast | undefined, what: string): void {
+    const root = this.world.root(o.id);
+    if (!root.freed || root.alloc === 'stack') {
+      if (root.freed && root.alloc === 'stack') this.report('iopf/use-after-free', `${what} ${this.world.name(o.id)} after the function that owned it returned`, at);
+      return;
+    }
+    if (root.freed === 'rcu') {
+      const t = this.world.thread(this.tid);
+      if (root.rcuReaders?.has(this.tid) && t.rcuDepth > 0) return;
+      this.report('iopf/use-after-free', `${what} ${this.world.name(o.id)} after kfree_rcu(): only readers that were already inside rcu_read_lock() may still use it`, at);
+      throw new Cut('stop');
+    }
+    this.report('iopf/use-after-free', `${what} ${this.world.name(o.id)} after it was freed${root.freed === 'kfree' ? ' with kfree()' : ''}`, at);
+    throw new Cut('stop');
+  }
+
+  readField(o: Obj, field: string, at?: Ast): Value {
+    this.touch(o, at, `reads ${field} of`);
+    const v = o.fields.get(field);
+    if (v) return this.norm(v);
+    let fresh: Value;
+    if (o.alloc === 'zeroed' || o.alloc === 'stack') fresh = ZERO;
+    else {
+      const known = fieldType(o.type, field);
+      fresh = this.world.sym(`${this.world.name(o.id)}->${field}`);
+      if (known) this.symType.set((fresh as { id: number }).id, known);
+    }
+    o.fields.set(field, fresh);
+    return fresh;
+  }
+
+  symType = new Map<number, string>();
+
+  writeField(o: Obj, field: string, v: Value, at?: Ast): void {
+    this.touch(o, at, `writes ${field} of`);
+    o.fields.set(field, v);
+  }
+
+  // -- running functions --------------------------------------------------------------------------
+
+  /** Calls @name with @args: its body when the workspace has one (to a bounded depth), else its contract. */
+  *call(name: string, args: Value[], argAsts: Ast[], at: Ast, fromFile: string): Gen<Value> {
+    const depth = this.stacks[this.tid].length;
+    const onStack = this.stacks[this.tid].some((f) => f.fn === name);
+    const def = this.ws.definition(name, fromFile);
+    const contract = contractFor(name);
+    if (def && !onStack && depth < this.bounds.callDepth && !(contract && PREFER_CONTRACT.has(name))) {
+      return yield* this.runFunction(name, args, at, fromFile);
+    }
+    if (contract) return yield* contract(this, args, argAsts, at);
+    if (def && !onStack) {
+      this.bounded = true;
+      this.step(at, `${name}() not entered`, 'call depth bound reached; its effects are unknown');
+    } else if (!def) {
+      const f = this.frame();
+      this.unknownCalls.push({ name, file: f.file, line: at.startLine + 1, function: f.fn });
+    }
+    // An unknown call gives the same result for the same arguments along one path
+    // (IS_ENABLED(CONFIG_X86), arch_pgtable_dma_compat(mm)): the world does not change its mind.
+    const key = `${name}(${args.map(valueKey).join(',')})`;
+    let v = this.memo.get(key);
+    if (!v) {
+      v = this.world.sym(`${name}()`);
+      this.memo.set(key, v);
+    }
+    return v;
+  }
+
+  *callField(field: string, base: Obj | undefined, args: Value[], argAsts: Ast[], at: Ast): Gen<Value> {
+    const contract = fieldContractFor(field);
+    if (contract) return yield* contract(this, args, argAsts, at, base);
+    // A function pointer the model knows nothing about: its value may name a workspace function.
+    const fnv = base ? base.fields.get(field) : undefined;
+    if (fnv?.k === 'fn' && this.ws.definition(fnv.name)) return yield* this.call(fnv.name, args, argAsts, at, this.frame().file);
+    const f = this.frame();
+    this.unknownCalls.push({ name: `->${field}`, file: f.file, line: at.startLine + 1, function: f.fn });
+    return this.world.sym(`${field}()`);
+  }
+
+  /** runFunction - enter @name's body with @args, run its CFG, return its value. */
+  *runFunction(name: string, args: Value[], at: Ast | undefined, fromFile?: string): Gen<Value> {
+    const def = this.ws.definition(name, fromFile);
+    if (!def) throw new Error(`no body for ${name}`);
+    const cfg = this.ws.cfg(name, fromFile)!;
+    const t = this.world.thread(this.tid);
+    const frame: Frame = {
+      fn: name,
+      file: def.fn.file,
+      cfg,
+      env: new Map(),
+      types: new Map(),
+      iters: new Map(),
+      visits: new Map(),
+      heldAtEntry: [...t.held],
+      rcuAtEntry: t.rcuDepth,
+      stackObjs: [],
+      depth: this.stacks[this.tid].length,
+      lockHelper: /__(acquires|releases)\s*\(/.test(def.file.text.slice(def.fn.range.startIndex, def.fn.range.startIndex + 400)),
+    };
+    cfg.params.forEach((p, i) => {
+      frame.env.set(p.name, args[i] ?? this.world.sym(p.name));
+      frame.types.set(p.name, { type: p.type, pointer: p.pointer });
+      const v = args[i];
+      if (v?.k === 'ptr' && p.pointer > 0) this.typeObj(v.obj, p.type);
+    });
+    if (this.stacks[this.tid].length > 0 && at) this.step(at, `call ${name}()`, '');
+    this.stacks[this.tid].push(frame);
+    if (this.stacks[this.tid].length === 1) this.idle = { ...frame };
+    try {
+      yield* this.runCfg(frame);
+      this.leaveFrame(frame);
+    } finally {
+      this.stacks[this.tid].pop();
+    }
+    return frame.retval ?? ZERO;
+  }
+
+  /** Gives an object its struct type once a typed pointer refers to it. */
+  typeObj(id: number, type: string): void {
+    const o = this.world.obj(id);
+    if (o.type === '?' && /^[a-z_][a-z0-9_]*$/.test(type) && !['void', 'int', 'char', 'long', 'u32', 'u64'].includes(type)) o.type = type;
+  }
+
+  private leaveFrame(frame: Frame): void {
+    const t = this.world.thread(this.tid);
+    const exitAt = this.lastReturn ?? frame.cfg.range;
+    if (!frame.lockHelper) {
+      const leaked = t.held.filter((l) => !frame.heldAtEntry.includes(l));
+      for (const l of leaked) this.report('lock/imbalance', `returns with ${this.world.name(l)} still held`, exitAt);
+      const dropped = frame.heldAtEntry.filter((l) => !t.held.includes(l));
+      for (const l of dropped) this.report('lock/imbalance', `returns after releasing ${this.world.name(l)}, which its caller holds`, exitAt);
+      if (t.rcuDepth !== frame.rcuAtEntry) {
+        this.report('lock/imbalance', t.rcuDepth > frame.rcuAtEntry ? 'returns inside an RCU read-side critical section (rcu_read_lock() without rcu_read_unlock())' : 'returns after leaving an RCU read-side critical section it did not enter', exitAt);
+      }
+    }
+    // Stack objects die with the frame: a pointer to one used later is a use-after-free.
+    for (const id of frame.stackObjs) {
+      const o = this.world.obj(id);
+      o.freed = 'kfree';
+    }
+  }
+
+  lastReturn: SourceRange | undefined;
+
+  *runCfg(frame: Frame): Gen<void> {
+    const cfg = frame.cfg;
+    let id = cfg.entry;
+    for (;;) {
+      this.tick();
+      const node: CfgNode = cfg.nodes[id];
+      if (node.loopHead) {
+        const n = (frame.visits.get(id) ?? 0) + 1;
+        frame.visits.set(id, n);
+        if (n > this.bounds.loopBound + 1 && node.kind !== 'iter-next') {
+          this.bounded = true;
+          this.step(node.ast, 'loop bound', `loop unrolled ${this.bounds.loopBound} times; the path is cut here`);
+          throw new Cut('bounded');
+        }
+      }
+      switch (node.kind) {
+        case 'entry':
+        case 'nop':
+          id = node.succ[0];
+          break;
+        case 'exit':
+          return;
+        case 'stmt':
+          yield* this.evalStmt(node.ast!, frame);
+          id = node.succ[0];
+          break;
+        case 'decl':
+          yield* this.declare(node.ast!, frame);
+          id = node.succ[0];
+          break;
+        case 'branch': {
+          const v = yield* this.eval(node.ast!, frame);
+          const raw = this.src(node.ast!);
+          const t = this.truthy(v, `${frame.fn}:${node.ast!.startLine + 1} ${raw}`);
+          // Show the condition as written: `!attach_handle` is true, not `attach_handle` false.
+          const text = node.negated ? `!${/^[\w>.-]+$/.test(raw) ? raw : `(${raw})`}` : raw;
+          const shown = node.negated ? !t : t;
+          this.step(node.ast, `${node.wrapper ? `${node.wrapper}(${text})` : `if (${text})`}`, shown ? 'true' : 'false');
+          if (node.wrapper?.startsWith('WARN') && shown) this.step(node.ast, 'WARN_ON fires', 'the kernel prints a warning with a backtrace');
+          this.decisions.push(`${node.ast!.startLine + 1}: ${text} = ${shown}`);
+          id = t ? node.succ[0] : node.succ[1];
+          break;
+        }
+        case 'switch': {
+          const v = yield* this.eval(node.ast!, frame);
+          let pick = -1;
+          if (v.k === 'int') {
+            for (let i = 0; i < node.cases!.length; i++) {
+              const c = node.cases![i];
+              if (c === null) continue;
+              const cv = yield* this.eval(c, frame);
+              if (cv.k === 'int' && cv.v === v.v) {
+                pick = i;
+                break;
+              }
+            }
+            if (pick < 0) pick = node.cases!.findIndex((c) => c === null);
+          } else {
+            pick = this.oracle.choose(node.succ.length);
+          }
+          const c = node.cases![pick];
+          this.step(node.ast, `switch (${this.src(node.ast!)})`, c ? `case ${this.src(c)}` : 'default');
+          id = node.succ[pick];
+          break;
+        }
+        case 'return': {
+          const e = node.ast!.children[0];
+          frame.retval = e ? yield* this.eval(e, frame) : undefined;
+          this.lastReturn = rangeOf(node.ast!);
+          this.step(node.ast, 'return', frame.retval ? this.name(frame.retval) : '');
+          id = node.succ[0];
+          break;
+        }
+        case 'iter-init':
+          yield* this.iterInit(node, frame);
+          id = node.succ[0];
+          break;
+        case 'iter-next': {
+          const it = frame.iters.get(node.loop!)!;
+          if (it.i < it.members.length) {
+            if (it.i >= this.bounds.loopBound) {
+              this.bounded = true;
+              this.step(node.range, 'loop bound', `${it.members.length} entries; only ${this.bounds.loopBound} are followed`);
+              id = node.succ[1];
+              break;
+            }
+            const m = it.members[it.i++];
+            frame.env.set(it.pos, m === 0 ? ZERO : ptr(m));
+            if (it.next !== undefined) {
+              const n = it.members[it.i];
+              frame.env.set(it.next, n === undefined ? ZERO : ptr(n));
+            }
+            this.step(node.range, `${it.kind}`, `${it.pos} = ${m === 0 ? '?' : this.world.name(m)}`);
+            id = node.succ[0];
+          } else {
+            id = node.succ[1];
+          }
+          break;
+        }
+        case 'scope-acquire': {
+          const lockArg = node.site!.args[1];
+          const lock = lockArg ? yield* this.evalText(lockArg.text, lockArg.start, node, frame) : undefined;
+          if (lock) yield* this.lockAcquire(lock, node.site!.args[0]?.text ?? 'mutex', node.ast!);
+          id = node.succ[0];
+          break;
+        }
+        case 'scope-release': {
+          if (node.guardAst) {
+            const call = node.guardAst.children[0];
+            const arg = child(call, 'arguments')?.children[0];
+            if (arg) {
+              const v = yield* this.eval(arg, frame);
+              yield* this.lockRelease(v, node.guardAst, 'end of guard() scope');
+            }
+          } else if (node.site) {
+            const lockArg = node.site.args[1];
+            const lock = lockArg ? yield* this.evalText(lockArg.text, lockArg.start, node, frame) : undefined;
+            if (lock) yield* this.lockRelease(lock, node.ast!, 'end of scoped_guard()');
+          }
+          id = node.succ[0];
+          break;
+        }
+      }
+    }
+  }
+
+  src(n: Ast): string {
+    const f = this.frame();
+    const file = this.ws.files.get(f.file);
+    return (file?.text.slice(n.start, n.end) ?? '?').replace(/\s+/g, ' ');
+  }
+
+  /** Evaluates a macro argument given as text by finding its AST inside the loop/scope node. */
+  *evalText(text: string, start: number, node: CfgNode, frame: Frame): Gen<Value> {
+    const found = findAt(node.ast!, start, start + text.length);
+    if (found) return yield* this.eval(found, frame);
+    const name = text.replace(/^&/, '');
+    if (frame.env.has(name)) return frame.env.get(name)!;
+    return this.world.sym(text);
+  }
+
+  private *iterInit(node: CfgNode, frame: Frame): Gen<void> {
+    const site = node.site!;
+    const args = site.args;
+    const nm = site.name;
+    let members: number[] = [];
+    let pos = args[0]?.text ?? '';
+    let next: string | undefined;
+    if (/^list_for_each_entry/.test(nm) || /^hlist_for_each_entry/.test(nm)) {
+      const safe = /_safe/.test(nm);
+      const headArg = safe ? args[2] : args[1];
+      if (safe) next = args[1]?.text;
+      const head = headArg ? yield* this.evalText(headArg.text, headArg.start, node, frame) : undefined;
+      const ho = head ? this.deref(head, node.ast) : undefined;
+      if (ho) {
+        this.touch(ho, node.ast, 'walks');
+        members = this.world.listMembers(ho.id).map((n) => this.world.obj(n).parent?.obj ?? n);
+      }
+    } else if (/^xa_for_each/.test(nm)) {
+      const xa = args[0] ? yield* this.evalText(args[0].text, args[0].start, node, frame) : undefined;
+      const xo = xa ? this.deref(xa, node.ast) : undefined;
+      pos = args[2]?.text ?? pos;
+      if (xo) members = this.world.listMembers(xo.id);
+    } else {
+      // An iterator the model does not know: zero or one symbolic element.
+      members = this.oracle.choose(2) === 0 ? [] : [this.world.alloc('?', 'world').id];
+    }
+    const snapshot = [...members];
+    frame.iters.set(node.loop!, { members: snapshot, i: 0, pos, next, kind: nm });
+    frame.visits.delete(node.succ[0]);
+    this.step(node.range, nm, `${snapshot.length} entr${snapshot.length === 1 ? 'y' : 'ies'}`);
+  }
+
+  // -- statements and expressions -----------------------------------------------------------------
+
+  private *evalStmt(s: Ast, frame: Frame): Gen<void> {
+    if (s.type === 'expression_statement') {
+      for (const c of s.children) yield* this.eval(c, frame);
+    } else {
+      yield* this.eval(s, frame);
+    }
+  }
+
+  private *declare(d: Ast, frame: Frame): Gen<void> {
+    const tn = typeName(child(d, 'type'));
+    for (const c of d.children) {
+      if (c.field !== 'declarator') continue;
+      const declNode = c.type === 'init_declarator' ? child(c, 'declarator') : c;
+      const { name, pointer, array } = declaratorName(declNode);
+      if (!name) continue;
+      frame.types.set(name, { type: tn, pointer });
+      const init = c.type === 'init_declarator' ? child(c, 'value') : undefined;
+      const isStruct = pointer === 0 && !array && (child(d, 'type')?.type === 'struct_specifier');
+      if (isStruct) {
+        const o = this.world.alloc(tn, 'stack');
+        frame.stackObjs.push(o.id);
+        frame.env.set(name, ptr(o.id));
+        if (init?.type === 'initializer_list') yield* this.initList(o, init, frame);
+        else if (init) {
+          const v = yield* this.eval(init, frame);
+          if (v.k === 'ptr') this.copyStruct(this.world.obj(v.obj), o);
+        }
+        continue;
+      }
+      if (init) {
+        const v = yield* this.eval(init, frame);
+        frame.env.set(name, v);
+        if (v.k === 'ptr' && pointer > 0) this.typeObj(v.obj, tn);
+      } else {
+        frame.env.set(name, array ? ptr(this.world.alloc(tn, 'stack').id) : this.world.sym(`uninitialised ${name}`));
+      }
+    }
+  }
+
+  private *initList(o: Obj, list: Ast, frame: Frame): Gen<void> {
+    for (const item of list.children) {
+      if (item.type === 'initializer_pair') {
+        const designator = item.children.find((c) => c.field === 'designator');
+        const value = child(item, 'value');
+        const fname = designator?.children[0]?.text ?? designator?.text?.replace(/^\./, '');
+        if (fname && value) {
+          if (value.type === 'initializer_list') yield* this.initList(this.world.sub(o.id, fname), value, frame);
+          else o.fields.set(fname, yield* this.eval(value, frame));
+        }
+      }
+    }
+  }
+
+  copyStruct(from: Obj, to: Obj): void {
+    this.touch(from, undefined, 'copies');
+    for (const [k, v] of from.fields) {
+      const sub = v.k === 'ptr' ? this.world.objs.get(v.obj) : undefined;
+      if (sub?.parent?.obj === from.id) {
+        this.copyStruct(sub, this.world.sub(to.id, k, sub.type));
+      } else to.fields.set(k, v);
+    }
+  }
+
+  /** An lvalue: a local, or a field of an object. */
+  private *lvalue(e: Ast, frame: Frame): Gen<{ local: string } | { obj: Obj; field: string } | undefined> {
+    if (e.type === 'identifier') return { local: e.text! };
+    if (e.type === 'parenthesized_expression') return yield* this.lvalue(e.children[0], frame);
+    if (e.type === 'field_expression') {
+      const base = yield* this.baseObj(e, frame);
+      const field = child(e, 'field')?.text;
+      if (base && field) return { obj: base, field };
+      return undefined;
+    }
+    if (e.type === 'pointer_expression' && e.op === '*') {
+      const v = yield* this.eval(e.children[0], frame);
+      const o = this.deref(v, e);
+      if (o) return { obj: o, field: '*' };
+    }
+    return undefined;
+  }
+
+  /** The object whose field a field_expression reads: `a->b` derefs a; `a.b` uses a's object. */
+  private *baseObj(e: Ast, frame: Frame): Gen<Obj | undefined> {
+    const arg = child(e, 'argument')!;
+    let v: Value;
+    if (e.op === '.') {
+      // a.b: a is a struct (local, or an embedded member of something)
+      if (arg.type === 'field_expression') {
+        const inner = yield* this.baseObj(arg, frame);
+        const f = child(arg, 'field')?.text;
+        if (!inner || !f) return undefined;
+        this.touch(inner, arg, `reads ${f} of`);
+        return this.world.sub(inner.id, f, fieldType(inner.type, f) ?? '?');
+      }
+      if (arg.type === 'subscript_expression') return this.world.alloc('?', 'world');
+      v = yield* this.eval(arg, frame);
+    } else {
+      v = yield* this.eval(arg, frame);
+    }
+    const hint = arg.type === 'identifier' ? frame.types.get(arg.text!)?.type : undefined;
+    let holder: { obj: number; field: string } | undefined;
+    if (arg.type === 'field_expression') {
+      const hb = yield* this.peekHolder(arg, frame);
+      if (hb) holder = hb;
+    }
+    const symHint = v.k === 'sym' ? this.symType.get(v.id) : undefined;
+    const o = this.deref(v, e, hint ?? symHint ?? '?', holder);
+    if (o && arg.type === 'identifier' && v.k === 'sym') frame.env.set(arg.text!, ptr(o.id));
+    if (o && hint) this.typeObj(o.id, hint);
+    return o;
+  }
+
+  /** Where a field_expression's value lives, without side effects beyond materialising its base. */
+  private *peekHolder(e: Ast, frame: Frame): Gen<{ obj: number; field: string } | undefined> {
+    const lv = yield* this.lvalue(e, frame);
+    if (lv && 'obj' in lv) return { obj: lv.obj.id, field: lv.field };
+    return undefined;
+  }
+
+  *assign(lv: { local: string } | { obj: Obj; field: string }, v: Value, frame: Frame, at: Ast): Gen<void> {
+    if ('local' in lv) {
+      if (frame.env.has(lv.local) || !this.world.globals.has(lv.local)) {
+        frame.env.set(lv.local, v);
+        const t = frame.types.get(lv.local);
+        if (t && v.k === 'ptr' && t.pointer > 0) this.typeObj(v.obj, t.type);
+      } else this.world.globals.set(lv.local, v);
+      return;
+    }
+    if (lv.field === '*') {
+      if (v.k === 'ptr') this.copyStruct(this.world.obj(v.obj), lv.obj);
+      return;
+    }
+    const known = fieldType(lv.obj.type, lv.field);
+    if (known && v.k === 'ptr') this.typeObj(v.obj, known);
+    this.writeField(lv.obj, lv.field, v, at);
+  }
+
+  *eval(e: Ast, frame: Frame): Gen<Value> {
+    switch (e.type) {
+      case 'number_literal': {
+        const t = (e.text ?? '0').replace(/[uUlL]+$/, '');
+        const n = Number(t);
+        return int(Number.isFinite(n) ? n : 0);
+      }
+      case 'true': return int(1);
+      case 'false': case 'null': return ZERO;
+      case 'string_literal': case 'concatenated_string': return { k: 'str', s: this.src(e) };
+      case 'char_literal': return int(1);
+      case 'identifier': {
+        const n = e.text!;
+        if (frame.env.has(n)) return this.norm(frame.env.get(n)!);
+        if (n in CONSTANTS) return int(CONSTANTS[n]);
+        if (this.world.globals.has(n)) return this.norm(this.world.globals.get(n)!);
+        if (this.ws.definition(n)) return { k: 'fn', name: n };
+        const s = this.world.sym(n);
+        this.world.globals.set(n, s);
+        return s;
+      }
+      case 'parenthesized_expression':
+        return yield* this.eval(e.children[e.children.length - 1], frame);
+      case 'comma_expression': {
+        let v: Value = ZERO;
+        for (const c of e.children) v = yield* this.eval(c, frame);
+        return v;
+      }
+      case 'cast_expression':
+        return yield* this.eval(child(e, 'value') ?? e.children[e.children.length - 1], frame);
+      case 'sizeof_expression': case 'alignof_expression': case 'offsetof_expression':
+        return int(8);
+      case 'field_expression': {
+        const base = yield* this.baseObj(e, frame);
+        const f = child(e, 'field')?.text;
+        if (!base || !f) return this.world.sym(this.src(e));
+        return this.readField(base, f, e);
+      }
+      case 'pointer_expression': {
+        const arg = e.children[0];
+        if (e.op === '&') {
+          if (arg.type === 'field_expression') {
+            const base = yield* this.baseObj(arg, frame);
+            const f = child(arg, 'field')?.text;
+            if (!base || !f) return this.world.sym(this.src(e));
+            this.touch(base, arg, `takes the address of ${f} in`);
+            return ptr(this.world.sub(base.id, f, fieldType(base.type, f) ?? '?').id);
+          }
+          if (arg.type === 'identifier') {
+            const v = frame.env.get(arg.text!);
+            const t = frame.types.get(arg.text!);
+            if (v?.k === 'ptr' && t && t.pointer === 0) return v; // a struct local: its address is the object
+            if (!v && this.world.globals.has(arg.text!)) {
+              const g = this.world.globals.get(arg.text!)!;
+              if (g.k === 'ptr') return g;
+            }
+            if (!v && !this.ws.definition(arg.text!)) {
+              // A file-level object (a static mutex, a global list): one world object per name.
+              const o = this.world.alloc(arg.text!, 'static');
+              this.world.globals.set(arg.text!, ptr(o.id));
+              return ptr(o.id);
+            }
+            return this.world.sym(`&${arg.text}`);
+          }
+          return yield* this.eval(arg, frame);
+        }
+        // *p: the object itself, for struct copies
+        const v = yield* this.eval(arg, frame);
+        const o = this.deref(v, e);
+        return o ? ptr(o.id) : this.world.sym(this.src(e));
+      }
+      case 'assignment_expression': {
+        const left = child(e, 'left')!;
+        const right = child(e, 'right')!;
+        let v = yield* this.eval(right, frame);
+        const lv = yield* this.lvalue(left, frame);
+        if (lv && 'obj' in lv && lv.field !== '*' && (!e.op || e.op === '=') && v.k === 'ptr' && isStructValue(right, this.world.obj(v.obj))) {
+          // `group->last_fault.fault = evt->fault`, `iopf->fault = *fault`: a struct copy, not aliasing.
+          this.touch(lv.obj, e, `writes ${lv.field} of`);
+          const src = this.world.obj(v.obj);
+          this.copyStruct(src, this.world.sub(lv.obj.id, lv.field, src.type));
+          return v;
+        }
+        if (e.op && e.op !== '=') {
+          const old = yield* this.eval(left, frame);
+          v = this.binop(e.op.slice(0, -1), old, v);
+        }
+        if (lv) yield* this.assign(lv, v, frame, e);
+        return v;
+      }
+      case 'update_expression': {
+        const arg = e.children[0];
+        const old = yield* this.eval(arg, frame);
+        const lv = yield* this.lvalue(arg, frame);
+        const nv = this.binop(e.op === '--' ? '-' : '+', old, int(1));
+        if (lv) yield* this.assign(lv, nv, frame, e);
+        return old;
+      }
+      case 'unary_expression': {
+        const v = yield* this.eval(e.children[0], frame);
+        if (e.op === '!') {
+          if (v.k === 'sym') return this.truthy(v, `!${this.src(e.children[0])}`) ? ZERO : int(1);
+          return int(this.truthy(v, '') ? 0 : 1);
+        }
+        if (v.k !== 'int') return this.world.sym(this.src(e));
+        if (e.op === '-') return int(-v.v);
+        if (e.op === '~') return int(~v.v);
+        return v;
+      }
+      case 'binary_expression': {
+        const [a, b] = e.children;
+        if (e.op === '&&' || e.op === '||') {
+          const l = yield* this.eval(a, frame);
+          const lt = this.truthy(l, this.src(a));
+          if (e.op === '&&' && !lt) return ZERO;
+          if (e.op === '||' && lt) return int(1);
+          const r = yield* this.eval(b, frame);
+          return int(this.truthy(r, this.src(b)) ? 1 : 0);
+        }
+        const l = yield* this.eval(a, frame);
+        const r = yield* this.eval(b, frame);
+        const out = this.binop(e.op ?? '?', l, r);
+        if (out.k === 'sym' && !this.world.symNames.get(out.id)?.includes(' ')) this.world.symNames.set(out.id, this.src(e));
+        return out;
+      }
+      case 'conditional_expression': {
+        const c = yield* this.eval(child(e, 'condition')!, frame);
+        const t = this.truthy(c, this.src(child(e, 'condition')!));
+        const branch = t ? child(e, 'consequence') : child(e, 'alternative');
+        return branch ? yield* this.eval(branch, frame) : c;
+      }
+      case 'call_expression':
+        return yield* this.evalCall(e, frame);
+      case 'subscript_expression': {
+        yield* this.eval(child(e, 'argument')!, frame);
+        return this.world.sym(this.src(e));
+      }
+      case 'initializer_list': case 'compound_literal_expression': {
+        const o = this.world.alloc('?', 'stack');
+        frame.stackObjs.push(o.id);
+        const list = e.type === 'initializer_list' ? e : child(e, 'value');
+        if (list) yield* this.initList(o, list, frame);
+        return ptr(o.id);
+      }
+      default:
+        return this.world.sym(this.src(e));
+    }
+  }
+
+  binop(op: string, l: Value, r: Value): Value {
+    if (l.k === 'int' && r.k === 'int') {
+      const a = l.v;
+      const b = r.v;
+      switch (op) {
+        case '+': return int(a + b);
+        case '-': return int(a - b);
+        case '*': return int(a * b);
+        case '/': return int(b === 0 ? 0 : Math.trunc(a / b));
+        case '%': return int(b === 0 ? 0 : a % b);
+        case '&': return int(a & b);
+        case '|': return int(a | b);
+        case '^': return int(a ^ b);
+        case '<<': return int(a << b);
+        case '>>': return int(a >> b);
+        case '==': return int(a === b ? 1 : 0);
+        case '!=': return int(a !== b ? 1 : 0);
+        case '<': return int(a < b ? 1 : 0);
+        case '>': return int(a > b ? 1 : 0);
+        case '<=': return int(a <= b ? 1 : 0);
+        case '>=': return int(a >= b ? 1 : 0);
+      }
+    }
+    if (op === '==' || op === '!=') {
+      const eq = sameValue(l, r);
+      if (eq !== undefined) return int((op === '==') === eq ? 1 : 0);
+      // comparing a symbol with NULL: decide through its truth
+      if (l.k === 'sym' && r.k === 'int' && r.v === 0) return int(this.truthy(l, this.world.symNames.get(l.id) ?? '?') === (op === '!=') ? 1 : 0);
+      if (r.k === 'sym' && l.k === 'int' && l.v === 0) return int(this.truthy(r, this.world.symNames.get(r.id) ?? '?') === (op === '!=') ? 1 : 0);
+    }
+    if ((l.k === 'ptr' || l.k === 'err') && r.k === 'int' && (op === '>' || op === '<')) return int(op === '>' ? 1 : 0);
+    // The same comparison of the same unknowns is the same unknown: decided once per path.
+    const key = `${valueKey(l)}${op}${valueKey(r)}`;
+    let v = this.memo.get(key);
+    if (!v) {
+      v = this.world.sym(`(${op})`);
+      this.memo.set(key, v);
+    }
+    return v;
+  }
+
+  private *evalCall(e: Ast, frame: Frame): Gen<Value> {
+    const fnAst = child(e, 'function')!;
+    const argList = child(e, 'arguments');
+    const argAsts = argList?.children.filter((c) => c.type !== 'comment') ?? [];
+    // guard(mutex)(&lock): the lock is held to the end of the scope (released by the CFG).
+    if (fnAst.type === 'call_expression') {
+      const inner = child(fnAst, 'function');
+      if (inner?.text === 'guard') {
+        const cls = child(fnAst, 'arguments')?.children[0]?.text ?? 'mutex';
+        const v = argAsts[0] ? yield* this.eval(argAsts[0], frame) : undefined;
+        if (v) yield* this.lockAcquire(v, cls, e);
+        return ZERO;
+      }
+    }
+    const lazy = LAZY;
+    if (fnAst.type === 'identifier') {
+      const name = fnAst.text!;
+      const callee = frame.env.get(name);
+      const args: Value[] = [];
+      if (!lazy.has(name)) for (const a of argAsts) args.push(yield* this.eval(a, frame));
+      if (callee?.k === 'fn') return yield* this.call(callee.name, args, argAsts, e, frame.file);
+      return yield* this.call(name, args, argAsts, e, frame.file);
+    }
+    if (fnAst.type === 'field_expression') {
+      const field = child(fnAst, 'field')?.text ?? '?';
+      const base = yield* this.baseObj(fnAst, frame);
+      const args: Value[] = [];
+      for (const a of argAsts) args.push(yield* this.eval(a, frame));
+      return yield* this.callField(field, base, args, argAsts, e);
+    }
+    if (fnAst.type === 'parenthesized_expression') {
+      const v = yield* this.eval(fnAst, frame);
+      const args: Value[] = [];
+      for (const a of argAsts) args.push(yield* this.eval(a, frame));
+      if (v.k === 'fn') return yield* this.call(v.name, args, argAsts, e, frame.file);
+    }
+    return this.world.sym(this.src(e));
+  }
+
+  /** Evaluates argument @i of a lazy contract. */
+  *arg(argAsts: Ast[], i: number): Gen<Value> {
+    const a = argAsts[i];
+    return a ? yield* this.eval(a, this.frame()) : ZERO;
+  }
+
+  // -- locks and RCU (shared with contracts) ------------------------------------------------------
+
+  lockOf(v: Value, cls: string, at: Ast | undefined): number | undefined {
+    const o = this.deref(v, at, cls);
+    if (!o) return undefined;
+    if (!this.world.locks.has(o.id)) {
+      const owner = o.parent ? this.world.obj(o.parent.obj) : undefined;
+      const c = owner ? `${owner.type}.${o.parent!.field}` : o.type;
+      this.world.locks.set(o.id, { obj: o.id, cls: c, kind: /spin|raw/.test(cls) ? 'spin' : 'mutex' });
+    }
+    return o.id;
+  }
+
+  *lockAcquire(v: Value, how: string, at: Ast): Gen<void> {
+    const id = this.lockOf(v, how, at);
+    if (id === undefined) return;
+    const lock = this.world.locks.get(id)!;
+    if (/spin/.test(how)) lock.kind = 'spin';
+    const t = this.world.thread(this.tid);
+    this.touch(this.world.obj(id), at, 'locks');
+    if (lock.kind === 'mutex') this.mightSleep(at, `mutex_lock(${this.world.name(id)})`);
+    if (lock.owner === this.tid) {
+      this.report('lock/imbalance', `${this.world.name(id)} is taken again while this thread already holds it: self-deadlock`, at);
+      throw new Cut('stop');
+    }
+    yield { kind: 'sched' };
+    while (lock.owner !== undefined && lock.owner !== this.tid) yield { kind: 'blocked', lock: id };
+    for (const h of t.held) {
+      const a = this.world.locks.get(h)!.cls;
+      const key = `${a} -> ${lock.cls}`;
+      if (a !== lock.cls && !this.lockOrder.has(key)) {
+        const f = this.frame();
+        this.lockOrder.set(key, { file: f.file, line: at.startLine + 1, fn: f.fn, trace: [...this.steps] });
+      }
+    }
+    lock.owner = this.tid;
+    t.held.push(id);
+    if (lock.kind === 'spin') t.atomic++;
+    this.step(at, `${lock.kind === 'spin' ? 'spin_lock' : 'mutex_lock'}(${this.world.name(id)})`, 'acquired');
+  }
+
+  *lockRelease(v: Value, at: Ast, how = 'unlock'): Gen<void> {
+    const id = this.lockOf(v, 'mutex', at);
+    if (id === undefined) return;
+    const lock = this.world.locks.get(id)!;
+    const t = this.world.thread(this.tid);
+    yield { kind: 'sched' };
+    if (lock.owner !== this.tid) {
+      this.report('lock/imbalance', `${this.world.name(id)} is released but this path does not hold it`, at);
+      return;
+    }
+    lock.owner = undefined;
+    t.held = t.held.filter((h) => h !== id);
+    if (lock.kind === 'spin') t.atomic = Math.max(0, t.atomic - 1);
+    this.step(at, `${lock.kind === 'spin' ? 'spin_unlock' : 'mutex_unlock'}(${this.world.name(id)})`, how);
+  }
+
+  /** Reports sleeping while atomic: inside rcu_read_lock() or with a spinlock held. */
+  mightSleep(at: Ast | undefined, what: string): void {
+    const t = this.world.thread(this.tid);
+    if (t.rcuDepth > 0) this.report('lock/sleep-in-atomic', `${what} may sleep inside an RCU read-side critical section`, at);
+    else if (t.atomic > 0) this.report('lock/sleep-in-atomic', `${what} may sleep while a spinlock is held`, at);
+  }
+}
+
+/**
+ * Callees whose contract is more precise than their body: their bodies mostly call driver
+ * callbacks (ops->domain_alloc_sva) the model cannot see into.
+ */
+const PREFER_CONTRACT = new Set(['iommu_sva_domain_alloc', 'iommu_attach_device_pasid', 'iommu_detach_device_pasid',
+  'iommu_alloc_global_pasid', 'iommu_free_global_pasid', 'iommu_domain_free', 'iommu_attach_handle_get']);
+
+/** Whether the right-hand side of an assignment denotes a struct value (copied) rather than a pointer. */
+function isStructValue(right: Ast, o: Obj): boolean {
+  if (right.type === 'pointer_expression' && right.op === '*') return true;
+  return right.type === 'field_expression' && o.parent !== undefined;
+}
+
+function sameValue(a: Value, b: Value): boolean | undefined {
+  if (a.k === 'ptr' && b.k === 'ptr') return a.obj === b.obj;
+  if ((a.k === 'ptr' || a.k === 'err') && b.k === 'int') return b.v === 0 ? false : undefined;
+  if (a.k === 'int' && (b.k === 'ptr' || b.k === 'err')) return a.v === 0 ? false : undefined;
+  if (a.k === 'sym' && b.k === 'sym' && a.id === b.id) return true;
+  if (a.k === 'fn' && b.k === 'fn') return a.name === b.name;
+  return undefined;
+}
+
+/** The innermost AST node exactly covering [start, end) under @n. */
+function findAt(n: Ast, start: number, end: number): Ast | undefined {
+  if (n.start === start && n.end === end) {
+    for (const c of n.children) {
+      const inner = findAt(c, start, end);
+      if (inner) return inner;
+    }
+    return n;
+  }
+  for (const c of n.children) {
+    if (c.start <= start && c.end >= end) return findAt(c, start, end);
+  }
+  return undefined;
+}

@@ -1,0 +1,178 @@
+// Named, data-driven scenarios: the world an entry point runs in (device, fault parameter, queue,
+// pending groups, attached domains) and the events it is given, as the kernel's lifecycle produces them.
+import type { Cfg } from '../parse/cfg';
+import { CONSTANTS } from '../model/constants';
+import { Obj, Value, ZERO, int, ptr } from '../model/world';
+import type { Machine } from './machine';
+
+export interface Scenario {
+  name: string;
+  summary: string;
+  /** whether the scenario fits the entry point */
+  fits(cfg: Cfg): boolean;
+  /** IOPF not enabled: dev->iommu->fault_param is NULL */
+  noFaultParam?: boolean;
+  /** no fault-capable domain attached */
+  noDomain?: boolean;
+  /** what domain->iopf_handler() returns */
+  handlerResult?: number;
+  /** the events, in order: one entry call per event (report scenarios) */
+  events?: { last: boolean; grpid: number; pasid?: number }[];
+  /** the fault parameter has a pending group and a partial fault */
+  pending?: boolean;
+  /** ops->release_domain exists */
+  releaseDomain?: boolean;
+  /** call the entry this many times with the same arguments */
+  repeat?: number;
+  /** iommufd: outstanding faults delivered on these PASIDs */
+  iommufdPasids?: number[];
+}
+
+const has = (cfg: Cfg, type: string) => cfg.params.some((p) => p.type === type && p.pointer > 0);
+const isReport = (cfg: Cfg) => has(cfg, 'device') && (has(cfg, 'iopf_fault') || has(cfg, 'iommu_fault')) && !has(cfg, 'iopf_group');
+
+export const SCENARIOS: Scenario[] = [
+  { name: 'last-only', summary: 'a single-page request (LAST_PAGE set); a fault-capable domain is attached and its handler accepts the group', fits: isReport, handlerResult: 0, events: [{ last: true, grpid: 1 }] },
+  { name: 'partial-then-last', summary: 'a non-last request, then the last request of the same group', fits: isReport, handlerResult: 0, events: [{ last: false, grpid: 1 }, { last: true, grpid: 1 }] },
+  { name: 'partial-only', summary: 'a non-last request alone: it must only be collected', fits: isReport, handlerResult: 0, events: [{ last: false, grpid: 1 }] },
+  { name: 'handler-fails', summary: 'the last request of a group whose domain handler returns an error', fits: isReport, handlerResult: -CONSTANTS.EINVAL, events: [{ last: true, grpid: 1 }] },
+  { name: 'no-fault-param', summary: 'a page request for a device whose IOPF was never enabled (no iommu_fault_param)', fits: isReport, noFaultParam: true, handlerResult: 0, events: [{ last: true, grpid: 1 }] },
+  { name: 'no-domain', summary: 'a page request while no fault-capable domain is attached', fits: isReport, noDomain: true, handlerResult: 0, events: [{ last: true, grpid: 1 }] },
+  { name: 'group-pending', summary: 'an iopf_group handed out for an outstanding request, still on the pending list', fits: (c) => has(c, 'iopf_group') },
+  { name: 'remove-with-pending', summary: 'removing a device with a pending group and a partial fault outstanding', fits: (c) => has(c, 'device') && /remove|disable/.test(c.name) && !isReport(c), pending: true },
+  { name: 'iopf-enable', summary: 'enabling IOPF for a device that has no fault parameter yet', fits: (c) => has(c, 'device') && /add_device|enable/.test(c.name) && !isReport(c), noFaultParam: true },
+  { name: 'sva-bind-twice', summary: 'the same (mm, device) bound twice, as uacce and idxd do', fits: (c) => has(c, 'device') && has(c, 'mm_struct'), repeat: 2 },
+  { name: 'iommufd-detach-with-pasid-faults', summary: 'detaching a fault-capable page table while faults on the RID and on PASID 1 are outstanding', fits: (c) => has(c, 'iommufd_device') && (has(c, 'iommufd_hw_pagetable') || has(c, 'iommufd_fault')), iommufdPasids: [0, 1] },
+  { name: 'device-release', summary: 'releasing a device whose driver has a release_domain', fits: (c) => has(c, 'device') && /release|deinit/.test(c.name) && !isReport(c), releaseDomain: true },
+  { name: 'default', summary: 'the entry point with unconstrained arguments', fits: () => true },
+];
+
+/** scenariosFor - the named scenarios that fit @cfg; `default` only when nothing specific fits. */
+export function scenariosFor(cfg: Cfg, only?: string[]): Scenario[] {
+  if (only?.length) return SCENARIOS.filter((s) => only.includes(s.name) && (s.fits(cfg) || s.name === 'default'));
+  const specific = SCENARIOS.filter((s) => s.name !== 'default' && s.fits(cfg));
+  return specific.length ? specific : SCENARIOS.filter((s) => s.name === 'default');
+}
+
+export function scenarioByName(name: string): Scenario | undefined {
+  return SCENARIOS.find((s) => s.name === name);
+}
+
+/** The shared world of a scenario: a device with IOPF enabled on a queue (unless told otherwise). */
+export interface WorldHandles {
+  dev: Obj;
+  param: Obj;
+  fp?: Obj;
+  queue: Obj;
+  mm: Obj;
+  group?: Obj;
+}
+
+export function buildWorld(m: Machine, s: Scenario): WorldHandles {
+  const w = m.world;
+  const dev = w.alloc('device', 'world');
+  const param = w.alloc('dev_iommu', 'world');
+  dev.fields.set('iommu', ptr(param.id));
+  const queue = w.alloc('iopf_queue', 'world');
+  w.lists.set(w.sub(queue.id, 'devices', 'list_head').id, []);
+  w.alloc('workqueue_struct', 'world');
+  const mm = w.alloc('mm_struct', 'world');
+  let fp: Obj | undefined;
+  if (!s.noFaultParam) {
+    fp = w.alloc('iommu_fault_param', 'world');
+    w.sub(fp.id, 'users', 'refcount_t').count = 1;
+    fp.fields.set('dev', ptr(dev.id));
+    fp.fields.set('queue', ptr(queue.id));
+    w.lists.set(w.sub(fp.id, 'faults', 'list_head').id, []);
+    w.lists.set(w.sub(fp.id, 'partial', 'list_head').id, []);
+    w.listAdd(w.sub(fp.id, 'queue_list', 'list_head').id, w.sub(queue.id, 'devices').id, true);
+    param.fields.set('fault_param', ptr(fp.id));
+  } else {
+    param.fields.set('fault_param', ZERO);
+  }
+  m.opsOf(dev);
+  param.fields.set('max_pasids', int(1 << 20));
+  dev.fields.set('iommu_group', ptr(w.alloc('iommu_group', 'world').id));
+  if (s.events && !s.noDomain) {
+    // A fault-capable domain is attached to the RID and to any PASID the events name.
+    for (const pasid of new Set([0, ...s.events.map((e) => e.pasid ?? 0)])) {
+      const handle = w.alloc('iommu_attach_handle', 'world');
+      const domain = w.alloc('iommu_domain', 'world');
+      domain.fields.set('iopf_handler', { k: 'fn', name: 'iopf_handler' });
+      m.attach(int(pasid), handle, ptr(domain.id));
+    }
+  }
+  const out: WorldHandles = { dev, param, fp, queue, mm };
+  if (fp && s.pending) {
+    const g = pendingGroup(m, fp, 2);
+    out.group = g;
+    const partial = w.alloc('iopf_fault', 'heap');
+    setFault(m, partial, { last: false, grpid: 3 });
+    w.listAdd(w.sub(partial.id, 'list', 'list_head').id, w.sub(fp.id, 'partial').id);
+    w.requests.push({ grpid: 3, pasid: 0, last: false, responses: [] });
+  }
+  if (fp && (s.name === 'group-pending')) out.group = pendingGroup(m, fp, 1, 'caller');
+  return out;
+}
+
+function setFault(m: Machine, evt: Obj, e: { last: boolean; grpid: number; pasid?: number }): void {
+  const fault = m.world.sub(evt.id, 'fault', 'iommu_fault');
+  fault.fields.set('type', int(CONSTANTS.IOMMU_FAULT_PAGE_REQ));
+  const prm = m.world.sub(fault.id, 'prm', 'iommu_fault_page_request');
+  let flags = e.last ? CONSTANTS.IOMMU_FAULT_PAGE_REQUEST_LAST_PAGE : 0;
+  if (e.pasid) flags |= CONSTANTS.IOMMU_FAULT_PAGE_REQUEST_PASID_VALID;
+  prm.fields.set('flags', int(flags));
+  prm.fields.set('grpid', int(e.grpid));
+  prm.fields.set('pasid', int(e.pasid ?? 0));
+  prm.fields.set('addr', int(0x1000));
+}
+
+/** A group the core handed out for request @grpid, holding a reference, on the pending list. */
+function pendingGroup(m: Machine, fp: Obj, grpid: number, owedBy?: string): Obj {
+  const w = m.world;
+  const g = w.alloc('iopf_group', 'heap');
+  g.fields.set('fault_param', ptr(fp.id));
+  const users = w.sub(fp.id, 'users', 'refcount_t');
+  users.count = (users.count ?? 1) + 1;
+  const last = w.sub(g.id, 'last_fault', 'iopf_fault');
+  setFault(m, last, { last: true, grpid });
+  w.lists.set(w.sub(g.id, 'faults', 'list_head').id, []);
+  w.listAdd(w.sub(last.id, 'list', 'list_head').id, w.sub(g.id, 'faults').id);
+  w.listAdd(w.sub(g.id, 'pending_node', 'list_head').id, w.sub(fp.id, 'faults').id);
+  const h = w.alloc('iommu_attach_handle', 'world');
+  g.fields.set('attach_handle', ptr(h.id));
+  w.requests.push({ grpid, pasid: 0, last: true, responses: [], owedBy });
+  return g;
+}
+
+/** An event object for one page request, registered with the device. */
+export function eventObj(m: Machine, e: { last: boolean; grpid: number; pasid?: number }): Obj {
+  const evt = m.world.alloc('iopf_fault', 'world');
+  setFault(m, evt, e);
+  m.world.requests.push({ grpid: e.grpid, pasid: e.pasid ?? 0, last: e.last, responses: [], evt: evt.id });
+  return evt;
+}
+
+/** Arguments for @cfg's parameters, by their struct types. */
+export function argsFor(m: Machine, cfg: Cfg, h: WorldHandles, evt?: Obj): Value[] {
+  return cfg.params.map((p) => {
+    if (p.pointer === 0) {
+      if (/response_code|status/.test(p.type) || p.name === 'status' || p.name === 'code') return int(CONSTANTS.IOMMU_PAGE_RESP_SUCCESS);
+      return m.world.sym(p.name);
+    }
+    switch (p.type) {
+      case 'device': return ptr(h.dev.id);
+      case 'dev_iommu': return ptr(h.param.id);
+      case 'iommu_fault_param': return h.fp ? ptr(h.fp.id) : ZERO;
+      case 'iopf_queue': return ptr(h.queue.id);
+      case 'mm_struct': return ptr(h.mm.id);
+      case 'iopf_fault':
+      case 'iommu_fault': return evt ? ptr(evt.id) : m.world.sym(p.name);
+      case 'iopf_group': return h.group ? ptr(h.group.id) : m.world.sym(p.name);
+      default: {
+        const o = m.world.alloc(p.type, 'world');
+        return ptr(o.id);
+      }
+    }
+  });
+}
