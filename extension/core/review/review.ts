@@ -250,13 +250,14 @@ function outcomeChanges(fn: string, file: string, line: number, before: Simulati
   for (const scenario of [...new Set([...b.keys(), ...a.keys()])]) {
     const bo = b.get(scenario) ?? new Map<string, string>();
     const ao = a.get(scenario) ?? new Map<string, string>();
-    const gone = [...bo.keys()].filter((k) => !ao.has(k)).map((k) => bo.get(k)!);
-    const came = [...ao.keys()].filter((k) => !bo.has(k)).map((k) => ao.get(k)!);
+    const gone = [...bo.keys()].filter((k) => !ao.has(k));
+    const came = [...ao.keys()].filter((k) => !bo.has(k));
     if (!gone.length && !came.length) continue;
+    // Every outcome of the scenario on each side, so "before — X; after — X / Y" reads without guessing what stayed.
     out.push({
       kind: 'outcome', function: fn, file, line, scenario,
-      before: gone.length ? gone.join(' / ') : b.has(scenario) ? 'same paths, plus the new one' : 'scenario did not apply',
-      after: came.length ? came.join(' / ') : a.has(scenario) ? 'one path fewer' : 'scenario no longer applies',
+      before: bo.size ? [...bo.values()].join(' / ') : 'scenario did not apply',
+      after: ao.size ? [...ao.values()].join(' / ') : 'scenario no longer applies',
     });
   }
   return out;
