@@ -98,13 +98,14 @@ const isC = (p: string) => /\.[ch]$/.test(p);
 
 /** A line-free identity of a finding: line numbers shift when a patch adds or removes lines above it. */
 export function findingKey(f: Finding): string {
-  const msg = f.message.replace(/\b(line|lines)\s+\d+/gi, '$1 #').replace(/:\d+(:\d+)?\b/g, ':#');
+  // model object numbers (`iopf_group#33`) depend on allocation order, which a patch may change too
+  const msg = f.message.replace(/\b(line|lines)\s+\d+/gi, '$1 #').replace(/:\d+(:\d+)?\b/g, ':#').replace(/#\d+/g, '#');
   return [f.rule, f.function, f.scenario ?? '', msg].join('\u0000');
 }
 
 /** A path outcome with its line numbers taken out, for the same reason. */
 function outcomeKey(o: string): string {
-  return o.replace(/\b(line|lines)\s+\d+/gi, '$1 #').replace(/:\d+\b/g, ':#').trim();
+  return o.replace(/\b(line|lines)\s+\d+/gi, '$1 #').replace(/:\d+\b/g, ':#').replace(/#\d+/g, '#').trim();
 }
 
 /** Functions of @text overlapping the lines in @lines (1-based). */
