@@ -104,7 +104,9 @@ export function reviewText(r: ReviewResult): string {
   if (!r.findings.length) out.push('Verdict: no patch introduces a finding.');
   else {
     const at = r.patches.filter((p) => p.introduced.length).map((p) => `${p.position}/${p.total}`).join(', ');
-    out.push(`Verdict: ${r.findings.length} finding${r.findings.length === 1 ? '' : 's'} introduced (by patch ${at}); ${r.remaining.length ? `${r.remaining.length} still present after the last patch` : 'all fixed later in the series, but the intermediate states break bisection'}.`);
+    const count = `${r.findings.length} finding${r.findings.length === 1 ? '' : 's'} introduced`;
+    if (n === 1) out.push(`Verdict: ${count}.`);
+    else out.push(`Verdict: ${count} (by patch ${at}); ${r.remaining.length ? `${r.remaining.length} still present after the last patch` : 'all fixed later in the series, but the intermediate states break bisection'}.`);
   }
   return out.join('\n') + '\n';
 }

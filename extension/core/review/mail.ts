@@ -18,6 +18,8 @@ export interface PatchSubject {
   index?: number;
   total?: number;
   rfc: boolean;
+  /** `Re:` — a reply in the thread (review comments, sometimes with a suggested diff), not part of the series */
+  reply: boolean;
 }
 
 export interface Trailer {
@@ -205,6 +207,7 @@ function decodeBody(headers: Map<string, string>, body: string): string {
  */
 export function parseSubject(subject: string): PatchSubject {
   let s = subject.replace(/\s+/g, ' ').trim();
+  const reply = /^(re|aw)\s*:/i.test(s);
   s = s.replace(/^((re|fwd?|aw)\s*:\s*)+/i, '');
   const tags: string[] = [];
   for (;;) {
@@ -213,7 +216,7 @@ export function parseSubject(subject: string): PatchSubject {
     tags.push(...m[1].split(/[\s,]+/).filter(Boolean));
     s = s.slice(m[0].length);
   }
-  const out: PatchSubject = { title: s, tags, rfc: tags.some((t) => /^rfc$/i.test(t)) };
+  const out: PatchSubject = { title: s, tags, rfc: tags.some((t) => /^rfc$/i.test(t)), reply };
   for (const t of tags) {
     const v = /^v(\d+)$/i.exec(t);
     if (v) out.version = Number(v[1]);

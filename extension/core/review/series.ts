@@ -1,6 +1,7 @@
 // Review input: a unified diff, git format-patch files (one file or a folder), or an mbox/mboxrd series, read into ordered patches.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { parsePatch, type StructuredPatch } from 'diff';
 import { InputError, looksLikeMail, parsePatchMail, splitMbox, type PatchSubject, type Trailer } from './mail';
 
@@ -78,6 +79,8 @@ export function parseDiff(text: string, where: string): FilePatch[] {
 /** A mailbox message or git format-patch file that holds a diff becomes one patch. */
 function patchFromMail(raw: string, source: string, position: number): SeriesPatch | { cover: true; subject: PatchSubject; description: string } | undefined {
   const mail = parsePatchMail(raw);
+  // A thread saved from an archive holds the review replies too; a diff in a reply is a suggestion, not the series.
+  if (mail.subject.reply) return undefined;
   if (!mail.diff.trim()) {
     // The cover letter (0/N) or any diff-less mail of a thread (a reply): kept for its title, never applied.
     if (mail.subject.index === 0 || mail.subject.tags.length) return { cover: true, subject: mail.subject, description: mail.description };
@@ -109,7 +112,7 @@ export function parseSeriesText(text: string, name: string, allowCoverOnly = fal
     const files = parseDiff(text, name);
     if (!files.length) throw new InputError(`${name}: no diff found (expected a unified diff, a patch mail or an mbox)`);
     series.patches.push({
-      position: 1, subject: { title: basename(name), tags: [], rfc: false }, label: basename(name), source: name,
+      position: 1, subject: { title: basename(name), tags: [], rfc: false, reply: false }, label: basename(name), source: name,
       description: '', trailers: [], files,
     });
     return series;
@@ -154,7 +157,18 @@ function finish(series: Series, name: string): void {
 function readText(path: string): string {
   const st = statSync(path);
   if (st.size > MAX_INPUT_BYTES) throw new InputError(`${path}: ${st.size} bytes is too large for a patch or mailbox`);
-  return readFileSync(path, 'utf8');
+  const bytes = readFileSync(path);
+  // lore serves threads as t.mbox.gz
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    let text: Buffer;
+    try {
+      text = gunzipSync(bytes, { maxOutputLength: MAX_INPUT_BYTES });
+    } catch (e) {
+      throw new InputError(`${path}: cannot decompress: ${(e as Error).message}`);
+    }
+    return text.toString('utf8');
+  }
+  return bytes.toString('utf8');
 }
 
 /**
@@ -170,7 +184,7 @@ export function loadSeries(path: string): Series {
   }
   if (!st.isDirectory()) return parseSeriesText(readText(path), path);
   const names = readdirSync(path)
-    .filter((n) => /\.(patch|diff|eml|mbx|mbox)$/i.test(n))
+    .filter((n) => /\.(patch|diff|eml|mbx|mbox|mbox\.gz)$/i.test(n))
     .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
   if (!names.length) throw new InputError(`${path}: no .patch, .diff, .eml or .mbx files in the folder`);
   // A folder may hold several files of one series; their own k/N numbers are not trusted over file order.

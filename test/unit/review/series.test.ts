@@ -1,7 +1,9 @@
 // Review input forms: the fixture series read from its patch folder, single patch files, the git mbox, the lore mboxrd and a plain diff.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { InputError } from '../../../extension/core/review/mail';
 import { loadSeries, parseSeriesText, type Series } from '../../../extension/core/review/series';
 import { PATCH_FILES, PATCHES, SERIES } from './helpers';
@@ -60,6 +62,24 @@ describe('review/series: every input form of the fixture series', () => {
     assert.equal(plain.patches.length, 1);
     assert.deepEqual(plain.patches[0].files.map((f) => f.newPath), one.patches[0].files.map((f) => f.newPath));
     assert.deepEqual(plain.patches[0].files.map((f) => f.patch.hunks.map((h) => h.lines)), one.patches[0].files.map((f) => f.patch.hunks.map((h) => h.lines)));
+  });
+
+  it('reads a lore thread (t.mbox.gz) with review replies, applying only the series', () => {
+    const msgs = readFileSync(join(SERIES, 'series.mboxrd'), 'utf8').split(/^(?=From mboxrd@z )/m);
+    // a reviewer's reply to patch 1 that suggests a diff of its own
+    const reply = 'From mboxrd@z Thu Jan  1 00:00:00 1970\nFrom: R <r@x>\nSubject: Re: [PATCH v2 1/4] iommu: Make iommu_report_device_fault() return void\n\n'
+      + '> quoted\nTry this instead:\n\n--- a/drivers/iommu/io-pgfault.c\n+++ b/drivers/iommu/io-pgfault.c\n@@ -1 +1 @@\n-x\n+y\n\n';
+    const dir = mkdtempSync(join(tmpdir(), 'iopf-thread-'));
+    try {
+      const file = join(dir, 't.mbox.gz');
+      writeFileSync(file, gzipSync([msgs[0], msgs[1], reply, msgs[2], msgs[3], msgs[4]].join('')));
+      const s = loadSeries(file);
+      assert.equal(s.title, COVER);
+      assert.deepEqual(s.patches.map((p) => p.subject.title), TITLES);
+      assert.deepEqual(essence(s), essence(forms.folder));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('orders a mailbox by k/N when the archive has the mails out of order', () => {
