@@ -172,3 +172,15 @@ describe('review command: bad input exits 2 with one line and leaves the tree al
     });
   }
 });
+
+describe('review command: input from stdin and --tree=DIR', () => {
+  it('reads the mailbox from stdin when the input is "-"', async () => {
+    const io = recordingIo('/', readFileSync(join(SERIES, 'series.mboxrd'), 'utf8'));
+    const code = await reviewCommand(['-', `--tree=${TREE}`, '--format=json'], io, { analyzer: quiet });
+    assert.equal(code, 0, io.err);
+    const j = JSON.parse(io.out);
+    assert.equal(j.title, 'iommu: IOPF report path fixes and refcounted fault data');
+    assert.equal(j.patches.length, 4);
+    assert.equal(j.tree, TREE);
+  });
+});
