@@ -25,6 +25,9 @@ const common = {
   sourcemap: true,
   logLevel: quiet ? 'error' : 'info',
   external: ['vscode'],
+  // The ESM build of web-tree-sitter finds its WASM through import.meta.url, which a CJS bundle
+  // does not have; the CJS build takes locateFile as given.
+  alias: { 'web-tree-sitter': require.resolve('web-tree-sitter') },
 };
 
 const builds = [
@@ -45,3 +48,15 @@ if (!args.has('--cli-only')) {
 }
 await Promise.all(builds);
 chmodSync(join(dist, 'cli.js'), 0o755);
+
+// ---- webview assets (editor side): stylesheets and icons beside the webview bundles ----
+{
+  const { readdirSync } = await import('node:fs');
+  const webviewDir = join(root, 'webview');
+  if (!args.has('--cli-only') && existsSync(webviewDir)) {
+    mkdirSync(join(dist, 'webview'), { recursive: true });
+    for (const f of readdirSync(webviewDir)) {
+      if (/\.(css|svg)$/.test(f)) cpSync(join(webviewDir, f), join(dist, 'webview', f));
+    }
+  }
+}

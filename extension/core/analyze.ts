@@ -21,6 +21,15 @@ export function isKnown(fn: FunctionDef): boolean {
   return fn.calls.some((c) => MODEL_OPS.test(c.op) && c.op !== 'lock.init' && c.op !== 'lock.assert');
 }
 
+function mentionedOutside(text: string, fn: FunctionDef): boolean {
+  const re = new RegExp(`\\b${fn.name}\\b`, 'g');
+  for (const m of text.matchAll(re)) {
+    const at = m.index ?? 0;
+    if (at < fn.range.startIndex || at >= fn.range.endIndex) return true;
+  }
+  return false;
+}
+
 function options(opts: AnalyzeOptions, withState: boolean): ExploreOptions {
   return {
     ...DEFAULT_BOUNDS,
@@ -59,6 +68,8 @@ export function analyzeWorkspace(ws: Workspace, opts: AnalyzeOptions = {}, onlyF
       // Static helpers called from elsewhere in the workspace are checked through their callers,
       // where their arguments are real; on their own every argument would be unconstrained.
       if (!opts.functions && fn.isStatic && calledFromWorkspace.has(fn.name)) continue;
+      // A static function nothing calls and nothing takes the address of is dead code here.
+      if (!opts.functions && fn.isStatic && !mentionedOutside(file.text, fn)) continue;
       if (opts.cancelled?.()) {
         bounded = true;
         continue;

@@ -74,6 +74,8 @@ export const API: Record<string, ApiEntry> = {
   spin_unlock_bh: e('lock.release', 'Releases a spinlock.'),
   raw_spin_lock_irqsave: e('lock.acquire', 'Takes a raw spinlock with interrupts off.'),
   raw_spin_unlock_irqrestore: e('lock.release', 'Releases a raw spinlock.'),
+  guard: e('lock.scope', 'Takes the lock for the rest of the enclosing scope; every way out of the scope releases it.'),
+  scoped_guard: e('lock.scope', 'Takes the lock for the statement or block that follows.'),
   mutex_init: e('lock.init', 'Initialises a mutex.'),
   spin_lock_init: e('lock.init', 'Initialises a spinlock.'),
   lockdep_assert_held: e('lock.assert', 'Asserts the lock is held.'),

@@ -168,6 +168,19 @@ export function extract(path: string, text: string, neutral: Neutralized, tree: 
       },
     });
   }
+  // scoped_guard() was rewritten to `if (...)`: it is still a lock scope of its function.
+  for (const site of neutral.sites.values()) {
+    if (site.kind !== 'scoped_guard') continue;
+    const fn = owner(site.start);
+    if (!fn || reused.has(fn)) continue;
+    const before = text.slice(0, site.start);
+    const line = before.split('\n').length - 1;
+    const column = site.start - (before.lastIndexOf('\n') + 1);
+    fn.calls.push({
+      name: site.name, field: false, op: 'lock.scope',
+      range: { start: { line, column }, end: { line, column: column + site.name.length }, startIndex: site.start, endIndex: site.end },
+    });
+  }
   return { path, text, neutral, functions, errors: countErrors(root), prototypes };
 }
 

@@ -595,9 +595,14 @@ const C: Record<string, Contract> = {
   *iommu_attach_device_pasid(m, a, _as, at) {
     yield { kind: 'sched' };
     const h = a[3] && (a[3].k === 'ptr' || a[3].k === 'sym') ? m.deref(a[3], at, 'iommu_attach_handle') : undefined;
-    if (m.oracle.choose(2) === 1) {
-      m.step(at, 'iommu_attach_device_pasid() fails', '-EBUSY');
+    const taken = m.attachHandle(a[2] ?? ZERO, at, true);
+    if (taken.k === 'ptr') {
+      m.step(at, 'iommu_attach_device_pasid() fails', `-EBUSY: PASID ${m.name(a[2] ?? ZERO)} already has ${m.name(taken)} attached`);
       return int(-CONSTANTS.EBUSY);
+    }
+    if (m.oracle.choose(2) === 1) {
+      m.step(at, 'iommu_attach_device_pasid() fails', 'the driver refuses the domain');
+      return int(-CONSTANTS.EINVAL);
     }
     if (h) m.attach(a[2] ?? ZERO, h, a[0] ?? ZERO);
     m.step(at, 'iommu_attach_device_pasid()', `${m.name(a[0] ?? ZERO)} attached at PASID ${m.name(a[2] ?? ZERO)}`);
@@ -748,7 +753,8 @@ const F: Record<string, FieldContract> = {
     if (flags?.k === 'int' && !(flags.v & CONSTANTS.IOMMU_FAULT_PAGE_REQUEST_LAST_PAGE)) {
       m.report('iopf/partial-fault-dispatched', `${m.world.name(g.id)} is handed to the iopf_handler for a partial (non-last) page request: it should only have been collected`, at);
     }
-    const result = m.handlerResult;
+    // A scenario that does not say what the handler does explores both: it accepts or refuses.
+    const result = m.handlerResult ?? (m.oracle.choose(2) === 0 ? 0 : -CONSTANTS.EINVAL);
     if (result === 0) {
       g.owner = 'handler';
       const r = findRequest(m, groupGrpid(m, g));

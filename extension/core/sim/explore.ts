@@ -50,7 +50,7 @@ export function explore(ws: Workspace, entry: string, file: string | undefined, 
     const oracle: Oracle = new Oracle(prefix);
     const m = new Machine(ws, oracle, opts, era, lockOrder, opts.withState);
     m.scenario = scenario;
-    m.handlerResult = scenario.handlerResult ?? 0;
+    m.handlerResult = scenario.handlerResult;
     m.world.threads.push({ id: 0, name: entry, held: [], rcuDepth: 0, atomic: 0, done: false });
     m.stacks = [[]];
     const h = buildWorld(m, scenario);
@@ -133,9 +133,15 @@ function endChecks(m: Machine, entry: string, s: Scenario, results: Value[]): vo
     if (o.freed || o.parent || (o.alloc !== 'heap' && o.alloc !== 'zeroed')) continue;
     if (referenced.has(o.id) || o.owner) continue;
     if (o.type === 'iopf_group') {
-      m.report('iopf/group-leak', `${w.name(o.id)} (allocated at line ${o.allocLine ?? '?'}) is neither freed nor owned by a handler when the path ends`, at);
+      m.report('iopf/group-leak', `${w.name(o.id)} (${o.allocLine ? `allocated at line ${o.allocLine}` : 'handed in by the caller'}) is neither freed nor owned by a handler when the path ends`, at);
     } else if (o.type === 'iopf_fault') {
-      m.report('iopf/partial-fault-leak', `partial fault ${w.name(o.id)} (allocated at line ${o.allocLine ?? '?'}) is on no list and never freed`, at);
+      m.report('iopf/partial-fault-leak', `partial fault ${w.name(o.id)} (${o.allocLine ? `allocated at line ${o.allocLine}` : 'collected before this call'}) is on no list and never freed`, at);
+    }
+  }
+  for (const o of w.objs.values()) {
+    const fp = o.type === 'dev_iommu' ? o.fields.get('fault_param') : undefined;
+    if (fp?.k === 'ptr' && w.obj(fp.obj).freed) {
+      m.report('iopf/refcount-imbalance', `the last reference on ${w.name(fp.obj)} is dropped while dev->iommu->fault_param still publishes it: the next fault report uses freed memory`, at);
     }
   }
   for (const id of m.refTouched) {
@@ -173,5 +179,5 @@ function endChecks(m: Machine, entry: string, s: Scenario, results: Value[]): vo
 
 /** Findings equal but for their traces: the same rule at the same place with the same words. */
 export function findingKey(f: Finding): string {
-  return `${f.rule}|${f.file}|${f.line}|${f.function}|${f.message.replace(/#\d+/g, '#')}`;
+  return `${f.rule}|${f.file}|${f.line}|${f.function}`;
 }

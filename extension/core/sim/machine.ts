@@ -60,6 +60,13 @@ export interface Frame {
   depth: number;
   /** the function text announces lock hand-over (__acquires/__releases) */
   lockHelper: boolean;
+  /** the return statement this frame left by */
+  returnAt?: SourceRange;
+}
+
+/** The closing brace of a definition: where a function without a return leaves. */
+export function closingBrace(r: SourceRange): SourceRange {
+  return { start: { line: r.end.line, column: Math.max(0, r.end.column - 1) }, end: r.end, startIndex: r.endIndex - 1, endIndex: r.endIndex };
 }
 
 export interface Bounds {
@@ -91,8 +98,8 @@ export class Machine {
   tid = 0;
   stacks: Frame[][] = [];
   scenario: import('./scenarios').Scenario | undefined;
-  /** when set, the iopf_handler contract returns this for the handed group */
-  handlerResult = 0;
+  /** what the iopf_handler contract returns for the handed group; undefined forks both ways */
+  handlerResult: number | undefined = 0;
   stepCount = 0;
   concurrent = false;
 
@@ -274,10 +281,11 @@ export class Machine {
   attached = new Map<string, number>();
 
   /** iommu_attach_handle_get(): the handle attached at @pasid, else ERR_PTR(-ENOENT). */
-  attachHandle(pasid: Value, at: Ast): Value {
+  attachHandle(pasid: Value, at: Ast, quiet = false): Value {
     const key = pasid.k === 'int' ? String(pasid.v) : pasid.k === 'sym' ? `s${pasid.id}` : '?';
     const h = this.attached.get(key);
     if (h === undefined || this.world.root(h).freed) {
+      if (quiet) return { k: 'err', code: -CONSTANTS.ENOENT };
       this.step(at, 'iommu_attach_handle_get()', `nothing attached at PASID ${pasid.k === 'int' ? pasid.v : '?'}: ERR_PTR(-ENOENT)`);
       return { k: 'err', code: -CONSTANTS.ENOENT };
     }
@@ -464,7 +472,8 @@ export class Machine {
 
   private leaveFrame(frame: Frame): void {
     const t = this.world.thread(this.tid);
-    const exitAt = this.lastReturn ?? frame.cfg.range;
+    const exitAt = frame.returnAt ?? closingBrace(frame.cfg.range);
+    if (frame.depth === 0) this.lastReturn = exitAt;
     if (!frame.lockHelper) {
       const leaked = t.held.filter((l) => !frame.heldAtEntry.includes(l));
       for (const l of leaked) this.report('lock/imbalance', `returns with ${this.world.name(l)} still held`, exitAt);
@@ -551,7 +560,7 @@ export class Machine {
         case 'return': {
           const e = node.ast!.children[0];
           frame.retval = e ? yield* this.eval(e, frame) : undefined;
-          this.lastReturn = rangeOf(node.ast!);
+          frame.returnAt = rangeOf(node.ast!);
           this.step(node.ast, 'return', frame.retval ? this.name(frame.retval) : '');
           id = node.succ[0];
           break;

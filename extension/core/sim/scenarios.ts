@@ -66,6 +66,8 @@ export interface WorldHandles {
   queue: Obj;
   mm: Obj;
   group?: Obj;
+  hwpt?: Obj;
+  idev?: Obj;
 }
 
 export function buildWorld(m: Machine, s: Scenario): WorldHandles {
@@ -112,6 +114,31 @@ export function buildWorld(m: Machine, s: Scenario): WorldHandles {
     w.requests.push({ grpid: 3, pasid: 0, last: false, responses: [] });
   }
   if (fp && (s.name === 'group-pending')) out.group = pendingGroup(m, fp, 1, 'caller');
+  if (fp && s.iommufdPasids) {
+    // Faults delivered to user space through the fault object, one per PASID, not yet answered.
+    const hwpt = w.alloc('iommufd_hw_pagetable', 'world');
+    const fault = w.alloc('iommufd_fault', 'world');
+    hwpt.fields.set('fault', ptr(fault.id));
+    hwpt.fields.set('domain', ptr(w.alloc('iommu_domain', 'world').id));
+    const deliver = w.sub(fault.id, 'deliver', 'list_head');
+    w.lists.set(deliver.id, []);
+    const idev = w.alloc('iommufd_device', 'world');
+    idev.fields.set('dev', ptr(dev.id));
+    const igroup = w.alloc('iommufd_group', 'world');
+    igroup.fields.set('group', dev.fields.get('iommu_group')!);
+    idev.fields.set('igroup', ptr(igroup.id));
+    for (const pasid of s.iommufdPasids) {
+      const handle = w.alloc('iommu_attach_handle', 'world');
+      m.attach(int(pasid), handle, hwpt.fields.get('domain')!);
+      const g = pendingGroup(m, fp, pasid + 1);
+      g.fields.set('attach_handle', ptr(handle.id));
+      g.owner = 'iommufd';
+      w.requests[w.requests.length - 1].pasid = pasid;
+      w.listAdd(w.sub(g.id, 'node', 'list_head').id, deliver.id, true);
+    }
+    out.hwpt = hwpt;
+    out.idev = idev;
+  }
   return out;
 }
 
@@ -169,6 +196,10 @@ export function argsFor(m: Machine, cfg: Cfg, h: WorldHandles, evt?: Obj): Value
       case 'iopf_fault':
       case 'iommu_fault': return evt ? ptr(evt.id) : m.world.sym(p.name);
       case 'iopf_group': return h.group ? ptr(h.group.id) : m.world.sym(p.name);
+      case 'iommufd_hw_pagetable': if (h.hwpt) return ptr(h.hwpt.id); break;
+      case 'iommufd_device': if (h.idev) return ptr(h.idev.id); break;
+    }
+    switch (p.type) {
       default: {
         const o = m.world.alloc(p.type, 'world');
         return ptr(o.id);

@@ -1,0 +1,298 @@
+// The headless CLI: check, simulate, index, review and b4-check over the same core as the editor.
+import { readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { extname, isAbsolute, join, resolve } from 'node:path';
+import { analyzeWorkspace, simulateInWorkspace } from './core/analyze';
+import { Workspace } from './core/index';
+import { loadLanguage } from './core/parse/parser';
+import { SCENARIOS } from './core/sim/scenarios';
+import { b4CheckCommand, checkExitCode, formatCheck, reviewCommand, type CliIo } from './cli/review-commands';
+import type { AnalyzeOptions, SourceFile } from './core/types';
+import { formatSimulation } from './core/report/simulation';
+import { RULES } from './core/rules/rules';
+
+const VERSION = '0.1.0';
+
+const HELP = `iopf-lens ${VERSION} — simulate Linux IOMMU page fault (IOPF) and SVA paths and review patches
+
+usage: iopf-lens <command> [options]
+
+commands:
+  check <file|dir>... [--function NAME] [--format text|json|sarif]
+      simulate every function the model knows, under every scenario that fits it
+  simulate <file> <function> [--scenario NAME] [--format text|json]
+      every path of one function, with its trace
+  review <patch|mbox|dir|-> [--tree DIR] [--format text|json|sarif]
+      behaviour diff of a patch or series against the tree (default: the current directory)
+  b4-check [--tree DIR]
+      one patch mail on stdin; b4's check-command JSON on stdout
+  index <dir> [--format json|text]
+      every function definition with its calls and what the model binds them to
+  rules
+      the rule ids with their titles
+
+options common to check and simulate:
+  --loop-bound N   iterations followed per loop (default 3)
+  --max-paths N    paths per function and scenario (default 400)
+  --call-depth N   callee bodies entered (default 6)
+
+exit status: 0 no findings, 1 findings, 2 bad input or usage
+scenarios: ${SCENARIOS.map((s) => s.name).join(', ')}
+`;
+
+/** Bad input or usage: one line on stderr and exit status 2. */
+export class UsageError extends Error {}
+
+const MAX_FILE = 8 * 1024 * 1024;
+
+interface Args {
+  positional: string[];
+  options: Map<string, string>;
+}
+
+function parse(argv: string[], known: string[]): Args {
+  const positional: string[] = [];
+  const options = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') {
+      positional.push(...argv.slice(i + 1));
+      break;
+    }
+    if (a.startsWith('--')) {
+      const eq = a.indexOf('=');
+      const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
+      if (!known.includes(name)) throw new UsageError(`unknown option --${name}`);
+      const value = eq > 0 ? a.slice(eq + 1) : argv[++i];
+      if (value === undefined || value === '') throw new UsageError(`--${name} needs a value`);
+      options.set(name, value);
+    } else positional.push(a);
+  }
+  return { positional, options };
+}
+
+function num(args: Args, name: string): number | undefined {
+  const v = args.options.get(name);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 100000) throw new UsageError(`--${name} must be a whole number from 1 to 100000`);
+  return n;
+}
+
+function bounds(args: Args): AnalyzeOptions {
+  return { loopBound: num(args, 'loop-bound'), maxPaths: num(args, 'max-paths'), callDepth: num(args, 'call-depth') };
+}
+
+/** readSource - a C file's text, refusing what is not C source. */
+export function readSource(path: string, shown: string): SourceFile {
+  let st;
+  try {
+    st = statSync(path);
+  } catch {
+    throw new UsageError(`${shown}: no such file or directory`);
+  }
+  if (!st.isFile()) throw new UsageError(`${shown}: not a regular file`);
+  if (st.size > MAX_FILE) throw new UsageError(`${shown}: ${Math.round(st.size / 1048576)} MB is too large for a C source file (limit 8 MB)`);
+  const buf = readFileSync(path);
+  if (buf.includes(0)) throw new UsageError(`${shown}: binary file, not C source`);
+  const text = new TextDecoder('utf-8', { fatal: false }).decode(buf);
+  return { path: shown, text };
+}
+
+/** Collects .c and .h files under @dir, following no symlink twice. */
+function collect(dir: string, shown: string, out: SourceFile[], seen: Set<string>): void {
+  let real: string;
+  try {
+    real = realpathSync(dir);
+  } catch {
+    throw new UsageError(`${shown}: cannot be read (a broken or looping symlink?)`);
+  }
+  if (seen.has(real)) return;
+  seen.add(real);
+  for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    const p = join(dir, e.name);
+    const s = join(shown, e.name);
+    let isDir = e.isDirectory();
+    let isFile = e.isFile();
+    if (e.isSymbolicLink()) {
+      try {
+        const st = statSync(p);
+        isDir = st.isDirectory();
+        isFile = st.isFile();
+      } catch {
+        continue; // a dangling or looping link inside a tree is skipped, as git would
+      }
+    }
+    if (isDir) collect(p, s, out, seen);
+    else if (isFile && (extname(e.name) === '.c' || extname(e.name) === '.h')) {
+      try {
+        out.push(readSource(p, s));
+      } catch {
+        // an unreadable or binary file inside a tree is not the user's target: skip it
+      }
+    }
+  }
+}
+
+function inputs(paths: string[], cwd: string): SourceFile[] {
+  if (!paths.length) throw new UsageError('check needs at least one file or directory');
+  const out: SourceFile[] = [];
+  const seen = new Set<string>();
+  for (const p of paths) {
+    const full = isAbsolute(p) ? p : resolve(cwd, p);
+    let st;
+    try {
+      st = statSync(full);
+    } catch {
+      throw new UsageError(`${p}: no such file or directory`);
+    }
+    if (st.isDirectory()) {
+      const before = out.length;
+      collect(full, p, out, seen);
+      if (out.length === before) throw new UsageError(`${p}: no .c or .h files in this directory`);
+    } else {
+      if (!/\.(c|h)$/.test(p)) throw new UsageError(`${p}: not a C source file (.c or .h)`);
+      out.push(readSource(full, p));
+    }
+  }
+  return out;
+}
+
+async function check(argv: string[], io: CliIo): Promise<number> {
+  const args = parse(argv, ['function', 'format', 'loop-bound', 'max-paths', 'call-depth', 'scenario']);
+  const format = args.options.get('format') ?? 'text';
+  if (!['text', 'json', 'sarif'].includes(format)) throw new UsageError(`unknown format "${format}" (text, json or sarif)`);
+  const files = inputs(args.positional, io.cwd);
+  await loadLanguage();
+  const ws = await Workspace.create(files);
+  const fn = args.options.get('function');
+  const opts: AnalyzeOptions = { ...bounds(args), cancelled: () => interrupted };
+  if (fn) {
+    if (!ws.definition(fn)) throw new UsageError(`no function named ${fn} in the given files`);
+    opts.functions = [fn];
+  }
+  const scen = args.options.get('scenario');
+  if (scen) {
+    if (!SCENARIOS.some((s) => s.name === scen)) throw new UsageError(`no scenario named ${scen} (${SCENARIOS.map((s) => s.name).join(', ')})`);
+    opts.scenarios = [scen];
+  }
+  const result = analyzeWorkspace(ws, opts);
+  ws.dispose();
+  io.stdout(formatCheck(result, format));
+  if (interrupted) return 2;
+  return checkExitCode(result);
+}
+
+async function simulate(argv: string[], io: CliIo): Promise<number> {
+  const args = parse(argv, ['scenario', 'format', 'loop-bound', 'max-paths', 'call-depth']);
+  const [file, fn, ...rest] = args.positional;
+  if (!file || !fn || rest.length) throw new UsageError('usage: iopf-lens simulate <file> <function> [--scenario NAME] [--format text|json]');
+  const format = args.options.get('format') ?? 'text';
+  if (!['text', 'json'].includes(format)) throw new UsageError(`unknown format "${format}" (text or json)`);
+  const full = isAbsolute(file) ? file : resolve(io.cwd, file);
+  if (!/\.(c|h)$/.test(file)) throw new UsageError(`${file}: not a C source file (.c or .h)`);
+  const source = readSource(full, file);
+  const ws = await Workspace.create([source]);
+  if (!ws.definition(fn, file)) throw new UsageError(`${file}: no function named ${fn}`);
+  const scen = args.options.get('scenario');
+  if (scen && !SCENARIOS.some((s) => s.name === scen)) throw new UsageError(`no scenario named ${scen} (${SCENARIOS.map((s) => s.name).join(', ')})`);
+  const result = simulateInWorkspace(ws, file, fn, { ...bounds(args), scenarios: scen ? [scen] : undefined, cancelled: () => interrupted });
+  ws.dispose();
+  io.stdout(format === 'json' ? JSON.stringify(result, null, 2) + '\n' : formatSimulation(result));
+  return result.function.findings ? 1 : 0;
+}
+
+async function index(argv: string[], io: CliIo): Promise<number> {
+  const args = parse(argv, ['format']);
+  const format = args.options.get('format') ?? 'json';
+  if (!['json', 'text'].includes(format)) throw new UsageError(`unknown format "${format}" (json or text)`);
+  const files = inputs(args.positional, io.cwd);
+  const ws = await Workspace.create(files);
+  const functions = ws.functions();
+  const unknown = new Set<string>();
+  let bound = 0;
+  let total = 0;
+  for (const f of functions) {
+    for (const c of f.calls) {
+      if (c.op === 'unknown') unknown.add(c.name);
+      if (/^(iopf|sva|attach|detach|iommufd|release)\b/.test(c.op) || c.op === 'iopf.hw.page_response') bound++;
+      total++;
+    }
+  }
+  const errors = [...ws.files.values()].reduce((n, f) => n + f.errors, 0);
+  if (format === 'json') {
+    io.stdout(JSON.stringify({
+      files: ws.files.size,
+      functions,
+      callGraph: ws.callGraph(),
+      unknownCalls: [...unknown].sort(),
+      parseErrors: errors,
+    }, null, 1) + '\n');
+  } else {
+    for (const f of functions) io.stdout(`${f.file}:${f.line}: ${f.name} (${f.calls.length} calls)\n`);
+    io.stdout(`${ws.files.size} files, ${functions.length} functions, ${total} calls (${bound} to the IOPF/SVA API), ${unknown.size} distinct unknown callees, ${errors} parse errors\n`);
+  }
+  ws.dispose();
+  return 0;
+}
+
+let interrupted = false;
+
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  const [cmd, ...rest] = argv;
+  try {
+    switch (cmd) {
+      case undefined:
+      case '-h':
+      case '--help':
+      case 'help':
+        io.stdout(HELP);
+        return cmd === undefined ? 2 : 0;
+      case '--version':
+        io.stdout(`${VERSION}\n`);
+        return 0;
+      case 'check': return await check(rest, io);
+      case 'simulate': return await simulate(rest, io);
+      case 'index': return await index(rest, io);
+      case 'review': return await reviewCommand(rest, io);
+      case 'b4-check': return await b4CheckCommand(rest, io);
+      case 'rules':
+        for (const r of Object.values(RULES)) io.stdout(`${r.id.padEnd(34)} ${r.severity.padEnd(8)} ${r.title}\n`);
+        return 0;
+      default:
+        throw new UsageError(`unknown command "${cmd}" (check, simulate, review, b4-check, index, rules; --help)`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr(`iopf-lens: ${e.message}\n`);
+      return 2;
+    }
+    const msg = e instanceof Error ? e.message : String(e);
+    io.stderr(`iopf-lens: internal error: ${msg.split('\n')[0]}\n`);
+    if (process.env.IOPF_DEBUG) io.stderr(String((e as Error).stack) + '\n');
+    return 2;
+  }
+}
+
+if (require.main === module) {
+  process.on('SIGINT', () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    // Work in progress checks the flag; a second ^C leaves at once.
+    setTimeout(() => process.exit(130), 100).unref();
+  });
+  const io: CliIo = {
+    stdout: (s) => process.stdout.write(s),
+    stderr: (s) => process.stderr.write(s),
+    stdin: () => new Promise((res, rej) => {
+      const chunks: Buffer[] = [];
+      process.stdin.on('data', (c) => chunks.push(c as Buffer));
+      process.stdin.on('end', () => res(Buffer.concat(chunks).toString('utf8')));
+      process.stdin.on('error', rej);
+    }),
+    cwd: process.cwd(),
+  };
+  main(process.argv.slice(2), io).then((code) => {
+    process.exitCode = code;
+  });
+}
+
