@@ -195,7 +195,9 @@ export function applyPatchToTree(state: TreeState, patch: SeriesPatch): AppliedP
       }
       before = '';
     }
-    const after = newPath ? applyFilePatch(before, fp, label, name) : undefined;
+    // A deletion is applied too, so a patch deleting a file the tree has changed since is caught.
+    const result = applyFilePatch(before, fp, label, name);
+    const after = newPath ? result : undefined;
     if (oldPath && oldPath !== newPath) changes.set(oldPath, null);
     if (newPath) changes.set(newPath, after!);
     files.push({ oldPath, newPath, before: oldPath ? before : undefined, after, binary: false });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApplyError, applyPatchToTree, applySeries, FUZZ, TreeState, unapplyPatchFromTree } from '../../../extension/core/review/apply';
-import { loadSeries } from '../../../extension/core/review/series';
+import { loadSeries, parseSeriesText } from '../../../extension/core/review/series';
 import { reviewCommand } from '../../../extension/cli/review-commands';
 import { CORE, fingerprint, PATCH_FILES, PATCHES, recordingIo, scratchTree, SERIES, TREE } from './helpers';
 
@@ -182,5 +182,43 @@ describe('review command: input from stdin and --tree=DIR', () => {
     assert.equal(j.title, 'iommu: IOPF report path fixes and refcounted fault data');
     assert.equal(j.patches.length, 4);
     assert.equal(j.tree, TREE);
+  });
+});
+
+describe('review/apply: created, deleted and renamed files', () => {
+  it('creates, deletes and renames in memory, and lists the new state', () => {
+    const t = scratchTree();
+    try {
+      const mail = [
+        'From: T <t@x>', 'Subject: [PATCH] move things', '', 'msg', '---',
+        'diff --git a/drivers/iommu/new-helper.c b/drivers/iommu/new-helper.c', 'new file mode 100644', 'index 0000000..1111111',
+        '--- /dev/null', '+++ b/drivers/iommu/new-helper.c', '@@ -0,0 +1,4 @@', '+int helper(void)', '+{', '+\treturn 0;', '+}',
+        'diff --git a/include/linux/iommu.h b/include/linux/iommu.h', 'deleted file mode 100644', 'index 1111111..0000000',
+        '--- a/include/linux/iommu.h', '+++ /dev/null',
+        '@@ -1,3 +0,0 @@', '-/* SPDX-License-Identifier: GPL-2.0 */', '-/*', '- * iommu.h - the declarations the iopf-lens fixture core needs: fault events,',
+        'diff --git a/drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3-evtq.c b/drivers/iommu/arm/arm-smmu-v3/evtq.c', 'similarity index 100%',
+        'rename from drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3-evtq.c', 'rename to drivers/iommu/arm/arm-smmu-v3/evtq.c', '',
+      ].join('\n');
+      // the deletion hunk above removes only the first lines; cut the header to match so the hunk applies exactly
+      const header = join(t.dir, 'include', 'linux', 'iommu.h');
+      writeFileSync(header, readFileSync(header, 'utf8').split('\n').slice(0, 3).join('\n') + '\n');
+      const state = TreeState.open(t.dir);
+      const before = fingerprint(t.dir);
+      const a = applyPatchToTree(state, parseSeriesText(mail, 'm.patch').patches[0]);
+      assert.equal(a.after.read('drivers/iommu/new-helper.c'), 'int helper(void)\n{\n\treturn 0;\n}\n');
+      assert.equal(a.after.read('include/linux/iommu.h'), undefined);
+      assert.equal(a.after.read('drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3-evtq.c'), undefined);
+      assert.equal(a.after.read('drivers/iommu/arm/arm-smmu-v3/evtq.c'), state.read('drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3-evtq.c'));
+      assert.ok(a.after.list('drivers/iommu').includes('drivers/iommu/new-helper.c'));
+      assert.ok(!a.after.list('include/linux').includes('include/linux/iommu.h'));
+      assert.ok(state.exists('include/linux/iommu.h'), 'the state before the patch is unchanged');
+      assert.deepEqual(fingerprint(t.dir), before);
+      assert.throws(() => applyPatchToTree(a.after, parseSeriesText(mail, 'm.patch').patches[0]), /new-helper\.c: hunk #1 .*already exists/);
+      // deleting a file whose text differs from what the patch removes does not apply
+      writeFileSync(header, '/* SPDX-License-Identifier: GPL-2.0 */\n/* changed since */\n');
+      assert.throws(() => applyPatchToTree(TreeState.open(t.dir), parseSeriesText(mail, 'm.patch').patches[0]), /include\/linux\/iommu\.h: hunk #1/);
+    } finally {
+      t.done();
+    }
   });
 });
