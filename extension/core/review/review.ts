@@ -318,14 +318,26 @@ async function reviewPatch(patch: SeriesPatch, total: number, applied: AppliedPa
   review.introduced = [...a].filter(([k]) => !b.has(k)).map(([, f]) => f);
   review.fixed = [...b].filter(([k]) => !a.has(k)).map(([, f]) => f);
 
-  // Path outcomes of the functions whose text changed, scenario by scenario.
-  for (const c of changed) {
-    if (!c.before || !c.after) continue;
+  // Path outcomes, scenario by scenario: of the functions whose text changed, and of their callers, whose
+  // paths change through them (a driver that logged a failed report and no longer can).
+  const where = (files: SourceFile[], name: string) => {
+    for (const f of files) {
+      const d = findFunctions(f.text).find((x) => x.name === name);
+      if (d) return { file: f.path, fn: d };
+    }
+    return undefined;
+  };
+  for (const name of entry) {
+    const c = changed.find((x) => x.name === name);
+    if (c && (!c.before || !c.after)) continue;
+    const wb = c ? { file: c.file, fn: c.before! } : where(beforeFiles, name);
+    const wa = c ? { file: c.file, fn: c.after! } : where(afterFiles, name);
+    if (!wb || !wa || wb.file !== wa.file) continue;
     const [sb, sa] = await Promise.all([
-      memo.simulate(beforeFiles, c.file, c.name, aopts),
-      memo.simulate(afterFiles, c.file, c.name, aopts),
+      memo.simulate(beforeFiles, wb.file, name, aopts),
+      memo.simulate(afterFiles, wa.file, name, aopts),
     ]);
-    review.changed.push(...outcomeChanges(c.name, c.file, c.after.nameLine, sb, sa));
+    review.changed.push(...outcomeChanges(name, wa.file, wa.fn.nameLine, sb, sa));
   }
 
   // Contract changes: a new return type, and the callers in the tree that relied on the old one.
