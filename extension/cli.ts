@@ -19,8 +19,8 @@ usage: iopf-lens <command> [options]
 commands:
   check <file|dir>... [--function NAME] [--format text|json|sarif]
       simulate every function the model knows, under every scenario that fits it
-  simulate <file> <function> [--scenario NAME] [--format text|json]
-      every path of one function, with its trace
+  simulate <file> <function> [--scenario NAME] [--with FILE,...] [--format text|json]
+      every path of one function, with its trace; --with adds files whose bodies callees use
   review <patch|mbox|dir|-> [--tree DIR] [--format text|json|sarif]
       behaviour diff of a patch or series against the tree (default: the current directory)
   b4-check [--tree DIR]
@@ -183,15 +183,17 @@ async function check(argv: string[], io: CliIo): Promise<number> {
 }
 
 async function simulate(argv: string[], io: CliIo): Promise<number> {
-  const args = parse(argv, ['scenario', 'format', 'loop-bound', 'max-paths', 'call-depth']);
+  const args = parse(argv, ['scenario', 'format', 'loop-bound', 'max-paths', 'call-depth', 'with']);
   const [file, fn, ...rest] = args.positional;
-  if (!file || !fn || rest.length) throw new UsageError('usage: iopf-lens simulate <file> <function> [--scenario NAME] [--format text|json]');
+  if (!file || !fn || rest.length) throw new UsageError('usage: iopf-lens simulate <file> <function> [--scenario NAME] [--with FILE,...] [--format text|json]');
   const format = args.options.get('format') ?? 'text';
   if (!['text', 'json'].includes(format)) throw new UsageError(`unknown format "${format}" (text or json)`);
   const full = isAbsolute(file) ? file : resolve(io.cwd, file);
   if (!/\.(c|h)$/.test(file)) throw new UsageError(`${file}: not a C source file (.c or .h)`);
   const source = readSource(full, file);
-  const ws = await Workspace.create([source]);
+  // --with FILE[,FILE...]: more sources whose bodies the simulation may enter (callees, prototypes).
+  const extra = (args.options.get('with') ?? '').split(',').filter(Boolean);
+  const ws = await Workspace.create([source, ...(extra.length ? inputs(extra, io.cwd) : [])]);
   if (!ws.definition(fn, file)) throw new UsageError(`${file}: no function named ${fn}`);
   const scen = args.options.get('scenario');
   if (scen && !SCENARIOS.some((s) => s.name === scen)) throw new UsageError(`no scenario named ${scen} (${SCENARIOS.map((s) => s.name).join(', ')})`);
