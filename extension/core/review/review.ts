@@ -270,6 +270,37 @@ function dedupe(fs: Finding[]): Map<string, Finding> {
   return m;
 }
 
+/**
+ * entryPoints - @names with every static function that has callers in @files replaced by those callers,
+ * up the call chain (bounded), so helpers are simulated in the context that gives them real arguments.
+ */
+export function entryPoints(files: SourceFile[], names: string[]): string[] {
+  const defs = new Map<string, CFunction>();
+  for (const f of files) for (const d of findFunctions(f.text)) if (!defs.has(d.name) || !d.isStatic) defs.set(d.name, d);
+  const callersOf = (name: string): string[] => {
+    const out = new Set<string>();
+    for (const f of files) for (const c of findCalls(f.text, name)) if (c.caller !== name) out.add(c.caller);
+    return [...out];
+  };
+  const out = new Set<string>();
+  const seen = new Set<string>();
+  let frontier = names.map((n) => ({ n, depth: 0 }));
+  while (frontier.length) {
+    const next: { n: string; depth: number }[] = [];
+    for (const { n, depth } of frontier) {
+      if (seen.has(n)) continue;
+      seen.add(n);
+      const d = defs.get(n);
+      if (!d) continue; // not on this side
+      const up = d.isStatic ? callersOf(n) : [];
+      if (!up.length || depth >= 4) out.add(n);
+      else for (const c of up) next.push({ n: c, depth: depth + 1 });
+    }
+    frontier = next;
+  }
+  return [...out];
+}
+
 /** reviewPatch - the behaviour diff of one applied patch. */
 async function reviewPatch(patch: SeriesPatch, total: number, applied: AppliedPatch, memo: Memo, opts: ReviewOptions): Promise<PatchReview> {
   const touched = applied.files.map((f) => f.newPath ?? f.oldPath!).filter(Boolean);
@@ -286,17 +317,26 @@ async function reviewPatch(patch: SeriesPatch, total: number, applied: AppliedPa
   const beforeFiles = analysisFiles(applied.before, applied.files.map((f) => f.oldPath).filter((p): p is string => Boolean(p)), max);
   const afterFiles = analysisFiles(applied.after, applied.files.map((f) => f.newPath).filter((p): p is string => Boolean(p)), max);
 
-  // Entry points: the changed functions, and their direct callers in the analysed files, whose paths run the change.
-  const names = new Set(changed.map((c) => c.name));
+  // Entry points, chosen as `check` chooses them: a static helper that something in the analysed files
+  // calls is run through its callers, where its arguments are real (alone, every argument would be
+  // unconstrained and a getter would look like a leak); every other changed function runs itself.
+  // The direct callers of the entry points run too, as their paths go through the change.
+  const names = changed.map((c) => c.name);
   const callers = new Set<string>();
   for (const side of [beforeFiles, afterFiles]) {
     for (const f of side) {
-      if (!f.path.endsWith('.c')) continue;
-      for (const n of names) for (const c of findCalls(f.text, n)) if (!names.has(c.caller) && callers.size < MAX_CALLERS_ADDED) callers.add(c.caller);
+      for (const n of names) {
+        for (const c of findCalls(f.text, n)) if (!names.includes(c.caller) && callers.size < MAX_CALLERS_ADDED) callers.add(c.caller);
+      }
     }
   }
-  const entry = [...names, ...callers];
-  review.functions = entry;
+  const entry = new Set<string>();
+  for (const side of [beforeFiles, afterFiles]) for (const n of entryPoints(side, [...names, ...callers])) entry.add(n);
+  // Outcomes are compared for every function the change runs through, helpers included: a path outcome
+  // is not a verdict, so an unconstrained argument does no harm there.
+  const entryList = [...entry];
+  const outcomeList = [...new Set([...names, ...callers, ...entry])];
+  review.functions = outcomeList;
   const defined = (files: SourceFile[]) => {
     const s = new Set<string>();
     for (const f of files) for (const fn of findFunctions(f.text)) s.add(fn.name);
@@ -305,8 +345,8 @@ async function reviewPatch(patch: SeriesPatch, total: number, applied: AppliedPa
   const inBefore = defined(beforeFiles);
   const inAfter = defined(afterFiles);
   const aopts: AnalyzeOptions = { cancelled: opts.cancelled };
-  const beforeEntry = entry.filter((n) => inBefore.has(n));
-  const afterEntry = entry.filter((n) => inAfter.has(n));
+  const beforeEntry = entryList.filter((n) => inBefore.has(n));
+  const afterEntry = entryList.filter((n) => inAfter.has(n));
   const [rb, ra] = await Promise.all([
     beforeEntry.length ? memo.analyze(beforeFiles, beforeEntry, aopts) : Promise.resolve(undefined),
     afterEntry.length ? memo.analyze(afterFiles, afterEntry, aopts) : Promise.resolve(undefined),
@@ -327,7 +367,7 @@ async function reviewPatch(patch: SeriesPatch, total: number, applied: AppliedPa
     }
     return undefined;
   };
-  for (const name of entry) {
+  for (const name of outcomeList) {
     const c = changed.find((x) => x.name === name);
     if (c && (!c.before || !c.after)) continue;
     const wb = c ? { file: c.file, fn: c.before! } : where(beforeFiles, name);

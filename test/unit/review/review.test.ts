@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { applyPatchToTree, TreeState } from '../../../extension/core/review/apply';
-import { changedFunctions, findingKey, reviewSeries, type ContractChange, type OutcomeChange } from '../../../extension/core/review/review';
+import { changedFunctions, entryPoints, findingKey, reviewSeries, type ContractChange, type OutcomeChange } from '../../../extension/core/review/review';
 import { parseSeriesText } from '../../../extension/core/review/series';
 import { loadSeries } from '../../../extension/core/review/series';
 import { markerAnalyzer } from './marker-analyzer';
@@ -108,6 +108,17 @@ describe('review/review: behaviour diff with a marker analyzer', () => {
     assert.equal(contracts.length, 1);
     assert.deepEqual([contracts[0].function, contracts[0].before, contracts[0].after], ['demo_report', 'int', 'void']);
     assert.deepEqual(contracts[0].callers.map((c) => [c.function, c.file, c.usedBefore, c.usesAfter]), [['demo_log', 'drivers/demo/core.c', true, true]]);
+  });
+
+  it('runs a changed static helper through its callers, as check does, and a lone static function itself', () => {
+    const text = [
+      'static struct iommu_fault_param *get(struct device *dev)', '{', '\treturn dev->iommu->fault_param;', '}', '',
+      'static int middle(struct device *dev)', '{', '\treturn get(dev) ? 0 : -ENODEV;', '}', '',
+      'int exported(struct device *dev)', '{', '\treturn middle(dev);', '}', '',
+      'static void lone(void)', '{', '}', '',
+    ].join('\n');
+    assert.deepEqual(entryPoints([{ path: 'a.c', text }], ['get', 'lone']).sort(), ['exported', 'lone']);
+    assert.deepEqual(entryPoints([{ path: 'a.c', text }], ['exported', 'missing']), ['exported']);
   });
 
   it('on the fixture, patch 1 lists the SMMUv3 caller that used the int return and was updated', async () => {
