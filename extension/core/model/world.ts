@@ -34,6 +34,8 @@ export interface Obj {
   owner?: string;
   /** allocation site, for leak messages */
   allocLine?: number;
+  /** the address of a value field (`&dmaru->devices`): `*slot` is that field's value */
+  slot?: boolean;
 }
 
 /** A page request group the device waits on. */
@@ -86,6 +88,10 @@ export class World {
   workFn = new Map<number, string>();
   /** globals and file-static variables by name */
   globals = new Map<string, Value>();
+  /** containers made by to_*() helpers whose member is not yet known: container -> member */
+  pendingMember = new Map<number, number>();
+  /** address-of slots of value fields: "obj.field" -> slot object */
+  slots = new Map<string, number>();
   nextId = 1;
   step = 0;
 
@@ -125,10 +131,31 @@ export class World {
   /** The embedded sub-object in @field of @id, created on first use. */
   sub(id: number, field: string, type = '?'): Obj {
     const o = this.obj(id);
+    const pending = this.pendingMember.get(id);
+    if (pending !== undefined && !o.fields.has(field)) {
+      // A container made by to_*() learns which of its members it was reached through.
+      this.pendingMember.delete(id);
+      const child = this.obj(pending);
+      child.parent = { obj: id, field };
+      o.fields.set(field, ptr(child.id));
+      return child;
+    }
     const v = o.fields.get(field);
     if (v?.k === 'ptr') {
       const s = this.objs.get(v.obj);
       if (s?.parent?.obj === id && s.parent.field === field) return s;
+    }
+    if (v && !(v.k === 'int' && v.v === 0 && o.alloc === 'zeroed')) {
+      // The field holds a value (a pointer, a number): its address is a slot that reads and
+      // writes that value, not an embedded struct.
+      const key = `${id}.${field}`;
+      const have = this.slots.get(key);
+      if (have !== undefined) return this.obj(have);
+      const slot = this.alloc(type, o.alloc === 'world' ? 'world' : o.alloc === 'stack' ? 'stack' : 'zeroed');
+      slot.parent = { obj: id, field };
+      slot.slot = true;
+      this.slots.set(key, slot.id);
+      return slot;
     }
     const s = this.alloc(type, o.alloc === 'world' ? 'world' : o.alloc === 'stack' ? 'stack' : 'zeroed');
     s.parent = { obj: id, field };

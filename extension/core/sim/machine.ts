@@ -404,6 +404,14 @@ export class Machine {
       const f = this.frame();
       this.unknownCalls.push({ name, file: f.file, line: at.startLine + 1, function: f.fn });
     }
+    // to_iommufd_handle(h) and friends wrap container_of(): the argument's container.
+    if (!def && /^to_\w+$/.test(name) && args.length === 1 && args[0].k === 'ptr') {
+      const o = this.world.obj(args[0].obj);
+      if (o.parent) return ptr(o.parent.obj);
+      const c = this.world.alloc(name.slice(3), 'world');
+      this.world.pendingMember.set(c.id, o.id);
+      return ptr(c.id);
+    }
     // An unknown call gives the same result for the same arguments along one path
     // (IS_ENABLED(CONFIG_X86), arch_pgtable_dma_compat(mm)): the world does not change its mind.
     const key = `${name}(${args.map(valueKey).join(',')})`;
@@ -579,7 +587,7 @@ export class Machine {
               break;
             }
             const m = it.members[it.i++];
-            frame.env.set(it.pos, m === 0 ? ZERO : ptr(m));
+            if (it.pos) frame.env.set(it.pos, m === 0 ? ZERO : ptr(m));
             if (it.next !== undefined) {
               const n = it.members[it.i];
               frame.env.set(it.next, n === undefined ? ZERO : ptr(n));
@@ -656,8 +664,14 @@ export class Machine {
       pos = args[2]?.text ?? pos;
       if (xo) members = this.world.listMembers(xo.id);
     } else {
-      // An iterator the model does not know: zero or one symbolic element.
+      // An iterator the model does not know: zero or one element, given to the locals the macro
+      // assigns (those not yet initialised), never to the container it walks.
       members = this.oracle.choose(2) === 0 ? [] : [this.world.alloc('?', 'world').id];
+      const cursor = args.find((a) => {
+        const v = frame.env.get(a.text);
+        return v?.k === 'sym' && (this.world.symNames.get(v.id) ?? '').startsWith('uninitialised');
+      });
+      pos = cursor?.text ?? '';
     }
     const snapshot = [...members];
     frame.iters.set(node.loop!, { members: snapshot, i: 0, pos, next, kind: nm });
@@ -796,7 +810,8 @@ export class Machine {
       return;
     }
     if (lv.field === '*') {
-      if (v.k === 'ptr') this.copyStruct(this.world.obj(v.obj), lv.obj);
+      if (lv.obj.slot && lv.obj.parent) this.writeField(this.world.obj(lv.obj.parent.obj), lv.obj.parent.field, v, at);
+      else if (v.k === 'ptr') this.copyStruct(this.world.obj(v.obj), lv.obj);
       return;
     }
     const known = fieldType(lv.obj.type, lv.field);
@@ -856,6 +871,13 @@ export class Machine {
             const v = frame.env.get(arg.text!);
             const t = frame.types.get(arg.text!);
             if (v?.k === 'ptr' && t && t.pointer === 0) return v; // a struct local: its address is the object
+            if (v && t && t.pointer === 0) {
+              // A local of a typedef'd type (spinlock_t, DEFINE_MUTEX()): the address names one object.
+              const o = this.world.alloc(t.type, 'stack');
+              frame.stackObjs.push(o.id);
+              frame.env.set(arg.text!, ptr(o.id));
+              return ptr(o.id);
+            }
             if (!v && this.world.globals.has(arg.text!)) {
               const g = this.world.globals.get(arg.text!)!;
               if (g.k === 'ptr') return g;
@@ -873,6 +895,8 @@ export class Machine {
         // *p: the object itself, for struct copies
         const v = yield* this.eval(arg, frame);
         const o = this.deref(v, e);
+        // `*devices` with devices = &unit->devices: the value stored in that field.
+        if (o?.slot && o.parent) return this.readField(this.world.obj(o.parent.obj), o.parent.field, e);
         return o ? ptr(o.id) : this.world.sym(this.src(e));
       }
       case 'assignment_expression': {

@@ -39,10 +39,10 @@ export const SCENARIOS: Scenario[] = [
   { name: 'no-fault-param', summary: 'a page request for a device whose IOPF was never enabled (no iommu_fault_param)', fits: isReport, noFaultParam: true, handlerResult: 0, events: [{ last: true, grpid: 1 }] },
   { name: 'no-domain', summary: 'a page request while no fault-capable domain is attached', fits: isReport, noDomain: true, handlerResult: 0, events: [{ last: true, grpid: 1 }] },
   { name: 'group-pending', summary: 'an iopf_group handed out for an outstanding request, still on the pending list', fits: (c) => has(c, 'iopf_group') },
-  { name: 'remove-with-pending', summary: 'removing a device with a pending group and a partial fault outstanding', fits: (c) => has(c, 'device') && /remove|disable/.test(c.name) && !isReport(c), pending: true },
+  { name: 'remove-with-pending', summary: 'removing a device with a pending group and a partial fault outstanding', fits: (c) => has(c, 'device') && (has(c, 'iopf_queue') || /iopf.*(remove|disable)/.test(c.name)) && /remove|disable/.test(c.name) && !isReport(c), pending: true },
   { name: 'iopf-enable', summary: 'enabling IOPF for a device that has no fault parameter yet', fits: (c) => has(c, 'device') && /add_device|enable/.test(c.name) && !isReport(c), noFaultParam: true },
-  { name: 'sva-bind-twice', summary: 'the same (mm, device) bound twice, as uacce and idxd do', fits: (c) => has(c, 'device') && has(c, 'mm_struct'), repeat: 2 },
-  { name: 'iommufd-detach-with-pasid-faults', summary: 'detaching a fault-capable page table while faults on the RID and on PASID 1 are outstanding', fits: (c) => has(c, 'iommufd_device') && (has(c, 'iommufd_hw_pagetable') || has(c, 'iommufd_fault')), iommufdPasids: [0, 1] },
+  { name: 'sva-bind-twice', summary: 'the same (mm, device) bound twice, as uacce and idxd do', fits: (c) => has(c, 'device') && has(c, 'mm_struct') && /bind/.test(c.name), repeat: 2 },
+  { name: 'iommufd-detach-with-pasid-faults', summary: 'detaching a fault-capable page table while faults on the RID and on PASID 1 are outstanding', fits: (c) => has(c, 'iommufd_device') && (has(c, 'iommufd_hw_pagetable') || has(c, 'iommufd_fault')) && /fault.*(detach|replace)/.test(c.name), iommufdPasids: [0, 1] },
   { name: 'device-release', summary: 'releasing a device whose driver has a release_domain', fits: (c) => has(c, 'device') && /release|deinit/.test(c.name) && !isReport(c), releaseDomain: true },
   { name: 'default', summary: 'the entry point with unconstrained arguments', fits: () => true },
 ];
