@@ -48,6 +48,9 @@ export function isIteratorMacro(name: string): boolean {
 
 const SCOPED = new Set(['scoped_guard', 'scoped_cond_guard']);
 
+/** `struct T` followed by `,` or `)`: a type passed as a macro argument. */
+const TYPE_ARG = /\s+[A-Za-z_]\w*\s*[,)]/y;
+
 /** Offsets of comments, string and character literals, and preprocessor lines: never rewritten. */
 function opaqueMask(src: string): Uint8Array {
   const mask = new Uint8Array(src.length);
@@ -160,12 +163,14 @@ function prevSignificant(src: string, from: number, mask: Uint8Array): number {
  */
 export function neutralize(src: string): Neutralized {
   const mask = opaqueMask(src);
-  const out = src.split('');
+  // Rewrites are collected as same-length spans and applied once at the end: splitting a large
+  // file into characters costs more than the scan itself.
+  const spans: { start: number; text: string }[] = [];
   const sites = new Map<number, MacroSite>();
   const blanked: Neutralized['blanked'] = [];
   const blank = (s: number, e: number) => {
     blanked.push({ start: s, end: e, text: src.slice(s, e) });
-    for (let k = s; k < e; k++) if (out[k] !== '\n') out[k] = ' ';
+    spans.push({ start: s, text: src.slice(s, e).replace(/[^\n]/g, ' ') });
   };
   const ident = /[A-Za-z_][A-Za-z0-9_]*/g;
   let m: RegExpExecArray | null;
@@ -194,11 +199,12 @@ export function neutralize(src: string): Neutralized {
     if (name === 'struct' || name === 'union') {
       // `container_of(p, struct iopf_group, work)`: a type where an expression must be.
       const before = prevSignificant(src, start - 1, mask);
-      const after = src.slice(end).match(/^\s+[A-Za-z_]\w*\s*[,)]/);
-      if (after && before >= 0 && src[before] === ',') blank(start, end);
+      if (before < 0 || src[before] !== ',') continue;
+      TYPE_ARG.lastIndex = end;
+      if (TYPE_ARG.test(src)) blank(start, end);
       continue;
     }
-    const isIter = isIteratorMacro(name) && name.length >= 5;
+    const isIter = name.length >= 5 && name.includes('for_each') && isIteratorMacro(name);
     const isScoped = SCOPED.has(name);
     if (!isIter && !isScoped) continue;
     const open = nextSignificant(src, end, mask);
@@ -216,17 +222,27 @@ export function neutralize(src: string): Neutralized {
       // `NAME(` -> `for   (;;`: the parenthesis moves left so `;;` fits without moving an argument.
       const region = open + 1 - start;
       if (region < 6) continue;
-      const repl = 'for' + ' '.repeat(region - 6) + '(;;';
-      for (let k = 0; k < repl.length; k++) out[start + k] = repl[k];
-      for (let k = start + repl.length; k <= open; k++) out[k] = ' ';
-      // keep the original '(' position blank; the new '(' sits before ';;'
+      const head = src.slice(start, open + 1);
+      // Keep newlines between the name and its parenthesis, so lines do not move.
+      const repl = head.includes('\n') ? head : 'for' + ' '.repeat(region - 6) + '(;;';
+      if (head.includes('\n')) continue;
+      spans.push({ start, text: repl });
       sites.set(start, { kind: 'iterator', name, start, end: close + 1, args });
     } else {
-      const repl = 'if' + ' '.repeat(open - start - 2);
-      for (let k = 0; k < repl.length; k++) out[start + k] = repl[k];
+      if (src.slice(start, open).includes('\n')) continue;
+      spans.push({ start, text: 'if' + ' '.repeat(open - start - 2) });
       sites.set(start, { kind: 'scoped_guard', name, start, end: close + 1, args });
     }
     ident.lastIndex = open + 1;
   }
-  return { text: out.join(''), sites, blanked };
+  spans.sort((a, b) => a.start - b.start);
+  let text = '';
+  let at = 0;
+  for (const sp of spans) {
+    if (sp.start < at) continue;
+    text += src.slice(at, sp.start) + sp.text;
+    at = sp.start + sp.text.length;
+  }
+  text += src.slice(at);
+  return { text, sites, blanked };
 }

@@ -98,12 +98,12 @@ export function extract(path: string, text: string, neutral: Neutralized, tree: 
   known: (name: string) => boolean = () => false, reuse?: Map<string, FunctionDef>): ParsedFile {
   const root = tree.rootNode;
   const q = queries();
-  const defs = query(q.defs).captures(root);
+  const defs = definitions(root);
+  void q.defs;
   const functions: FunctionDef[] = [];
   const reused = new Set<FunctionDef>();
   const prototypes = new Map<string, string>();
-  for (const cap of defs) {
-    const node = cap.node;
+  for (const node of defs) {
     const defText = neutral.text.slice(node.startIndex, node.endIndex);
     const name = nameOf(node);
     if (!name) continue;
@@ -147,7 +147,16 @@ export function extract(path: string, text: string, neutral: Neutralized, tree: 
     }
     return undefined;
   };
-  for (const m of query(q.calls).matches(root)) {
+  // After an edit only the re-extracted functions need their calls; a query limited to their
+  // ranges keeps the per-edit cost proportional to what changed.
+  const fresh = functions.filter((f) => !reused.has(f));
+  const callMatches = reused.size === 0
+    ? query(q.calls).matches(root)
+    : fresh.flatMap((f) => query(q.calls).matches(root, {
+      startPosition: { row: f.range.start.line, column: f.range.start.column },
+      endPosition: { row: f.range.end.line, column: f.range.end.column },
+    }));
+  for (const m of callMatches) {
     const nameCap = m.captures.find((c) => c.name === 'call.name' || c.name === 'call.field');
     if (!nameCap) continue;
     const callCap = m.captures.find((c) => c.name === 'call.direct' || c.name === 'call.indirect')!;
@@ -182,6 +191,23 @@ export function extract(path: string, text: string, neutral: Neutralized, tree: 
     });
   }
   return { path, text, neutral, functions, errors: countErrors(root), prototypes };
+}
+
+/**
+ * Function definitions at file level, including those inside #if/#ifdef blocks: the same nodes
+ * grammars/queries/definitions.scm captures, found without walking function bodies.
+ */
+function definitions(root: TSNode): TSNode[] {
+  const out: TSNode[] = [];
+  const visit = (n: TSNode) => {
+    for (const c of n.namedChildren) {
+      if (!c) continue;
+      if (c.type === 'function_definition') out.push(c);
+      else if (c.type.startsWith('preproc_') || c.type === 'linkage_specification' || c.type === 'declaration_list' || c.type === 'ERROR') visit(c);
+    }
+  };
+  visit(root);
+  return out;
 }
 
 function nameOf(def: TSNode): string | undefined {
