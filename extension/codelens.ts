@@ -1,0 +1,45 @@
+// CodeLens "Simulate · N paths · K findings" over each function the model knows (none over the rest).
+import * as vscode from 'vscode';
+import { analyzeDocument, filePath, onDidAnalyze, onDidInvalidate } from './core-host';
+import { getSettings, onDidChangeSettings } from './settings';
+import { CMD } from './command-ids';
+
+export function lensTitle(paths: number, findings: number, bounded: boolean): string {
+  const p = `${paths} path${paths === 1 ? '' : 's'}`;
+  const f = `${findings} finding${findings === 1 ? '' : 's'}`;
+  return `Simulate · ${p}${bounded ? '+' : ''} · ${f}`;
+}
+
+class SimulateLens implements vscode.CodeLensProvider {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeCodeLenses = this.changed.event;
+  refresh(): void { this.changed.fire(); }
+  dispose(): void { this.changed.dispose(); }
+
+  async provideCodeLenses(doc: vscode.TextDocument, token: vscode.CancellationToken): Promise<vscode.CodeLens[]> {
+    if (!getSettings().codeLens) return [];
+    const result = await analyzeDocument(doc);
+    if (!result || token.isCancellationRequested) return [];
+    const self = filePath(doc.uri);
+    return result.functions
+      .filter((f) => f.known && f.file === self)
+      .map((f) => {
+        const line = Math.min(Math.max(0, f.line - 1), doc.lineCount - 1);
+        return new vscode.CodeLens(new vscode.Range(line, 0, line, 0), {
+          title: lensTitle(f.paths, f.findings, f.bounded),
+          tooltip: `Simulate ${f.name}${f.scenarios.length ? ` (scenarios: ${f.scenarios.join(', ')})` : ''}`,
+          command: CMD.simulateFunction,
+          arguments: [{ uri: doc.uri.toString(), function: f.name }],
+        });
+      });
+  }
+}
+
+export function activate(ctx: vscode.ExtensionContext): void {
+  const provider = new SimulateLens();
+  ctx.subscriptions.push(provider,
+    vscode.languages.registerCodeLensProvider({ language: 'c' }, provider),
+    onDidAnalyze(() => provider.refresh()),
+    onDidInvalidate(() => provider.refresh()),
+    onDidChangeSettings(() => provider.refresh()));
+}

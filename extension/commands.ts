@@ -1,0 +1,237 @@
+// The one command table of iopf-lens: short name -> handler, registered as `iopf.<name>` (ids in command-ids.ts).
+import * as vscode from 'vscode';
+import { CMD, VIEW, type CommandName } from './command-ids';
+import {
+  analyzeDocument, filePath, output, reindex, reportCoreError, simulate, runReview, uriForPath,
+} from './core-host';
+import { toPath, type LineLookup } from './view-model';
+import { currentSimulation, showSimulation } from './simulation-panel';
+import { showReview } from './review-panel';
+import { traceToJson, traceToMermaid } from './trace-export';
+import { getSettings } from './settings';
+import type { SimulationView } from '../webview/protocol';
+
+/** Arguments the commands accept from CodeLens, quick fixes, webviews, menus and tests. */
+interface Target {
+  uri?: string;
+  function?: string;
+  line?: number;
+  rule?: string;
+  scenario?: string;
+}
+
+type Handler = (...args: unknown[]) => unknown;
+
+function asRecord(x: unknown): Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !(x instanceof vscode.Uri) ? x as Record<string, unknown> : {};
+}
+const str = (x: unknown): string | undefined => (typeof x === 'string' ? x : undefined);
+const int = (x: unknown): number | undefined => (typeof x === 'number' && Number.isInteger(x) ? x : undefined);
+
+function toTarget(arg: unknown): Target {
+  if (arg instanceof vscode.Uri) return { uri: arg.toString() };
+  const r = asRecord(arg);
+  const t: Target = {};
+  if (str(r.uri)) t.uri = str(r.uri);
+  if (str(r.function)) t.function = str(r.function);
+  if (int(r.line)) t.line = int(r.line);
+  if (str(r.rule)) t.rule = str(r.rule);
+  if (str(r.scenario)) t.scenario = str(r.scenario);
+  return t;
+}
+
+async function documentFor(t: Target): Promise<vscode.TextDocument | undefined> {
+  if (t.uri) return vscode.workspace.openTextDocument(vscode.Uri.parse(t.uri, true));
+  return vscode.window.activeTextEditor?.document;
+}
+
+/**
+ * The function around a 1-based line: from the core's summaries when it has them, else the
+ * nearest definition header above (kernel style: return type, name and `(` at column 0).
+ */
+async function functionAt(doc: vscode.TextDocument, line: number): Promise<string | undefined> {
+  const r = await analyzeDocument(doc);
+  const self = filePath(doc.uri);
+  const hit = r?.functions.find((f) => f.file === self && f.range.start.line <= line - 1 && line - 1 <= f.range.end.line);
+  if (hit) return hit.name;
+  for (let l = Math.min(line - 1, doc.lineCount - 1); l >= 0; l--) {
+    const text = doc.lineAt(l).text;
+    if (l < line - 1 && /^}/.test(text)) break;
+    const m = /^(?:[A-Za-z_][\w\s*]*?[\s*])?([A-Za-z_]\w*)\s*\(/.exec(text);
+    if (m && !/;\s*$/.test(text) && !/^(if|for|while|switch|return)$/.test(m[1]!)) return m[1];
+  }
+  return undefined;
+}
+
+function lineLookup(doc: vscode.TextDocument): LineLookup {
+  const self = filePath(doc.uri);
+  return (file, line) => {
+    const d = file === self ? doc : vscode.workspace.textDocuments.find((x) => filePath(x.uri) === file);
+    return d && line >= 1 && line <= d.lineCount ? d.lineAt(line - 1).text : undefined;
+  };
+}
+
+/** Runs the simulator on one function and shows the panel; returns what it showed (for tests and callers). */
+async function simulateTarget(t: Target): Promise<{ function: string; paths: number } | undefined> {
+  const doc = await documentFor(t);
+  if (!doc) { void vscode.window.showInformationMessage('iopf-lens: open a C file and put the cursor in a function.'); return undefined; }
+  const editor = vscode.window.visibleTextEditors.find((e) => e.document === doc);
+  const line = t.line ?? (editor ? editor.selection.active.line + 1 : 1);
+  const fn = t.function ?? await functionAt(doc, line);
+  if (!fn) { void vscode.window.showInformationMessage('iopf-lens: no function at the cursor.'); return undefined; }
+  const result = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Window, title: `iopf-lens: simulating ${fn}` },
+    () => simulate(doc, fn, t.scenario ? [t.scenario] : undefined));
+  const lines = lineLookup(doc);
+  const view: SimulationView = {
+    function: fn, file: vscode.workspace.asRelativePath(doc.uri), uri: doc.uri.toString(),
+    bounded: !!result.bounded, paths: result.paths.map((p) => toPath(p, lines)),
+  };
+  // From a diagnostic: open on the path that shows the finding, at the finding's step.
+  let cursor = { path: 0, step: 0 };
+  if (t.rule) {
+    const pi = view.paths.findIndex((p) => p.findings.some((f) => f.rule === t.rule));
+    if (pi >= 0) {
+      const steps = view.paths[pi]!.steps;
+      const si = steps.findIndex((s) => s.line === t.line);
+      cursor = { path: pi, step: si >= 0 ? si : Math.max(0, steps.length - 1) };
+    }
+  }
+  showSimulation(view, cursor);
+  return { function: fn, paths: view.paths.length };
+}
+
+async function pickScenario(t: Target): Promise<string | undefined> {
+  if (t.scenario) return t.scenario;
+  const doc = await documentFor(t);
+  const known = new Set<string>(getSettings().scenarios);
+  const r = doc ? await analyzeDocument(doc) : undefined;
+  for (const f of r?.functions ?? []) for (const s of f.scenarios) known.add(s);
+  if (!known.size) {
+    void vscode.window.showInformationMessage('iopf-lens: no scenario applies to this file (is it IOPF/SVA code?).');
+    return undefined;
+  }
+  return vscode.window.showQuickPick([...known].sort(), { title: 'IOPF: Simulate Scenario', placeHolder: 'scenario to run' });
+}
+
+function workspaceRoot(): vscode.Uri | undefined {
+  return vscode.workspace.workspaceFolders?.[0]?.uri;
+}
+
+async function review(kind: 'file' | 'folder', arg: unknown): Promise<{ patches: number; introduced: number; fixed: number } | undefined> {
+  const r = asRecord(arg);
+  let input = arg instanceof vscode.Uri ? arg : str(r.patch ?? r.folder) ? vscode.Uri.parse(str(r.patch ?? r.folder)!, true) : undefined;
+  if (!input) {
+    const picked = await vscode.window.showOpenDialog(kind === 'file'
+      ? { canSelectMany: false, openLabel: 'Review', title: 'IOPF: Review Patch File', defaultUri: workspaceRoot(),
+        filters: { 'Patches and mboxes': ['patch', 'diff', 'mbox', 'mboxrd', 'eml', 'txt'], 'All files': ['*'] } }
+      : { canSelectMany: false, canSelectFiles: false, canSelectFolders: true, openLabel: 'Review series',
+        title: 'IOPF: Review Patch Series in Folder', defaultUri: workspaceRoot() });
+    input = picked?.[0];
+  }
+  if (!input) return undefined;
+  const tree = str(r.tree) ? vscode.Uri.parse(str(r.tree)!, true) : workspaceRoot();
+  if (!tree) { void vscode.window.showWarningMessage('iopf-lens: open the kernel tree (or any folder) the patch applies to.'); return undefined; }
+  const view = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `iopf-lens: reviewing ${input.path.split('/').pop()}` },
+    () => runReview(input!, tree));
+  showReview(view, tree);
+  return {
+    patches: view.patches.length,
+    introduced: view.patches.reduce((n, p) => n + p.introduced.length, 0),
+    fixed: view.patches.reduce((n, p) => n + p.fixed.length, 0),
+  };
+}
+
+async function exportTrace(arg: unknown): Promise<string | undefined> {
+  const sim = currentSimulation();
+  if (!sim) { void vscode.window.showInformationMessage('iopf-lens: simulate a function first, then export its trace.'); return undefined; }
+  const r = asRecord(arg);
+  let format = r.format === 'json' || r.format === 'mermaid' ? r.format : undefined;
+  if (!format) {
+    const pick = await vscode.window.showQuickPick([
+      { label: 'JSON', description: 'steps with state, as the CLI prints them', format: 'json' as const },
+      { label: 'Mermaid', description: 'sequence diagram, one lane per thread', format: 'mermaid' as const },
+    ], { title: 'IOPF: Export Trace' });
+    format = pick?.format;
+  }
+  if (!format) return undefined;
+  const path = sim.view.paths[int(r.path) ?? sim.cursor.path];
+  if (!path) return undefined;
+  const text = format === 'json' ? traceToJson(sim.view.function, sim.view.file, path) : traceToMermaid(sim.view.function, path);
+  const target = str(r.target);
+  if (target) {
+    await vscode.workspace.fs.writeFile(vscode.Uri.parse(target, true), new TextEncoder().encode(text));
+  } else if (r.show !== false) {
+    const doc = await vscode.workspace.openTextDocument({ content: text, language: format === 'json' ? 'json' : 'plaintext' });
+    await vscode.window.showTextDocument(doc, { preview: false, viewColumn: vscode.ViewColumn.Active });
+  }
+  return text;
+}
+
+async function reveal(uriText: string, range: vscode.Range): Promise<void> {
+  const doc = await vscode.workspace.openTextDocument(vscode.Uri.parse(uriText, true));
+  const editor = await vscode.window.showTextDocument(doc, { preview: true });
+  const r = doc.validateRange(range);
+  editor.selection = new vscode.Selection(r.start, r.start);
+  editor.revealRange(r, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+}
+
+/** The table. Every contributed command is here; nothing registers commands elsewhere. */
+export const commands: Record<CommandName, Handler> = {
+  simulateFunction: (arg) => simulateTarget(toTarget(arg)),
+  simulateScenario: async (arg) => {
+    const t = toTarget(arg);
+    const scenario = await pickScenario(t);
+    return scenario ? simulateTarget({ ...t, scenario }) : undefined;
+  },
+  reviewPatch: (arg) => review('file', arg),
+  reviewSeries: (arg) => review('folder', arg),
+  showFaultFlow: async () => {
+    await vscode.commands.executeCommand(`workbench.view.extension.${VIEW.container}`);
+    await vscode.commands.executeCommand(`${VIEW.faultFlow}.focus`);
+    return true;
+  },
+  exportTrace: (arg) => exportTrace(arg),
+  reindex: () => vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Window, title: 'iopf-lens: indexing C files', cancellable: true },
+    async (_p, token) => {
+      const n = await reindex(token);
+      vscode.window.setStatusBarMessage(`iopf-lens: indexed ${n} C files`, 5000);
+      return n;
+    }),
+  showLog: () => { output().show(true); return true; },
+  openFinding: async (arg) => {
+    const r = asRecord(arg);
+    const uri = str(r.uri);
+    const line = Math.max(1, int(r.line) ?? 1);
+    const col = Math.max(1, int(r.column) ?? 1);
+    if (uri) await reveal(uri, new vscode.Range(line - 1, col - 1, line - 1, col - 1));
+    return !!uri;
+  },
+  revealStep: async (arg) => {
+    const r = asRecord(arg);
+    const uri = str(r.uri);
+    const range = Array.isArray(r.range) && r.range.length === 4 && r.range.every((n) => Number.isInteger(n))
+      ? new vscode.Range(r.range[0] as number, r.range[1] as number, r.range[2] as number, r.range[3] as number) : undefined;
+    const file = str(r.file);
+    const target = uri ?? (file ? uriForPath(file).toString() : undefined);
+    if (target) await reveal(target, range ?? new vscode.Range(0, 0, 0, 0));
+    return !!target;
+  },
+};
+
+export function activate(ctx: vscode.ExtensionContext): void {
+  for (const [name, handler] of Object.entries(commands) as Array<[CommandName, Handler]>) {
+    ctx.subscriptions.push(vscode.commands.registerCommand(CMD[name], async (...args: unknown[]) => {
+      try {
+        return await handler(...args);
+      } catch (e) {
+        // A core failure is reported once (status bar + log) and shown to the user who asked.
+        reportCoreError(name, e);
+        void vscode.window.showErrorMessage(`iopf-lens: ${CMD[name]} failed: ${e instanceof Error ? e.message : String(e)}`);
+        return undefined;
+      }
+    }));
+  }
+}

@@ -1,0 +1,260 @@
+// The editor's adapter to the pure core: loads it lazily, caches results per document version, turns core errors into one message.
+import * as vscode from 'vscode';
+import type { AnalysisResult, SourceFile, AnalyzeOptions } from './core/types';
+import type { SimulationResult } from './core/analyze';
+import { analyzeOptions, getSettings, onDidChangeSettings } from './settings';
+import type { ReviewView } from '../webview/protocol';
+import { toFinding } from './view-model';
+
+type CoreModule = typeof import('./core/analyze');
+
+let corePromise: Promise<CoreModule> | undefined;
+let log: vscode.LogOutputChannel | undefined;
+let status: vscode.StatusBarItem | undefined;
+let lastError = '';
+
+/** Workspace C files read by Reindex Workspace: callee bodies for the function under analysis. */
+const index = new Map<string, string>();
+/** Bumped whenever something other than the document changes the answer (settings, reindex). */
+let generation = 0;
+
+interface CacheEntry {
+  version: number;
+  generation: number;
+  result: Promise<AnalysisResult | undefined>;
+  cancel: vscode.CancellationTokenSource;
+}
+const cache = new Map<string, CacheEntry>();
+const settled = new Map<string, AnalysisResult>();
+
+const analyzed = new vscode.EventEmitter<{ uri: vscode.Uri; result: AnalysisResult }>();
+/** Fires after a document's analysis finished (not when it was served from the cache). */
+export const onDidAnalyze = analyzed.event;
+const invalidated = new vscode.EventEmitter<void>();
+/** Fires when every cached result became stale (settings changed, workspace reindexed). */
+export const onDidInvalidate = invalidated.event;
+
+export function output(): vscode.LogOutputChannel {
+  log ??= vscode.window.createOutputChannel('iopf-lens', { log: true });
+  return log;
+}
+
+/**
+ * loadCore - the core bundle, evaluated on first use so activation stays cheap: the parser and
+ * its WASM are only touched when a C file is actually analysed.
+ */
+export function loadCore(): Promise<CoreModule> {
+  corePromise ??= import('./core/analyze').catch((e: unknown) => {
+    corePromise = undefined;
+    throw e;
+  });
+  return corePromise;
+}
+
+/** One status-bar line and one log entry per distinct core failure; never an exception to the user. */
+export function reportCoreError(what: string, e: unknown): void {
+  const msg = e instanceof Error ? e.message : String(e);
+  const key = `${what}: ${msg}`;
+  if (key !== lastError) {
+    lastError = key;
+    output().error(`${what}: ${msg}`);
+    if (e instanceof Error && e.stack) output().debug(e.stack);
+  }
+  if (status) {
+    status.text = '$(warning) IOPF';
+    status.tooltip = `iopf-lens: ${key}\n(click for the log)`;
+    status.show();
+  }
+}
+
+export function reportOk(text: string, tooltip?: string): void {
+  lastError = '';
+  if (status) {
+    status.text = text;
+    status.tooltip = tooltip ?? 'iopf-lens';
+    status.show();
+  }
+}
+
+export function filePath(uri: vscode.Uri): string {
+  return uri.scheme === 'file' ? uri.fsPath : uri.toString();
+}
+
+/** The file a core path names: a document we handed in, an indexed file, or a plain path. */
+export function uriForPath(path: string, near?: vscode.Uri): vscode.Uri {
+  if (near && filePath(near) === path) return near;
+  if (/^[a-z][a-z0-9+.-]+:/i.test(path) && !path.startsWith('/')) {
+    try { return vscode.Uri.parse(path, true); } catch { /* fall through */ }
+  }
+  if (path.startsWith('/')) return vscode.Uri.file(path);
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  return folder ? vscode.Uri.joinPath(folder.uri, path) : vscode.Uri.file(path);
+}
+
+/** The document plus indexed files from its own directory, which serve as callee bodies. */
+export function filesFor(doc: vscode.TextDocument): SourceFile[] {
+  const self = filePath(doc.uri);
+  const files: SourceFile[] = [{ path: self, text: doc.getText() }];
+  const dir = self.replace(/\/[^/]*$/, '/');
+  for (const [path, text] of index) {
+    if (path !== self && path.startsWith(dir) && !path.slice(dir.length).includes('/')) {
+      const open = vscode.workspace.textDocuments.find((d) => filePath(d.uri) === path);
+      files.push({ path, text: open ? open.getText() : text });
+    }
+  }
+  return files;
+}
+
+function isAnalysable(doc: vscode.TextDocument): boolean {
+  return doc.languageId === 'c' && doc.getText().length <= getSettings().maxFileKb * 1024;
+}
+
+/**
+ * analyzeDocument - the core's analysis of @doc at its current version, from the cache when the
+ * version and settings did not change. A newer request for the same document cancels the older.
+ * Return: the result, or undefined when the core failed (already reported).
+ */
+export function analyzeDocument(doc: vscode.TextDocument): Promise<AnalysisResult | undefined> {
+  const key = doc.uri.toString();
+  const hit = cache.get(key);
+  if (hit && hit.version === doc.version && hit.generation === generation) return hit.result;
+  hit?.cancel.cancel();
+  if (!isAnalysable(doc)) return Promise.resolve(undefined);
+  const cancel = new vscode.CancellationTokenSource();
+  const files = filesFor(doc);
+  const opts: AnalyzeOptions = { ...analyzeOptions(), cancelled: () => cancel.token.isCancellationRequested };
+  const started = Date.now();
+  const result = (async () => {
+    try {
+      const core = await loadCore();
+      const r = await core.analyzeFiles(files, opts);
+      if (cancel.token.isCancellationRequested) return undefined;
+      settled.set(key, r);
+      output().info(`analysed ${vscode.workspace.asRelativePath(doc.uri)} v${doc.version}: ` +
+        `${r.findings.length} findings, ${r.functions.filter((f) => f.known).length} known functions ` +
+        `in ${Date.now() - started} ms${r.bounded ? ' (bounded)' : ''}`);
+      reportOk(r.findings.length ? `$(bug) IOPF ${r.findings.length}` : '$(check) IOPF',
+        `iopf-lens: ${r.findings.length} findings in ${vscode.workspace.asRelativePath(doc.uri)}`);
+      analyzed.fire({ uri: doc.uri, result: r });
+      return r;
+    } catch (e) {
+      if (!cancel.token.isCancellationRequested) reportCoreError('analysis', e);
+      return undefined;
+    }
+  })();
+  cache.set(key, { version: doc.version, generation, result, cancel });
+  return result;
+}
+
+/** The last finished analysis of a document, whatever its version (for code actions and trees). */
+export function latestResult(uri: vscode.Uri): AnalysisResult | undefined {
+  return settled.get(uri.toString());
+}
+
+export function allLatest(): Array<[vscode.Uri, AnalysisResult]> {
+  return [...settled].map(([k, r]) => [vscode.Uri.parse(k), r]);
+}
+
+export function forget(uri: vscode.Uri): void {
+  const key = uri.toString();
+  cache.get(key)?.cancel.cancel();
+  cache.delete(key);
+  settled.delete(key);
+}
+
+/** simulateFunction on @doc, with the current bounds; throws the core's error to the caller. */
+export async function simulate(doc: vscode.TextDocument, fn: string, scenarios?: string[]): Promise<SimulationResult> {
+  const core = await loadCore();
+  const opts: AnalyzeOptions = { ...analyzeOptions(), ...(scenarios?.length ? { scenarios } : {}) };
+  return core.simulateFunction(filesFor(doc), filePath(doc.uri), fn, opts);
+}
+
+export function invalidateAll(): void {
+  generation++;
+  invalidated.fire();
+}
+
+/**
+ * reindex - read the workspace's C files (bounded) so functions in one file can serve as callee
+ * bodies for another. Return: how many files were indexed.
+ */
+export async function reindex(token?: vscode.CancellationToken): Promise<number> {
+  index.clear();
+  const uris = await vscode.workspace.findFiles('**/*.{c,h}', '{**/node_modules/**,**/.git/**}', 20_000, token);
+  const maxBytes = getSettings().maxFileKb * 1024;
+  for (const uri of uris) {
+    if (token?.isCancellationRequested) break;
+    try {
+      const bytes = await vscode.workspace.fs.readFile(uri);
+      if (bytes.byteLength <= maxBytes) index.set(filePath(uri), new TextDecoder().decode(bytes));
+    } catch {
+      // A file that vanished or cannot be read is simply not a callee body.
+    }
+  }
+  invalidateAll();
+  output().info(`reindexed ${index.size} C files`);
+  return index.size;
+}
+
+export function indexedCount(): number {
+  return index.size;
+}
+
+export function activate(ctx: vscode.ExtensionContext): void {
+  status = vscode.window.createStatusBarItem('iopf.status', vscode.StatusBarAlignment.Left, 10);
+  status.name = 'iopf-lens';
+  status.command = 'iopf.showLog';
+  ctx.subscriptions.push(status, analyzed, invalidated, output(),
+    onDidChangeSettings(() => invalidateAll()),
+    vscode.workspace.onDidCloseTextDocument((d) => forget(d.uri)));
+}
+
+/**
+ * describeOperation - the core's kernel-worded description of a mapped call, or undefined when
+ * the model does not know it (or the mapping is not available in this build).
+ */
+export async function describeOperation(name: string): Promise<string | undefined> {
+  try {
+    const api = await loadMapping();
+    return name.startsWith('->') ? api.describeOperation(name.slice(2), true) : api.describeOperation(name);
+  } catch (e) {
+    reportCoreError('hover', e);
+    return undefined;
+  }
+}
+
+type MappingApi = typeof import('./core/mapping/api');
+let mappingPromise: Promise<MappingApi> | undefined;
+// The mapping table is small, but still only evaluated when the first hover asks for it.
+function loadMapping(): Promise<MappingApi> {
+  mappingPromise ??= import('./core/mapping/api');
+  return mappingPromise;
+}
+
+/**
+ * runReview - the behaviour diff of a patch, mbox or folder of patches against @tree, as the
+ * review panel's view model. Paths only: the core reads and applies in memory, never writes.
+ */
+export async function runReview(input: vscode.Uri, tree: vscode.Uri): Promise<ReviewView> {
+  if (input.scheme !== 'file' || tree.scheme !== 'file') throw new Error('review needs files on disk');
+  // Loaded on first review only: patch parsing and jsdiff are not needed for hints.
+  const [{ loadSeries }, { reviewSeries }] = await Promise.all([import('./core/review/series'), import('./core/review/review')]);
+  const series = loadSeries(input.fsPath);
+  const result = await reviewSeries(series, tree.fsPath, {});
+  const name = input.path.split('/').filter(Boolean).pop() ?? input.path;
+  return {
+    title: result.title ?? series.title ?? name,
+    patches: result.patches.map((p) => ({
+      subject: String(p.subject),
+      introduced: p.introduced.map((f) => toFinding(f)),
+      fixed: p.fixed.map((f) => toFinding(f)),
+      changed: p.changed.map((c) => ({
+        function: c.function, file: c.file, line: c.line,
+        summary: c.kind === 'outcome' ? `scenario ${c.scenario}` : `contract ${c.before} → ${c.after}` +
+          (c.callers.length ? ` (${c.callers.length} caller${c.callers.length === 1 ? '' : 's'})` : ''),
+        beforeText: c.before, afterText: c.after,
+      })),
+      ...(p.notes.length ? { notes: p.notes.map(String) } : {}),
+    })),
+  };
+}

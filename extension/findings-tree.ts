@@ -1,0 +1,74 @@
+// The findings tree in the iopf-lens sidebar: file -> finding -> trace step, from the latest analysis of each open C file.
+import * as vscode from 'vscode';
+import type { Finding, TraceStep } from './core/types';
+import { allLatest, onDidAnalyze, onDidInvalidate, uriForPath, filePath } from './core-host';
+import { CMD, VIEW } from './command-ids';
+import { stepLabel } from './diagnostics';
+
+type Node =
+  | { kind: 'file'; uri: vscode.Uri; findings: Finding[] }
+  | { kind: 'finding'; uri: vscode.Uri; finding: Finding }
+  | { kind: 'step'; uri: vscode.Uri; step: TraceStep; index: number };
+
+class FindingsTree implements vscode.TreeDataProvider<Node> {
+  private readonly changed = new vscode.EventEmitter<Node | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  refresh(): void { this.changed.fire(undefined); }
+  dispose(): void { this.changed.dispose(); }
+
+  getChildren(node?: Node): Node[] {
+    if (!node) {
+      return allLatest()
+        .map(([uri, r]) => ({ kind: 'file' as const, uri, findings: r.findings.filter((f) => f.file === filePath(uri)) }))
+        .filter((n) => n.findings.length > 0)
+        .sort((a, b) => a.uri.toString().localeCompare(b.uri.toString()));
+    }
+    if (node.kind === 'file') {
+      return [...node.findings].sort((a, b) => a.line - b.line).map((finding) => ({ kind: 'finding', uri: node.uri, finding }));
+    }
+    if (node.kind === 'finding') {
+      return node.finding.trace.map((step, index) => ({ kind: 'step', uri: node.uri, step, index }));
+    }
+    return [];
+  }
+
+  getTreeItem(node: Node): vscode.TreeItem {
+    switch (node.kind) {
+      case 'file': {
+        const item = new vscode.TreeItem(node.uri, vscode.TreeItemCollapsibleState.Expanded);
+        item.description = `${node.findings.length} finding${node.findings.length === 1 ? '' : 's'}`;
+        item.contextValue = 'iopf.file';
+        return item;
+      }
+      case 'finding': {
+        const f = node.finding;
+        const item = new vscode.TreeItem(f.message, f.trace.length ? vscode.TreeItemCollapsibleState.Collapsed
+          : vscode.TreeItemCollapsibleState.None);
+        item.description = `${f.rule} · ${f.function}:${f.line}`;
+        item.tooltip = new vscode.MarkdownString().appendText(`${f.rule}\n${f.message}${f.scenario ? `\nscenario: ${f.scenario}` : ''}`);
+        item.iconPath = new vscode.ThemeIcon(f.severity === 'error' ? 'error' : f.severity === 'warning' ? 'warning' : 'info');
+        item.command = { command: CMD.openFinding, title: 'Open', arguments: [{ uri: node.uri.toString(), line: f.line, column: f.column }] };
+        item.contextValue = 'iopf.finding';
+        return item;
+      }
+      case 'step': {
+        const s = node.step;
+        const item = new vscode.TreeItem(`${node.index + 1}. ${stepLabel(s)}`, vscode.TreeItemCollapsibleState.None);
+        item.description = `${s.function}:${s.line}`;
+        item.command = { command: CMD.revealStep, title: 'Reveal', arguments: [{
+          uri: uriForPath(s.file, node.uri).toString(),
+          range: [s.range.start.line, s.range.start.column, s.range.end.line, s.range.end.column],
+        }] };
+        return item;
+      }
+    }
+  }
+}
+
+export function activate(ctx: vscode.ExtensionContext): void {
+  const tree = new FindingsTree();
+  ctx.subscriptions.push(tree,
+    vscode.window.registerTreeDataProvider(VIEW.findings, tree),
+    onDidAnalyze(() => tree.refresh()),
+    onDidInvalidate(() => tree.refresh()));
+}

@@ -1,0 +1,51 @@
+// Hover on a mapped call: what it does to the model, in the kernel's words (from the core's describeOperation).
+import * as vscode from 'vscode';
+import { describeOperation } from './core-host';
+
+/**
+ * The called name under the cursor: `foo` in `foo(`, or the field in `ops->page_response(` /
+ * `domain->iopf_handler(` (the mapping binds field calls by their field name).
+ */
+export function calledNameAt(line: string, character: number): { name: string; start: number; end: number } | undefined {
+  const re = /[A-Za-z_][A-Za-z0-9_]*/g;
+  for (let m = re.exec(line); m; m = re.exec(line)) {
+    const start = m.index, end = start + m[0].length;
+    if (character < start || character > end) continue;
+    const after = line.slice(end);
+    // A call, or a macro-like call with whitespace before the parenthesis.
+    if (!/^\s*\(/.test(after)) return undefined;
+    return { name: m[0], start, end };
+  }
+  return undefined;
+}
+
+/** Markdown-escapes text without appendText's &nbsp; spaces, so the hover reads (and searches) as plain words. */
+export function escapeMarkdown(s: string): string {
+  return s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, (c) => `\\${c}`);
+}
+
+class OperationHover implements vscode.HoverProvider {
+  async provideHover(doc: vscode.TextDocument, pos: vscode.Position): Promise<vscode.Hover | undefined> {
+    const text = doc.lineAt(pos.line).text;
+    const hit = calledNameAt(text, pos.character);
+    if (!hit) return undefined;
+    const before = text.slice(0, hit.start);
+    const field = /(->|\.)\s*$/.test(before);
+    const described = field
+      ? (await describeOperation(`->${hit.name}`)) ?? (await describeOperation(hit.name))
+      : await describeOperation(hit.name);
+    if (!described) return undefined;
+    const md = new vscode.MarkdownString();
+    // Kernel wording only: no HTML, no command links, so nothing in it can act.
+    md.supportHtml = false;
+    md.isTrusted = false;
+    md.appendMarkdown('**iopf-lens** · ');
+    md.appendCodeblock(hit.name, 'c');
+    md.appendMarkdown(escapeMarkdown(described));
+    return new vscode.Hover(md, new vscode.Range(pos.line, hit.start, pos.line, hit.end));
+  }
+}
+
+export function activate(ctx: vscode.ExtensionContext): void {
+  ctx.subscriptions.push(vscode.languages.registerHoverProvider({ language: 'c' }, new OperationHover()));
+}

@@ -1,0 +1,67 @@
+// Converts core results (PathResult, Finding, TraceStep) into the plain view models the webviews draw (no vscode import).
+import type { Finding, PathResult, StateSnapshot, TraceStep } from './core/types';
+import type { ViewFinding, ViewPath, ViewState, ViewStep } from '../webview/protocol';
+
+/** Looks up the source text of a 1-based line of a file, for showing beside a step. */
+export type LineLookup = (file: string, line: number) => string | undefined;
+
+const MAX_SOURCE = 240;
+
+function toState(s: StateSnapshot | undefined): ViewState | undefined {
+  if (!s) return undefined;
+  // Copy field by field: the core may grow fields the webview must not depend on.
+  const num = (r: unknown) => Object.fromEntries(Object.entries((r ?? {}) as Record<string, unknown>)
+    .filter(([, v]) => typeof v === 'number' && Number.isFinite(v))) as Record<string, number>;
+  const strs = (a: unknown) => (Array.isArray(a) ? a.filter((x): x is string => typeof x === 'string') : []);
+  return {
+    refs: num(s.refs),
+    locks: strs(s.locks),
+    lists: Object.fromEntries(Object.entries(s.lists ?? {}).map(([k, v]) => [k, strs(v)])),
+    requests: Object.fromEntries(Object.entries(s.requests ?? {}).map(([k, v]) => [k, String(v)])),
+    freed: strs(s.freed),
+    rcuDepth: typeof s.rcuDepth === 'number' ? s.rcuDepth : 0,
+  };
+}
+
+export function toStep(s: TraceStep, lines?: LineLookup): ViewStep {
+  const source = lines?.(s.file, s.line);
+  const state = toState(s.state);
+  return {
+    ...(s.thread ? { thread: String(s.thread) } : {}),
+    file: String(s.file),
+    line: Number.isInteger(s.line) ? s.line : 0,
+    op: String(s.op ?? ''),
+    detail: String(s.detail ?? ''),
+    function: String(s.function ?? ''),
+    ...(source !== undefined ? { source: source.trim().slice(0, MAX_SOURCE) } : {}),
+    ...(state ? { state } : {}),
+    ...(s.range?.start && s.range?.end
+      ? { range: [s.range.start.line, s.range.start.column, s.range.end.line, s.range.end.column] as [number, number, number, number] }
+      : {}),
+  };
+}
+
+export function toFinding(f: Finding, lines?: LineLookup): ViewFinding {
+  return {
+    rule: String(f.rule),
+    severity: String(f.severity),
+    file: String(f.file),
+    line: Number.isInteger(f.line) ? f.line : 0,
+    function: String(f.function ?? ''),
+    message: String(f.message ?? ''),
+    ...(f.scenario ? { scenario: String(f.scenario) } : {}),
+    trace: (f.trace ?? []).map((s) => toStep(s, lines)),
+  };
+}
+
+export function toPath(p: PathResult, lines?: LineLookup): ViewPath {
+  return {
+    id: Number.isInteger(p.id) ? p.id : 0,
+    scenario: String(p.scenario ?? ''),
+    outcome: String(p.outcome ?? ''),
+    ...(p.returns !== undefined ? { returns: String(p.returns) } : {}),
+    bounded: !!p.bounded,
+    steps: (p.steps ?? []).map((s) => toStep(s, lines)),
+    findings: (p.findings ?? []).map((f) => toFinding(f, lines)),
+  };
+}

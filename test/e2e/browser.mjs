@@ -1,0 +1,279 @@
+// Browser phase of the e2e suite: drives the real workbench with Playwright — palette, simulation panel, fault-flow sidebar, review panel, hostile text.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls until @probe returns a truthy value. */
+async function until(what, probe, ms = 30_000) {
+  const end = Date.now() + ms;
+  let last;
+  for (;;) {
+    try { last = await probe(); if (last) return last; } catch (e) { last = e; }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
+    await sleep(200);
+  }
+}
+
+export async function openWorkbench(page, base, folder) {
+  await page.goto(`${base}/?folder=${encodeURIComponent(folder)}`);
+  await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
+  await page.waitForSelector('.explorer-folders-view .monaco-list-row', { timeout: 60_000 });
+}
+
+export async function runCommand(page, title) {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(`>${title}`);
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+  await row.waitFor({ state: 'visible', timeout: 15_000 });
+  await page.keyboard.press('Enter');
+}
+
+/** Focus the first editor group (the source side), whatever had focus before (a webview, a quick pick). */
+export async function focusSource(page) {
+  await page.keyboard.press('Escape');
+  await page.locator('.part.editor .editor-group-container').first().locator('.monaco-editor .view-lines').first().click({ timeout: 5000 })
+    .catch(() => {});
+}
+
+export async function openFile(page, rel) {
+  await focusSource(page);
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(rel);
+  const parts = rel.split('/');
+  const name = parts.pop();
+  // Several fixtures share a file name: pick the row whose description names the folder too.
+  let row = page.locator('.quick-input-list .monaco-list-row', { hasText: name });
+  if (parts.length) row = row.filter({ hasText: parts.join('/') });
+  await row.first().waitFor({ timeout: 15_000 });
+  await row.first().click();
+  await page.locator('.tabs-container .tab.active', { hasText: name }).first().waitFor({ timeout: 15_000 });
+  if (parts.length) await page.locator('.part.editor .breadcrumbs-control', { hasText: parts[parts.length - 1] }).first().waitFor({ timeout: 5000 });
+  await page.locator('.monaco-editor .view-lines').first().waitFor();
+}
+
+export async function gotoLine(page, line) {
+  await page.keyboard.press('Control+G');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(`:${line}`);
+  await page.keyboard.press('Enter');
+  await until(`cursor on line ${line}`, async () => (await cursorLine(page)) === line, 10_000);
+}
+
+/**
+ * The cursor line of the source editor (first editor group), from its gutter's active line
+ * number: unlike the status bar it is there while a webview has the focus.
+ */
+export async function cursorLine(page) {
+  const t = await page.locator('.part.editor .editor-group-container').first()
+    .locator('.margin-view-overlays .active-line-number').first().textContent({ timeout: 2000 }).catch(() => '');
+  const n = Number((t ?? '').trim());
+  return Number.isInteger(n) && n > 0 ? n : undefined;
+}
+
+/** The tab title of the source editor (first editor group). */
+export async function sourceTab(page) {
+  return (await page.locator('.part.editor .editor-group-container').first().locator('.tab.active').first().textContent().catch(() => '')) ?? '';
+}
+
+/** Answers the simple file dialog (code-server has no native one): type the path, press its accept button. */
+export async function pickPath(page, path) {
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(path);
+  await sleep(400);
+  const accept = page.locator('.quick-input-widget .quick-input-action .monaco-button, .quick-input-widget .monaco-button').first();
+  if (await accept.isVisible().catch(() => false)) await accept.click(); else await page.keyboard.press('Enter');
+  await until('file dialog closed', async () => !(await page.locator('.quick-input-widget').isVisible()), 10_000)
+    .catch(async () => { await page.keyboard.press('Enter'); });
+}
+
+/** The innermost webview frame whose document has @selector (webviews are nested iframes). */
+export async function webviewFrame(page, selector, ms = 30_000) {
+  return until(`a webview with ${selector}`, async () => {
+    for (const f of page.frames()) {
+      if (f === page.mainFrame()) continue;
+      if (await f.$(selector).catch(() => null)) return f;
+    }
+    return undefined;
+  }, ms);
+}
+
+async function setTheme(page, theme, light) {
+  await runCommand(page, 'Preferences: Color Theme');
+  const input = page.locator('.quick-input-widget input');
+  await input.fill(theme);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: theme }).first().waitFor({ timeout: 10_000 });
+  await page.keyboard.press('Enter');
+  await until(`${theme} applied`, async () => page.evaluate((isLight) => {
+    const wb = document.querySelector('.monaco-workbench');
+    return !!wb && wb.classList.contains(isLight ? 'vs' : 'vs-dark');
+  }, light), 20_000);
+  await sleep(800);
+}
+
+/** A tiny harness: named checks, counted, with a screenshot when one fails. */
+function harness(page, resultsDir, say) {
+  const c = { passed: 0, failed: 0, pending: 0 };
+  return {
+    counts: c,
+    async test(name, fn) {
+      const t0 = Date.now();
+      try {
+        await fn();
+        c.passed++;
+        say(`  ✓ ${name} (${Date.now() - t0} ms)`);
+      } catch (e) {
+        c.failed++;
+        say(`  ✗ ${name}\n      ${String(e && e.message || e).split('\n').slice(0, 6).join('\n      ')}`);
+        const file = `FAILED-${name.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}.png`;
+        await page.screenshot({ path: join(resultsDir, file) }).catch(() => {});
+      }
+    },
+  };
+}
+
+/** The hostile payloads in the fixtures set document.body.dataset.pwned when they run. */
+async function assertInert(frame) {
+  const state = await frame.evaluate(() => ({
+    pwned: document.body.dataset.pwned ?? null,
+    imgs: document.querySelectorAll('img').length,
+    // VS Code's own webview bootstrap script is inline; a script of ours never is, and none names the payload.
+    scripts: [...document.scripts].filter((s) => s.textContent.includes('pwned')).length,
+    bold: document.querySelectorAll('b').length,
+  }));
+  if (state.pwned || state.imgs || state.scripts || state.bold) {
+    throw new Error(`hostile text became markup: ${JSON.stringify(state)}`);
+  }
+}
+
+export async function browserSuite({ browser, base, root, resultsDir, say }) {
+  const page = await browser.newPage();
+  const h = harness(page, resultsDir, say);
+  const fixtures = join(root, 'test', 'e2e', 'fixtures', 'workspace');
+  const shot = (name) => page.screenshot({ path: join(resultsDir, name) });
+  const lineOf = (rel, text) => readFileSync(join(fixtures, rel), 'utf8').split('\n').findIndex((l) => l.includes(text)) + 1;
+  const reportLine = lineOf('stall/io-pgfault.c', 'group = iopf_group_alloc(fault_param, evt);');
+  const hostileLine = lineOf('hostile/hostile.c', 'iopf_group_response(group');
+  let sim;
+
+  await h.test('workbench opens the fixture workspace and the extension activates on a C file', async () => {
+    await openWorkbench(page, base, fixtures);
+    await openFile(page, 'stall/io-pgfault.c');
+    // The extension's own status item appears once it has analysed (or failed to analyse) the file.
+    await page.locator('.statusbar-item', { hasText: 'IOPF' }).first().waitFor({ timeout: 60_000 });
+  });
+
+  await h.test('"IOPF: Simulate Function at Cursor" opens the panel with the trace', async () => {
+    await gotoLine(page, reportLine);
+    await runCommand(page, 'IOPF: Simulate Function at Cursor');
+    sim = await webviewFrame(page, '#btn-next', 60_000);
+    const rows = await sim.locator('.trace-row.step').count();
+    if (rows < 2) throw new Error(`trace has ${rows} steps`);
+    const title = await sim.locator('header h1').textContent();
+    if (!title.includes('iommu_report_device_fault')) throw new Error(`panel title: ${title}`);
+  });
+
+  await h.test('Next moves the editor highlight to the next step\'s line', async () => {
+    const rows = sim.locator('.trace-row.step');
+    // Find a step whose successor is on another line, so the move is visible.
+    const lines = await rows.evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-line'))));
+    const i = lines.findIndex((l, k) => k + 1 < lines.length && lines[k + 1] !== l);
+    if (i < 0) throw new Error(`all steps on one line: ${lines}`);
+    await sim.locator('.trace-row.step').nth(i).click();
+    await until(`editor on step ${i + 1}'s line ${lines[i]}`, async () => (await cursorLine(page)) === lines[i]);
+    await sim.locator('#btn-next').click();
+    await until(`editor on line ${lines[i + 1]} after Next`, async () => (await cursorLine(page)) === lines[i + 1]);
+    const current = await sim.locator('.trace-row.step.current').getAttribute('data-step');
+    if (current !== String(i + 1)) throw new Error(`current step ${current}, expected ${i + 1}`);
+    // The highlight decoration is on that line in the editor.
+    await until('step decoration', async () => (await page.locator('.monaco-editor .view-overlays .cdr, .monaco-editor .view-overlays [class*="ced-"]').count()) > 0, 5000);
+    // Keyboard: ArrowDown in the panel moves one more step.
+    await sim.locator('.trace').focus();
+    await page.keyboard.press('ArrowDown');
+    await until('keyboard step', async () => (await sim.locator('.trace-row.step.current').getAttribute('data-step')) === String(i + 2) ||
+      i + 2 >= lines.length);
+    await shot('simulation-dark.png');
+  });
+
+  await h.test('fault-flow sidebar renders its SVG with the path highlighted', async () => {
+    await runCommand(page, 'IOPF: Show Fault Flow');
+    const flow = await webviewFrame(page, 'svg.flow', 30_000);
+    await until('highlighted edges', async () => (await flow.locator('g.edge.hl').count()) > 0, 15_000);
+    const nodes = await flow.locator('g.node').count();
+    if (nodes < 15) throw new Error(`${nodes} nodes drawn`);
+    await shot('faultflow-dark.png');
+  });
+
+  await h.test('hostile source text renders as text in the simulation panel and runs nothing', async () => {
+    await openFile(page, 'hostile/hostile.c');
+    await gotoLine(page, hostileLine);
+    if (!(await sourceTab(page)).includes('hostile.c')) throw new Error(`source editor shows ${await sourceTab(page)}`);
+    await runCommand(page, 'IOPF: Simulate Function at Cursor');
+    await until('hostile function in the panel', async () => (await sim.locator('header h1').textContent()).includes('hostile_page_response'), 60_000);
+    await until('hostile source line shown as text', async () =>
+      (await sim.locator('.trace').textContent()).includes('<img src=x onerror="document.body.dataset.pwned=\'step\'">'));
+    await assertInert(sim);
+    await shot('hostile-simulation-dark.png');
+  });
+
+  await h.test('review panel shows a hostile patch subject as text and runs nothing', async () => {
+    await runCommand(page, 'IOPF: Review Patch File…');
+    await pickPath(page, join(root, 'test', 'e2e', 'fixtures', 'hostile-series', '0001-hostile-subject.patch'));
+    const review = await webviewFrame(page, 'article.patch', 60_000);
+    await until('hostile subject as text', async () =>
+      (await review.locator('article.patch .subject').first().textContent()).includes('</script><img src=x onerror='));
+    await assertInert(review);
+    await shot('hostile-review-dark.png');
+  });
+
+  await h.test('simulation panel survives a window reload (serializer + setState)', async () => {
+    await page.reload();
+    await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
+    sim = await webviewFrame(page, '#btn-next', 60_000);
+    const title = await sim.locator('header h1').textContent();
+    if (!title.includes('hostile_page_response')) throw new Error(`restored panel shows: ${title}`);
+  });
+
+  // A second window on the example kernel tree: review the fixture series.
+  const tree = join(root, 'examples', 'series', 'tree');
+  let review;
+  await h.test('review of examples/series shows introduced and fixed', async () => {
+    await openWorkbench(page, base, tree);
+    await runCommand(page, 'IOPF: Review Patch Series in Folder…');
+    await pickPath(page, `${join(root, 'examples', 'series', 'patches')}/`);
+    review = await webviewFrame(page, 'article.patch', 120_000);
+    await until('introduced and fixed sections', async () =>
+      (await review.locator('section.group.introduced').count()) > 0 && (await review.locator('section.group.fixed').count()) > 0, 30_000);
+    const verdicts = await review.locator('article.patch .verdict').allTextContents();
+    if (verdicts[0] !== 'introduces') throw new Error(`verdicts: ${verdicts.join(', ')}`);
+    await shot('review-dark.png');
+  });
+
+  await h.test('light theme: panels follow the theme colours', async () => {
+    await setTheme(page, 'Default Light Modern', true);
+    await shot('review-light.png');
+    await openWorkbench(page, base, fixtures);
+    await openFile(page, 'stall/io-pgfault.c');
+    await gotoLine(page, reportLine);
+    await runCommand(page, 'IOPF: Simulate Function at Cursor');
+    sim = await webviewFrame(page, '#btn-next', 60_000);
+    await sim.locator('#btn-next').click();
+    await runCommand(page, 'IOPF: Show Fault Flow');
+    const flow = await webviewFrame(page, 'svg.flow', 30_000);
+    await until('highlighted edges', async () => (await flow.locator('g.edge.hl').count()) > 0, 15_000);
+    const bg = await sim.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    const m = /rgba?\((\d+), (\d+), (\d+)/.exec(bg);
+    if (!m || Number(m[1]) + Number(m[2]) + Number(m[3]) < 600) throw new Error(`panel background in light theme: ${bg}`);
+    await shot('simulation-light.png');
+    await setTheme(page, 'Default Dark Modern', false);
+  });
+
+  await page.close().catch(() => {});
+  return h.counts;
+}

@@ -1,0 +1,273 @@
+// Typed messages between the extension host and the iopf-lens webviews, with runtime guards for every receive.
+//
+// Both directions are untrusted from the receiver's point of view (a webview can be scripted by
+// hostile content if escaping ever fails; a stale webview can post an old shape after reload), so
+// every message is checked with a guard before it is acted on. Requests that expect an answer
+// carry a `seq`; the answer is a `reply` with the same `seq`.
+
+// ---------------------------------------------------------------------------------------------
+// View models: what the webviews draw. Plain JSON, no vscode types, so they survive setState.
+
+export interface ViewState {
+  refs: Record<string, number>;
+  locks: string[];
+  lists: Record<string, string[]>;
+  requests: Record<string, string>;
+  freed: string[];
+  rcuDepth: number;
+}
+
+export interface ViewStep {
+  thread?: string;
+  file: string;
+  /** 1-based */
+  line: number;
+  op: string;
+  detail: string;
+  function: string;
+  /** the source line of the step, as found in the file: untrusted text */
+  source?: string;
+  /** 0-based [startLine, startColumn, endLine, endColumn] of the step, for the editor highlight */
+  range?: [number, number, number, number];
+  state?: ViewState;
+}
+
+export interface ViewFinding {
+  rule: string;
+  severity: string;
+  file: string;
+  line: number;
+  function: string;
+  message: string;
+  scenario?: string;
+  trace: ViewStep[];
+}
+
+export interface ViewPath {
+  id: number;
+  scenario: string;
+  outcome: string;
+  returns?: string;
+  bounded: boolean;
+  steps: ViewStep[];
+  findings: ViewFinding[];
+}
+
+export interface SimulationView {
+  function: string;
+  file: string;
+  /** the document the steps refer to (a URI string), for reveal */
+  uri: string;
+  bounded: boolean;
+  paths: ViewPath[];
+}
+
+export interface SimulationCursor {
+  path: number;
+  step: number;
+}
+
+export interface ReviewChange {
+  function: string;
+  file?: string;
+  line?: number;
+  /** one line: the scenario or contract that changed */
+  summary: string;
+  /** what happened before and after the patch, in the core's words */
+  beforeText: string;
+  afterText: string;
+  /** full paths when the core provides them */
+  before?: ViewPath;
+  after?: ViewPath;
+}
+
+export interface ReviewPatchView {
+  subject: string;
+  introduced: ViewFinding[];
+  fixed: ViewFinding[];
+  changed: ReviewChange[];
+  /** set when the patch did not apply or could not be analysed */
+  error?: string;
+  /** how far the analysis went (bounds, skipped files), for the reviewer */
+  notes?: string[];
+}
+
+export interface ReviewView {
+  title: string;
+  patches: ReviewPatchView[];
+}
+
+/** Fault-flow highlight: the lifecycle nodes the current path visits, in order. */
+export interface FlowHighlight {
+  title: string;
+  nodes: string[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Messages.
+
+export type ReplyMessage = { type: 'reply'; seq: number; ok: boolean; error?: string; line?: number };
+
+export type HostToSimulation =
+  | { type: 'load'; view: SimulationView; cursor: SimulationCursor }
+  | { type: 'goto'; cursor: SimulationCursor }
+  | ReplyMessage;
+
+export type SimulationToHost =
+  | { type: 'ready' }
+  /** the user moved to a step: the host reveals it in the editor and replies with the line */
+  | { type: 'reveal'; seq: number; cursor: SimulationCursor }
+  | { type: 'export'; seq: number; format: 'json' | 'mermaid'; path: number };
+
+export type HostToFlow =
+  | { type: 'highlight'; highlight: FlowHighlight }
+  | ReplyMessage;
+
+export type FlowToHost =
+  | { type: 'ready' }
+  | { type: 'simulate'; seq: number };
+
+export type HostToReview =
+  | { type: 'load'; view: ReviewView }
+  | ReplyMessage;
+
+export type ReviewToHost =
+  | { type: 'ready' }
+  | { type: 'openFinding'; seq: number; patch: number; kind: 'introduced' | 'fixed'; index: number }
+  | { type: 'showTrace'; seq: number; patch: number; change: number; side: 'before' | 'after' };
+
+// ---------------------------------------------------------------------------------------------
+// Guards. Deep enough that a handler can trust every field it reads.
+
+type Obj = Record<string, unknown>;
+const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x);
+const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+const isInt = (x: unknown): x is number => isNum(x) && Number.isInteger(x);
+const isStr = (x: unknown): x is string => typeof x === 'string';
+const optStr = (x: unknown): boolean => x === undefined || isStr(x);
+const isStrArr = (x: unknown): x is string[] => Array.isArray(x) && x.every(isStr);
+const isRecordOf = (x: unknown, item: (v: unknown) => boolean): boolean =>
+  isObj(x) && Object.values(x).every(item);
+
+export function isViewState(x: unknown): x is ViewState {
+  return isObj(x) && isRecordOf(x.refs, isNum) && isStrArr(x.locks) && isRecordOf(x.lists, isStrArr) &&
+    isRecordOf(x.requests, isStr) && isStrArr(x.freed) && isNum(x.rcuDepth);
+}
+
+export function isViewStep(x: unknown): x is ViewStep {
+  return isObj(x) && optStr(x.thread) && isStr(x.file) && isInt(x.line) && isStr(x.op) && isStr(x.detail) &&
+    isStr(x.function) && optStr(x.source) && (x.state === undefined || isViewState(x.state)) &&
+    (x.range === undefined || (Array.isArray(x.range) && x.range.length === 4 && x.range.every(isInt)));
+}
+
+export function isViewFinding(x: unknown): x is ViewFinding {
+  return isObj(x) && isStr(x.rule) && isStr(x.severity) && isStr(x.file) && isInt(x.line) && isStr(x.function) &&
+    isStr(x.message) && optStr(x.scenario) && Array.isArray(x.trace) && x.trace.every(isViewStep);
+}
+
+export function isViewPath(x: unknown): x is ViewPath {
+  return isObj(x) && isInt(x.id) && isStr(x.scenario) && isStr(x.outcome) && optStr(x.returns) &&
+    typeof x.bounded === 'boolean' && Array.isArray(x.steps) && x.steps.every(isViewStep) &&
+    Array.isArray(x.findings) && x.findings.every(isViewFinding);
+}
+
+export function isSimulationView(x: unknown): x is SimulationView {
+  return isObj(x) && isStr(x.function) && isStr(x.file) && isStr(x.uri) && typeof x.bounded === 'boolean' &&
+    Array.isArray(x.paths) && x.paths.every(isViewPath);
+}
+
+export function isCursor(x: unknown): x is SimulationCursor {
+  return isObj(x) && isInt(x.path) && isInt(x.step) && x.path >= 0 && x.step >= 0;
+}
+
+function isReviewChange(x: unknown): x is ReviewChange {
+  return isObj(x) && isStr(x.function) && optStr(x.file) && (x.line === undefined || isInt(x.line)) && isStr(x.summary) &&
+    isStr(x.beforeText) && isStr(x.afterText) &&
+    (x.before === undefined || isViewPath(x.before)) && (x.after === undefined || isViewPath(x.after));
+}
+
+export function isReviewView(x: unknown): x is ReviewView {
+  return isObj(x) && isStr(x.title) && Array.isArray(x.patches) && x.patches.every((p) =>
+    isObj(p) && isStr(p.subject) && optStr(p.error) && (p.notes === undefined || isStrArr(p.notes)) &&
+    Array.isArray(p.introduced) && p.introduced.every(isViewFinding) &&
+    Array.isArray(p.fixed) && p.fixed.every(isViewFinding) &&
+    Array.isArray(p.changed) && p.changed.every(isReviewChange));
+}
+
+export function isFlowHighlight(x: unknown): x is FlowHighlight {
+  return isObj(x) && isStr(x.title) && isStrArr(x.nodes);
+}
+
+function isReply(x: Obj): boolean {
+  return x.type === 'reply' && isInt(x.seq) && typeof x.ok === 'boolean' && optStr(x.error) &&
+    (x.line === undefined || isInt(x.line));
+}
+
+export function isHostToSimulation(x: unknown): x is HostToSimulation {
+  if (!isObj(x)) return false;
+  switch (x.type) {
+    case 'load': return isSimulationView(x.view) && isCursor(x.cursor);
+    case 'goto': return isCursor(x.cursor);
+    case 'reply': return isReply(x);
+    default: return false;
+  }
+}
+
+export function isSimulationToHost(x: unknown): x is SimulationToHost {
+  if (!isObj(x)) return false;
+  switch (x.type) {
+    case 'ready': return true;
+    case 'reveal': return isInt(x.seq) && isCursor(x.cursor);
+    case 'export': return isInt(x.seq) && (x.format === 'json' || x.format === 'mermaid') && isInt(x.path);
+    default: return false;
+  }
+}
+
+export function isHostToFlow(x: unknown): x is HostToFlow {
+  if (!isObj(x)) return false;
+  switch (x.type) {
+    case 'highlight': return isFlowHighlight(x.highlight);
+    case 'reply': return isReply(x);
+    default: return false;
+  }
+}
+
+export function isFlowToHost(x: unknown): x is FlowToHost {
+  if (!isObj(x)) return false;
+  return x.type === 'ready' || (x.type === 'simulate' && isInt(x.seq));
+}
+
+export function isHostToReview(x: unknown): x is HostToReview {
+  if (!isObj(x)) return false;
+  switch (x.type) {
+    case 'load': return isReviewView(x.view);
+    case 'reply': return isReply(x);
+    default: return false;
+  }
+}
+
+export function isReviewToHost(x: unknown): x is ReviewToHost {
+  if (!isObj(x)) return false;
+  switch (x.type) {
+    case 'ready': return true;
+    case 'openFinding':
+      return isInt(x.seq) && isInt(x.patch) && (x.kind === 'introduced' || x.kind === 'fixed') && isInt(x.index);
+    case 'showTrace':
+      return isInt(x.seq) && isInt(x.patch) && isInt(x.change) && (x.side === 'before' || x.side === 'after');
+    default: return false;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Persisted webview state (vscode.setState / the panel serializers).
+
+export interface SimulationPersisted { kind: 'simulation'; view: SimulationView; cursor: SimulationCursor }
+export interface ReviewPersisted { kind: 'review'; view: ReviewView }
+
+export function isSimulationPersisted(x: unknown): x is SimulationPersisted {
+  return isObj(x) && x.kind === 'simulation' && isSimulationView(x.view) && isCursor(x.cursor);
+}
+
+export function isReviewPersisted(x: unknown): x is ReviewPersisted {
+  return isObj(x) && x.kind === 'review' && isReviewView(x.view);
+}

@@ -1,0 +1,217 @@
+// Simulation panel webview: path switcher, step navigation (buttons + keyboard), trace with thread lanes, per-step state view.
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-single-select/index.js';
+import '@vscode-elements/elements/dist/vscode-option/index.js';
+import '@vscode-elements/elements/dist/vscode-badge/index.js';
+import {
+  isHostToSimulation, isSimulationPersisted, type SimulationCursor, type SimulationView, type ViewPath, type ViewStep,
+} from './protocol';
+import { vscode, el, clear, request, settleReply } from './shared';
+
+let view: SimulationView | undefined;
+let cursor: SimulationCursor = { path: 0, step: 0 };
+const app = document.getElementById('app')!;
+
+function persist(): void {
+  if (view) vscode.setState({ kind: 'simulation', view, cursor });
+}
+
+function path(): ViewPath | undefined {
+  return view?.paths[cursor.path];
+}
+
+/** Moves to a step, tells the host to reveal it, and shows the line the editor landed on. */
+async function go(next: SimulationCursor): Promise<void> {
+  if (!view) return;
+  const p = view.paths[next.path];
+  if (!p) return;
+  const pathChanged = next.path !== cursor.path;
+  cursor = { path: next.path, step: Math.min(Math.max(0, next.step), Math.max(0, p.steps.length - 1)) };
+  persist();
+  if (pathChanged) render(); else updateCurrent();
+  const reply = await request((seq) => ({ type: 'reveal' as const, seq, cursor }));
+  const where = document.getElementById('editor-line');
+  if (where) where.textContent = reply.ok && reply.line ? `editor at line ${reply.line}` : (reply.error ?? '');
+  if (where && reply.ok && reply.line) where.setAttribute('data-line', String(reply.line));
+}
+
+function threadsOf(p: ViewPath): string[] {
+  const t: string[] = [];
+  for (const s of p.steps) if (s.thread && !t.includes(s.thread)) t.push(s.thread);
+  return t;
+}
+
+function stepCell(s: ViewStep): HTMLElement {
+  return el('div', { class: 'step-body' },
+    el('div', { class: 'op' }, s.op),
+    s.detail ? el('div', { class: 'detail' }, s.detail) : undefined,
+    s.source !== undefined ? el('code', { class: 'source' }, s.source) : undefined);
+}
+
+function renderTrace(p: ViewPath): HTMLElement {
+  const threads = threadsOf(p);
+  const lanes = Math.max(1, threads.length);
+  const table = el('div', { class: 'trace', role: 'listbox', 'aria-label': 'trace steps', tabindex: '0' });
+  table.dataset.lanes = String(lanes);
+  if (threads.length) {
+    const head = el('div', { class: 'trace-row head' }, el('div', { class: 'num' }, '#'), el('div', { class: 'loc' }, 'line'));
+    const lanesRow = el('div', { class: 'lanes' });
+    for (const t of threads) lanesRow.append(el('div', { class: 'lane-head' }, t));
+    head.append(lanesRow);
+    table.append(head);
+  }
+  p.steps.forEach((s, i) => {
+    const row = el('div', { class: 'trace-row step', role: 'option', 'data-step': String(i), 'data-line': String(s.line) },
+      el('div', { class: 'num' }, String(i + 1)),
+      el('div', { class: 'loc', title: `${s.file}:${s.line} in ${s.function}` }, `${s.line}`));
+    const lanesRow = el('div', { class: 'lanes' });
+    const laneIndex = s.thread ? threads.indexOf(s.thread) : 0;
+    for (let l = 0; l < lanes; l++) lanesRow.append(l === laneIndex ? stepCell(s) : el('div', { class: 'lane-empty' }));
+    row.append(lanesRow);
+    row.addEventListener('click', () => void go({ path: cursor.path, step: i }));
+    table.append(row);
+  });
+  return table;
+}
+
+function kv(title: string, entries: Array<[string, string]>, empty: string): HTMLElement {
+  const box = el('section', { class: 'state-group' }, el('h3', {}, title));
+  if (!entries.length) box.append(el('div', { class: 'empty' }, empty));
+  else {
+    const dl = el('dl', {});
+    for (const [k, v] of entries) dl.append(el('dt', {}, k), el('dd', {}, v));
+    box.append(dl);
+  }
+  return box;
+}
+
+function renderState(s: ViewStep | undefined): HTMLElement {
+  const box = el('aside', { class: 'state', id: 'state', 'aria-label': 'model state after this step' });
+  box.append(el('h2', {}, 'State after step'));
+  if (!s) return box;
+  box.append(el('div', { class: 'where' }, `${s.function} · ${s.file}:${s.line}${s.thread ? ` · ${s.thread}` : ''}`));
+  const st = s.state;
+  if (!st) { box.append(el('div', { class: 'empty' }, 'no state recorded for this step')); return box; }
+  box.append(
+    kv('References', Object.entries(st.refs).map(([k, v]) => [k, String(v)]), 'none'),
+    kv('Locks held', st.locks.map((l) => [l, 'held']), 'none'),
+    kv('Lists', Object.entries(st.lists).map(([k, v]) => [k, v.length ? v.join(', ') : '(empty)']), 'none'),
+    kv('Outstanding requests', Object.entries(st.requests), 'none'),
+    kv('Freed', st.freed.map((f) => [f, 'freed']), 'nothing'),
+    kv('RCU read depth', [['depth', String(st.rcuDepth)]], '0'));
+  return box;
+}
+
+function renderFindings(p: ViewPath): HTMLElement | undefined {
+  if (!p.findings.length) return undefined;
+  const list = el('ul', { class: 'findings' });
+  for (const f of p.findings) {
+    list.append(el('li', { class: `finding sev-${f.severity}` },
+      el('span', { class: 'rule' }, f.rule), ' ', el('span', { class: 'msg' }, f.message),
+      el('span', { class: 'at' }, ` (line ${f.line})`)));
+  }
+  return list;
+}
+
+function render(): void {
+  clear(app);
+  app.removeAttribute('aria-busy');
+  if (!view) { app.append(el('p', { class: 'empty' }, 'No simulation yet. Run "IOPF: Simulate Function at Cursor".')); return; }
+  const p = path();
+  const findingsTotal = view.paths.reduce((n, q) => n + q.findings.length, 0);
+  app.append(el('header', {},
+    el('h1', {}, el('code', {}, view.function), ` · ${view.paths.length} path${view.paths.length === 1 ? '' : 's'}`,
+      ` · ${findingsTotal} finding${findingsTotal === 1 ? '' : 's'}`, view.bounded ? ' · bounded' : ''),
+    el('div', { class: 'file' }, view.file)));
+  if (!p) { app.append(el('p', { class: 'empty' }, 'The simulator found no path through this function.')); return; }
+
+  const select = el('vscode-single-select', { id: 'path-select', 'aria-label': 'path' });
+  view.paths.forEach((q, i) => {
+    const o = el('vscode-option', { value: String(i) },
+      `#${q.id} ${q.scenario} — ${q.outcome}${q.findings.length ? ` (${q.findings.length} ⚠)` : ''}`);
+    if (i === cursor.path) o.setAttribute('selected', '');
+    select.append(o);
+  });
+  select.addEventListener('change', () => {
+    const v = Number((select as unknown as { value: string }).value);
+    if (Number.isInteger(v) && v !== cursor.path) void go({ path: v, step: 0 });
+  });
+
+  const btn = (id: string, label: string, title: string, to: () => SimulationCursor) => {
+    const b = el('vscode-button', { id, title, secondary: '' }, label);
+    b.addEventListener('click', () => void go(to()));
+    return b;
+  };
+  const last = () => Math.max(0, (path()?.steps.length ?? 1) - 1);
+  app.append(el('div', { class: 'toolbar' },
+    el('label', { class: 'path-label' }, 'Path ', select),
+    btn('btn-first', '◀◀ First', 'First step (Home)', () => ({ path: cursor.path, step: 0 })),
+    btn('btn-prev', '◀ Prev', 'Previous step (↑ / k)', () => ({ path: cursor.path, step: cursor.step - 1 })),
+    btn('btn-next', 'Next ▶', 'Next step (↓ / j)', () => ({ path: cursor.path, step: cursor.step + 1 })),
+    btn('btn-last', 'Last ▶▶', 'Last step (End)', () => ({ path: cursor.path, step: last() })),
+    el('span', { id: 'position', class: 'position' }),
+    el('span', { id: 'editor-line', class: 'editor-line' })));
+
+  const exportBar = el('div', { class: 'toolbar secondary' });
+  for (const format of ['json', 'mermaid'] as const) {
+    const b = el('vscode-button', { id: `btn-export-${format}`, secondary: '' }, `Export ${format === 'json' ? 'JSON' : 'Mermaid'}`);
+    b.addEventListener('click', () => void request((seq) => ({ type: 'export' as const, seq, format, path: cursor.path })));
+    exportBar.append(b);
+  }
+  app.append(el('div', { class: 'outcome' }, el('strong', {}, 'Outcome: '), p.outcome,
+    p.returns !== undefined ? ` (returns ${p.returns})` : '', p.bounded ? ' · cut by a bound' : ''));
+  const findings = renderFindings(p);
+  if (findings) app.append(findings);
+  app.append(el('div', { class: 'body' }, renderTrace(p), renderState(p.steps[cursor.step])), exportBar);
+  updateCurrent();
+}
+
+function updateCurrent(): void {
+  const p = path();
+  if (!p) return;
+  document.querySelectorAll('.trace-row.step').forEach((r) => {
+    const on = r.getAttribute('data-step') === String(cursor.step);
+    r.classList.toggle('current', on);
+    r.setAttribute('aria-selected', on ? 'true' : 'false');
+    if (on) (r as HTMLElement).scrollIntoView({ block: 'nearest' });
+  });
+  const pos = document.getElementById('position');
+  if (pos) pos.textContent = `step ${p.steps.length ? cursor.step + 1 : 0} / ${p.steps.length}`;
+  const old = document.getElementById('state');
+  if (old) old.replaceWith(renderState(p.steps[cursor.step]));
+}
+
+window.addEventListener('keydown', (e) => {
+  if (!view || e.altKey || e.ctrlKey || e.metaKey) return;
+  const t = e.target as HTMLElement | null;
+  if (t && (t.tagName === 'INPUT' || t.tagName === 'VSCODE-SINGLE-SELECT')) return;
+  const n = path()?.steps.length ?? 0;
+  const moves: Record<string, () => SimulationCursor> = {
+    ArrowDown: () => ({ path: cursor.path, step: cursor.step + 1 }),
+    j: () => ({ path: cursor.path, step: cursor.step + 1 }),
+    ArrowUp: () => ({ path: cursor.path, step: cursor.step - 1 }),
+    k: () => ({ path: cursor.path, step: cursor.step - 1 }),
+    Home: () => ({ path: cursor.path, step: 0 }),
+    End: () => ({ path: cursor.path, step: n - 1 }),
+    PageDown: () => ({ path: Math.min(cursor.path + 1, (view?.paths.length ?? 1) - 1), step: 0 }),
+    PageUp: () => ({ path: Math.max(cursor.path - 1, 0), step: 0 }),
+  };
+  const m = moves[e.key];
+  if (m) { e.preventDefault(); void go(m()); }
+});
+
+window.addEventListener('message', (e: MessageEvent) => {
+  const m: unknown = e.data;
+  if (!isHostToSimulation(m)) return;
+  switch (m.type) {
+    case 'load': view = m.view; cursor = m.cursor; persist(); render(); void go(cursor); break;
+    case 'goto': void go(m.cursor); break;
+    case 'reply': settleReply(m); break;
+  }
+});
+
+// A panel restored after reload draws its saved view at once; the host sends the same view on ready.
+const saved = vscode.getState();
+if (isSimulationPersisted(saved)) { view = saved.view; cursor = saved.cursor; }
+render();
+vscode.postMessage({ type: 'ready' });
