@@ -4,13 +4,17 @@ import { extname, isAbsolute, join, resolve } from 'node:path';
 import { analyzeWorkspace, simulateInWorkspace } from './core/analyze';
 import { Workspace } from './core/index';
 import { loadLanguage } from './core/parse/parser';
-import { SCENARIOS } from './core/sim/scenarios';
+import { SCENARIOS as SINGLE } from './core/sim/scenarios';
+import { CONCURRENT } from './core/sim/concurrent';
 import { b4CheckCommand, checkExitCode, formatCheck, reviewCommand, type CliIo } from './cli/review-commands';
 import type { AnalyzeOptions, SourceFile } from './core/types';
 import { formatSimulation } from './core/report/simulation';
 import { RULES } from './core/rules/rules';
 
 const VERSION = '0.1.0';
+
+/** Every scenario name, single-thread and concurrent. */
+const SCENARIOS: { name: string }[] = [...SINGLE, ...CONCURRENT];
 
 const HELP = `iopf-lens ${VERSION} — simulate Linux IOMMU page fault (IOPF) and SVA paths and review patches
 

@@ -4,6 +4,7 @@ import { cfgOf, FunctionDef } from './parse/source';
 import { DEFAULT_BOUNDS, detectEra, explore, ExploreOptions, findingKey } from './sim/explore';
 import type { LockOrder } from './sim/machine';
 import { scenariosFor, scenarioByName } from './sim/scenarios';
+import { concurrentByName, concurrentFor, exploreConcurrent } from './sim/concurrent';
 import { RULES } from './rules/rules';
 import type { AnalysisResult, AnalyzeOptions, Finding, FunctionSummary, PathResult, SourceFile, UnknownCall } from './types';
 
@@ -104,6 +105,21 @@ export function analyzeWorkspace(ws: Workspace, opts: AnalyzeOptions = {}, onlyF
       summary.findings = keys.size;
     }
   }
+  // Concurrent entry points: the interleavings that fit what was analysed (io-pgfault.c gets them).
+  if (!opts.functions) {
+    const wanted = opts.scenarios?.length ? opts.scenarios.map(concurrentByName).filter((c) => c !== undefined) : concurrentFor(ws, onlyFiles);
+    for (const c of wanted) {
+      if (opts.cancelled?.()) break;
+      const res = exploreConcurrent(ws, c, { ...eo, maxStates: opts.maxStates }, era, lockOrder);
+      if (res.bounded) bounded = true;
+      for (const p of res.paths) {
+        for (const f of p.findings) {
+          const k = findingKey(f);
+          if (!findings.has(k)) findings.set(k, { ...f, scenario: c.name });
+        }
+      }
+    }
+  }
   // Lock order: two classes taken in both orders somewhere in what was analysed.
   for (const [key, seen] of lockOrder) {
     const [a, b] = key.split(' -> ');
@@ -140,6 +156,19 @@ export function simulateInWorkspace(ws: Workspace, file: string, fn: string, opt
   const def = ws.definition(fn, file);
   if (!def || def.fn.file !== file) throw new Error(`${file}: no function named ${fn}`);
   const cfg = cfgOf(def.fn, def.file);
+  const concurrent = opts.scenarios?.length === 1 ? concurrentByName(opts.scenarios[0]) : undefined;
+  if (concurrent) {
+    const res = exploreConcurrent(ws, concurrent, { ...options(opts, true), maxStates: opts.maxStates }, detectEra(ws), new Map());
+    const keys = new Set(res.paths.flatMap((p) => p.findings.map(findingKey)));
+    return {
+      function: {
+        name: fn, file, line: def.fn.range.start.line + 1, range: def.fn.range, known: isKnown(def.fn),
+        paths: res.paths.length, findings: keys.size, bounded: res.bounded, scenarios: [concurrent.name],
+      },
+      paths: res.paths,
+      bounded: res.bounded,
+    };
+  }
   const scenarios = opts.scenarios?.length
     ? opts.scenarios.map((n) => {
       const s = scenarioByName(n);

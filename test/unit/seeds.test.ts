@@ -5,20 +5,9 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { analyzeFiles } from '../../extension/core/analyze';
 import type { SourceFile } from '../../extension/core/types';
+import { expectations } from '../support/expect';
 
 const DIR = join(__dirname, '..', 'fixtures', 'seeds');
-
-/** `/* expect: rule rule *\/` at the end of a line, and `expect-at: file:line rule` in a header. */
-export function expectations(file: string, text: string): string[] {
-  const out: string[] = [];
-  text.split('\n').forEach((l, i) => {
-    const inline = l.match(/\/\*\s*expect:\s*([^*]+)\*\//);
-    if (inline) for (const rule of inline[1].trim().split(/\s+/)) out.push(`${file}:${i + 1} ${rule}`);
-    const at = l.match(/expect-at:\s*(\S+):(\d+)\s+(\S+)/);
-    if (at) out.push(`${at[1]}:${at[2]} ${at[3]}`);
-  });
-  return out.sort();
-}
 
 function load(name: string): SourceFile {
   return { path: name, text: readFileSync(join(DIR, name), 'utf8') };

@@ -759,8 +759,19 @@ const F: Record<string, FieldContract> = {
     if (result === 0) {
       g.owner = 'handler';
       const r = findRequest(m, groupGrpid(m, g));
-      if (r && r.responses.length === 0) r.owedBy = 'handler';
+      // Alone, the handler's promise stands for its answer; interleaved, its work answers for real.
+      if (r && r.responses.length === 0 && !m.concurrent) r.owedBy = 'handler';
       m.step(at, 'domain->iopf_handler()', `accepts ${m.world.name(g.id)}: it will answer and free it`);
+      if (m.concurrent) {
+        // The handler's work runs later, on the fault workqueue, racing everything else.
+        const group = ptr(g.id);
+        m.spawn('iopf work', function* (mm) {
+          const here = at;
+          yield* mm.call('iopf_group_response', [group, int(CONSTANTS.IOMMU_PAGE_RESP_SUCCESS)], [], here, mm.frame().file);
+          yield* mm.call('iopf_free_group', [group], [], here, mm.frame().file);
+          return ZERO;
+        });
+      }
       return ZERO;
     }
     m.step(at, 'domain->iopf_handler()', `fails (${result}): the caller still owns ${m.world.name(g.id)}`);

@@ -97,7 +97,7 @@ export function explore(ws: Workspace, entry: string, file: string | undefined, 
   return { paths, bounded, unknownCalls: unknown };
 }
 
-function outcome(m: Machine, results: Value[], cut: Cut['reason'] | undefined): string {
+export function outcome(m: Machine, results: Value[], cut: Cut['reason'] | undefined): string {
   const parts: string[] = [];
   if (cut === 'bounded') parts.push('cut at a bound');
   else if (cut === 'stop') parts.push('stops at a violation');
@@ -113,7 +113,7 @@ function outcome(m: Machine, results: Value[], cut: Cut['reason'] | undefined): 
 }
 
 /** Checks of a path's end state: answers owed, objects leaked, references unbalanced. */
-function endChecks(m: Machine, entry: string, s: Scenario, results: Value[]): void {
+export function endChecks(m: Machine, entry: string, s: Scenario, results: Value[]): void {
   const w = m.world;
   const at = m.lastReturn;
   const ret = results[results.length - 1];
@@ -150,6 +150,11 @@ function endChecks(m: Machine, entry: string, s: Scenario, results: Value[]): vo
     const users = w.sub(fp.id, 'users', 'refcount_t').count ?? 0;
     let holders = 0;
     const why: string[] = [];
+    if (ret?.k === 'ptr' && ret.obj === fp.id) {
+      // A getter hands its reference to its caller.
+      holders++;
+      why.push('the caller (returned)');
+    }
     for (const o of w.objs.values()) {
       if (o.type === 'dev_iommu' && o.fields.get('fault_param')?.k === 'ptr' && (o.fields.get('fault_param') as { obj: number }).obj === fp.id) {
         holders++;

@@ -28,6 +28,10 @@ export class Oracle {
   taken: number[] = [];
   widths: number[] = [];
   constructor(private prefix: number[]) {}
+  /** true while the run is still replaying decisions of an earlier run */
+  replaying(): boolean {
+    return this.taken.length < this.prefix.length;
+  }
   choose(n: number): number {
     const k = this.taken.length;
     const c = k < this.prefix.length ? Math.min(this.prefix[k], n - 1) : 0;
@@ -62,6 +66,8 @@ export interface Frame {
   lockHelper: boolean;
   /** the return statement this frame left by */
   returnAt?: SourceRange;
+  /** the CFG node being run, for state hashing */
+  node?: number;
 }
 
 /** The closing brace of a definition: where a function without a return leaves. */
@@ -102,6 +108,33 @@ export class Machine {
   handlerResult: number | undefined = 0;
   stepCount = 0;
   concurrent = false;
+  /** threads started while running (the fault work a handler queues), picked up by the scheduler */
+  spawned: { tid: number; gen: Gen<Value> }[] = [];
+
+  /** spawn - start a thread running @body (concurrent exploration only). */
+  spawn(name: string, body: (m: Machine) => Gen<Value>): void {
+    const tid = this.world.threads.length;
+    this.world.threads.push({ id: tid, name, held: [], rcuDepth: 0, atomic: 0, done: false });
+    this.stacks[tid] = [];
+    const self = this;
+    const outer = this.frame();
+    function* run(): Gen<Value> {
+      // The new thread starts with a frame standing for its work function.
+      self.stacks[tid].push({ ...outer, fn: name, env: new Map(), iters: new Map(), visits: new Map(), heldAtEntry: [], rcuAtEntry: 0, stackObjs: [], depth: 0 });
+      try {
+        return yield* body(self);
+      } finally {
+        self.stacks[tid].pop();
+      }
+    }
+    this.spawned.push({ tid, gen: run() });
+  }
+
+  /** A canonical text of everything that decides the future: shared state and each thread's place. */
+  fingerprint(): string {
+    const threads = this.stacks.map((st, t) => `${t}:${st.map((f) => `${f.fn}@${f.node ?? -1}[${[...f.env].map(([k, v]) => `${k}=${valueKey(v)}`).join(',')}]${[...f.iters.values()].map((i) => i.i).join('.')}`).join('/')}`);
+    return `${this.world.fingerprint()}#${threads.join('|')}`;
+  }
 
   constructor(
     readonly ws: Workspace,
@@ -506,6 +539,7 @@ export class Machine {
     for (;;) {
       this.tick();
       const node: CfgNode = cfg.nodes[id];
+      frame.node = id;
       if (node.loopHead) {
         const n = (frame.visits.get(id) ?? 0) + 1;
         frame.visits.set(id, n);
