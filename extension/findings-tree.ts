@@ -36,7 +36,9 @@ class FindingsTree implements vscode.TreeDataProvider<Node> {
     switch (node.kind) {
       case 'file': {
         const item = new vscode.TreeItem(node.uri, vscode.TreeItemCollapsibleState.Expanded);
-        item.description = `${node.findings.length} finding${node.findings.length === 1 ? '' : 's'}`;
+        // Kernel trees repeat file names (io-pgfault.c in several fixtures): say which folder.
+        const dir = vscode.workspace.asRelativePath(vscode.Uri.joinPath(node.uri, '..'), false);
+        item.description = `${dir} · ${node.findings.length} finding${node.findings.length === 1 ? '' : 's'}`;
         item.contextValue = 'iopf.file';
         return item;
       }

@@ -1,5 +1,6 @@
 // Browser phase of the e2e suite: drives the real workbench with Playwright — palette, simulation panel, fault-flow sidebar, review panel, hostile text.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -21,14 +22,21 @@ export async function openWorkbench(page, base, folder) {
   await page.waitForSelector('.explorer-folders-view .monaco-list-row', { timeout: 60_000 });
 }
 
+/** Runs a palette command by its exact title (Enter alone would take whatever row is on top). */
 export async function runCommand(page, title) {
   await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible' });
   await input.fill(`>${title}`);
-  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
-  await row.waitFor({ state: 'visible', timeout: 15_000 });
-  await page.keyboard.press('Enter');
+  await pickRow(page, title);
+}
+
+/** Clicks the quick-input row whose label is exactly @label. */
+export async function pickRow(page, label) {
+  const row = page.locator('.quick-input-list .monaco-list-row')
+    .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) });
+  await row.first().waitFor({ state: 'visible', timeout: 15_000 });
+  await row.first().click();
 }
 
 /** Focus the first editor group (the source side), whatever had focus before (a webview, a quick pick). */
@@ -62,7 +70,14 @@ export async function gotoLine(page, line) {
   await input.waitFor({ state: 'visible' });
   await input.fill(`:${line}`);
   await page.keyboard.press('Enter');
-  await until(`cursor on line ${line}`, async () => (await cursorLine(page)) === line, 10_000);
+  await until(`cursor on line ${line}`, async () => (await statusLine(page)) === line, 10_000);
+}
+
+/** The focused editor's cursor line, from the status bar ("Ln 12, Col 3"). */
+export async function statusLine(page) {
+  const t = await page.locator('#status\\.editor\\.selection').textContent({ timeout: 2000 }).catch(() => '');
+  const m = /Ln (\d+)/.exec(t ?? '');
+  return m ? Number(m[1]) : undefined;
 }
 
 /**
@@ -76,17 +91,23 @@ export async function cursorLine(page) {
   return Number.isInteger(n) && n > 0 ? n : undefined;
 }
 
-/** The tab title of the source editor (first editor group). */
-export async function sourceTab(page) {
-  return (await page.locator('.part.editor .editor-group-container').first().locator('.tab.active').first().textContent().catch(() => '')) ?? '';
+/** The active tab of the active editor group. */
+export async function activeTab(page) {
+  return (await page.locator('.part.editor .editor-group-container.active .tab.active').first().textContent().catch(() => '')) ?? '';
 }
 
 /** Answers the simple file dialog (code-server has no native one): type the path, press its accept button. */
 export async function pickPath(page, path) {
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible' });
-  await input.fill(path);
-  await sleep(400);
+  // The dialog fills in its start folder asynchronously; typing before that gets appended to it.
+  await until('file dialog ready', async () => (await input.inputValue()).length > 0, 10_000).catch(() => {});
+  await sleep(300);
+  await until(`file dialog holds ${path}`, async () => {
+    await input.fill(path);
+    await sleep(300);
+    return (await input.inputValue()) === path;
+  }, 10_000);
   const accept = page.locator('.quick-input-widget .quick-input-action .monaco-button, .quick-input-widget .monaco-button').first();
   if (await accept.isVisible().catch(() => false)) await accept.click(); else await page.keyboard.press('Enter');
   await until('file dialog closed', async () => !(await page.locator('.quick-input-widget').isVisible()), 10_000)
@@ -108,8 +129,10 @@ async function setTheme(page, theme, light) {
   await runCommand(page, 'Preferences: Color Theme');
   const input = page.locator('.quick-input-widget input');
   await input.fill(theme);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: theme }).first().waitFor({ timeout: 10_000 });
-  await page.keyboard.press('Enter');
+  // Theme rows read "Light Modern  Default Light Modern": label plus the theme's full name.
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: theme }).filter({ hasNotText: 'Browse' }).first();
+  await row.waitFor({ state: 'visible', timeout: 15_000 });
+  await row.click();
   await until(`${theme} applied`, async () => page.evaluate((isLight) => {
     const wb = document.querySelector('.monaco-workbench');
     return !!wb && wb.classList.contains(isLight ? 'vs' : 'vs-dark');
@@ -122,6 +145,10 @@ function harness(page, resultsDir, say) {
   const c = { passed: 0, failed: 0, pending: 0 };
   return {
     counts: c,
+    skip(name, why) {
+      c.pending++;
+      say(`  - ${name} (skipped: ${why})`);
+    },
     async test(name, fn) {
       const t0 = Date.now();
       try {
@@ -213,7 +240,7 @@ export async function browserSuite({ browser, base, root, resultsDir, say }) {
   await h.test('hostile source text renders as text in the simulation panel and runs nothing', async () => {
     await openFile(page, 'hostile/hostile.c');
     await gotoLine(page, hostileLine);
-    if (!(await sourceTab(page)).includes('hostile.c')) throw new Error(`source editor shows ${await sourceTab(page)}`);
+    if (!(await activeTab(page)).includes('hostile.c')) throw new Error(`active editor shows ${await activeTab(page)}`);
     await runCommand(page, 'IOPF: Simulate Function at Cursor');
     await until('hostile function in the panel', async () => (await sim.locator('header h1').textContent()).includes('hostile_page_response'), 60_000);
     await until('hostile source line shown as text', async () =>
@@ -235,6 +262,10 @@ export async function browserSuite({ browser, base, root, resultsDir, say }) {
   await h.test('simulation panel survives a window reload (serializer + setState)', async () => {
     await page.reload();
     await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
+    // The restored panel is revived when its tab is shown.
+    const tab = page.locator('.tabs-container .tab', { hasText: 'Simulation:' }).first();
+    await tab.waitFor({ timeout: 30_000 });
+    await tab.click();
     sim = await webviewFrame(page, '#btn-next', 60_000);
     const title = await sim.locator('header h1').textContent();
     if (!title.includes('hostile_page_response')) throw new Error(`restored panel shows: ${title}`);
@@ -273,6 +304,30 @@ export async function browserSuite({ browser, base, root, resultsDir, say }) {
     await shot('simulation-light.png');
     await setTheme(page, 'Default Dark Modern', false);
   });
+
+  // A real kernel tree, when this machine has one extracted (Debian's linux-source; never committed).
+  const kernel = process.env.IOPF_E2E_KERNEL ?? join(homedir(), '.cache', 'iopf-lens', 'linux-source-6.12');
+  const iommu = join(kernel, 'drivers', 'iommu');
+  if (!existsSync(join(iommu, 'io-pgfault.c'))) {
+    h.skip('real kernel tree: hints and simulation on drivers/iommu/io-pgfault.c', `no kernel tree at ${kernel}`);
+  } else {
+    await h.test('real kernel tree: hints and simulation on drivers/iommu/io-pgfault.c', async () => {
+      await openWorkbench(page, base, iommu);
+      await openFile(page, 'io-pgfault.c');
+      // Lenses off screen exist but are hidden; one rendered lens is enough.
+      await until('a Simulate lens', async () => (await page.locator('.monaco-editor .codelens-decoration', { hasText: /Simulate · / }).count()) > 0, 120_000);
+      const line = readFileSync(join(iommu, 'io-pgfault.c'), 'utf8').split('\n')
+        .findIndex((l) => /^(int|void) iommu_report_device_fault\(/.test(l)) + 1;
+      if (line < 1) throw new Error('no iommu_report_device_fault in this tree');
+      await gotoLine(page, line + 4);
+      await runCommand(page, 'IOPF: Simulate Function at Cursor');
+      sim = await webviewFrame(page, '#btn-next', 120_000);
+      await until('kernel function in the panel', async () => (await sim.locator('header h1').textContent()).includes('iommu_report_device_fault'), 60_000);
+      await sim.locator('#btn-next').click();
+      await runCommand(page, 'IOPF: Show Fault Flow');
+      await shot('kernel-dark.png');
+    });
+  }
 
   await page.close().catch(() => {});
   return h.counts;

@@ -5,7 +5,7 @@
 // screenshots in light and dark under test-results/e2e/. Writes {"passed","failed","pending"} to
 // $IOPF_TEST_COUNTS and exits non-zero when anything failed.
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, openSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, openSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -80,17 +80,35 @@ async function bundleHostTests() {
   return join(outDir, 'index.js');
 }
 
-/** The installed form of the extension, as the .vsix would unpack it (see .vscodeignore). */
-function stageExtension(extensionsDir) {
-  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-  const dir = join(extensionsDir, `${pkg.publisher}.${pkg.name}-${pkg.version}`);
-  mkdirSync(dir, { recursive: true });
-  cpSync(join(root, 'package.json'), join(dir, 'package.json'));
-  cpSync(join(root, 'dist'), join(dir, 'dist'), { recursive: true, filter: (s) => !s.endsWith('.map') });
-  for (const f of ['README.md', 'LICENSE', join('docs', 'rules.md')]) {
-    if (existsSync(join(root, f))) cpSync(join(root, f), join(dir, f));
+/**
+ * The extension as users get it: `vsce package` (the .vscodeignore allowlist decides what ships),
+ * checked for size and development files, then installed with code-server's own CLI.
+ */
+function packageAndInstall(codeServerEntry, extensionsDir, userData) {
+  const vsix = join(work, 'iopf-lens.vsix');
+  const p = spawnSync(process.execPath, [join(root, 'node_modules', '@vscode', 'vsce', 'vsce'), 'package', '--no-dependencies',
+    '--allow-missing-repository', '--skip-license', '--no-rewrite-relative-links', '-o', vsix], { cwd: root, encoding: 'utf8' });
+  if (p.status !== 0) throw new Error(`vsce package failed:\n${p.stdout}${p.stderr}`);
+  const list = spawnSync('unzip', ['-Z1', vsix], { encoding: 'utf8' });
+  const files = list.status === 0 ? list.stdout.split('\n').filter(Boolean) : [];
+  const size = statSync(vsix).size;
+  const problems = [];
+  if (size > 3 * 1024 * 1024) problems.push(`${(size / 1048576).toFixed(2)} MB is over 3 MB`);
+  const dev = files.filter((f) => /\.(ts|map)$|node_modules\/|^extension\/(test|scripts|extension|webview|examples)\//.test(f));
+  if (dev.length) problems.push(`development files: ${dev.slice(0, 5).join(', ')}`);
+  for (const must of ['extension/dist/extension.js', 'extension/dist/grammars/tree-sitter-c.wasm',
+    'extension/dist/grammars/web-tree-sitter.wasm', 'extension/dist/webview/simulation.js']) {
+    if (list.status === 0 && !files.includes(must)) problems.push(`missing ${must}`);
   }
-  return dir;
+  if (list.status === 0 && !files.some((f) => f.startsWith('extension/dist/grammars/queries/'))) problems.push('missing the queries');
+  say(`  ${problems.length ? '✗' : '✓'} npm run package: iopf-lens.vsix ${(size / 1024).toFixed(0)} KB, ${files.length} files${problems.length ? `: ${problems.join('; ')}` : ''}`);
+  add(problems.length ? { failed: 1 } : { passed: 1 });
+  const i = spawnSync(process.execPath, [codeServerEntry, '--extensions-dir', extensionsDir, '--user-data-dir', userData,
+    '--install-extension', vsix], { encoding: 'utf8' });
+  const ok = i.status === 0 && /successfully installed/i.test(i.stdout + i.stderr);
+  say(`  ${ok ? '✓' : '✗'} code-server --install-extension iopf-lens.vsix`);
+  add(ok ? { passed: 1 } : { failed: 1 });
+  if (!ok) throw new Error(`installing the .vsix failed:\n${i.stdout}${i.stderr}`);
 }
 
 export function userSettings(theme) {
@@ -137,7 +155,7 @@ async function main() {
   const extensionsDir = join(work, 'extensions');
   mkdirSync(join(userData, 'User'), { recursive: true });
   writeFileSync(join(userData, 'User', 'settings.json'), JSON.stringify(userSettings('Default Dark Modern'), null, 2));
-  stageExtension(extensionsDir);
+  packageAndInstall(tools.codeServerEntry, extensionsDir, userData);
   const config = join(work, 'config.yaml');
   writeFileSync(config, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
   const hostResults = join(work, 'host-results.json');
@@ -190,6 +208,7 @@ async function hostSuite(browser, base, port, hostTests, hostResults) {
     return { failed: 1 };
   }
   const r = JSON.parse(readFileSync(hostResults, 'utf8'));
+  if (typeof r.activationMs === 'number') say(`  activation of iopf-lens in the extension host: ${r.activationMs} ms (the core loads on first use)`);
   for (const t of r.tests) {
     say(`  ${t.state === 'passed' ? '✓' : t.state === 'pending' ? '-' : '✗'} ${t.title}${t.ms > 1000 ? ` (${t.ms} ms)` : ''}`);
     if (t.error) say(`      ${t.error.split('\n').slice(0, 6).join('\n      ')}`);

@@ -65,6 +65,11 @@ function iopfDiagnostics(uri: vscode.Uri): vscode.Diagnostic[] {
 
 const ruleOf = (d: vscode.Diagnostic) => (typeof d.code === 'object' ? String(d.code.value) : String(d.code));
 
+// The browser phase opens the same workspace on the same server: leave it no editors to restore.
+after(async () => {
+  await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+});
+
 describe('activation', () => {
   it('activates on opening a C file, cheaply', async () => {
     await open('stall/io-pgfault.c');
@@ -73,6 +78,7 @@ describe('activation', () => {
     await waitFor('activation', () => ext.isActive || undefined);
     assert.equal(typeof ext.exports.activationMs, 'number');
     assert.ok(ext.exports.activationMs < 500, `activation took ${ext.exports.activationMs} ms`);
+    (globalThis as Record<string, unknown>).iopfActivationMs = ext.exports.activationMs;
   });
 
   it('declares untrusted-workspace support and the C activation event', () => {
@@ -149,7 +155,8 @@ describe('CodeLens and hover', () => {
       return l.some((x) => x.command?.command === 'iopf.simulateFunction') ? l : undefined;
     }, 60_000);
     const ours = lenses.filter((l) => l.command?.command === 'iopf.simulateFunction');
-    for (const l of ours) assert.match(l.command!.title, /^Simulate · \d+ paths?\+? · \d+ findings?$/);
+    for (const l of ours) assert.match(l.command!.title, /^Simulate · (\d+ paths?\+? · \d+ findings?|checked through its callers)$/);
+    assert.ok(ours.some((l) => /^Simulate · \d+ paths?\+? · 1 finding$/.test(l.command!.title)), 'the stall shows on its lens');
     const line = doc.getText().split('\n').findIndex((t) => t.startsWith('void iommu_report_device_fault('));
     assert.ok(ours.some((l) => Math.abs(l.range.start.line - line) <= 3), 'a lens over iommu_report_device_fault');
   });
@@ -159,6 +166,25 @@ describe('CodeLens and hover', () => {
     await api().analyzeDocument(doc);
     const l = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri, 100);
     assert.deepEqual(l.filter((x) => x.command?.command === 'iopf.simulateFunction').map((x) => x.command!.title), []);
+  });
+
+  it('turns CodeLens and hints off and on with the settings', async () => {
+    const doc = await open('stall/io-pgfault.c');
+    await waitFor('a diagnostic', () => iopfDiagnostics(doc.uri)[0], 60_000);
+    const config = vscode.workspace.getConfiguration('iopf');
+    const lenses = async () => (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri, 100))
+      .filter((l) => l.command?.command === 'iopf.simulateFunction');
+    try {
+      await config.update('codeLens.enabled', false, vscode.ConfigurationTarget.Global);
+      await config.update('hints.enabled', false, vscode.ConfigurationTarget.Global);
+      await waitFor('no lenses', async () => ((await lenses()).length === 0) || undefined, 10_000);
+      await waitFor('no diagnostics', () => iopfDiagnostics(doc.uri).length === 0 || undefined, 10_000);
+    } finally {
+      await config.update('codeLens.enabled', undefined, vscode.ConfigurationTarget.Global);
+      await config.update('hints.enabled', undefined, vscode.ConfigurationTarget.Global);
+    }
+    await waitFor('lenses back', async () => ((await lenses()).length > 0) || undefined, 30_000);
+    await waitFor('diagnostics back', () => iopfDiagnostics(doc.uri).length > 0 || undefined, 30_000);
   });
 
   it('explains a mapped call on hover, in the kernel\'s words', async () => {
