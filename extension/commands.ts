@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import { CMD, VIEW, type CommandName } from './command-ids';
 import {
-  analyzeDocument, filePath, output, reindex, reportCoreError, simulate, runReview, uriForPath,
+  analyzeDocument, filePath, output, reindex, reportCoreError, simulate, runReview, uriForPath, scenarioCatalog, type ScenarioInfo,
 } from './core-host';
 import { toPath, type LineLookup } from './view-model';
 import { currentSimulation, showSimulation } from './simulation-panel';
@@ -71,20 +71,28 @@ function lineLookup(doc: vscode.TextDocument): LineLookup {
   };
 }
 
-/** Runs the simulator on one function and shows the panel; returns what it showed (for tests and callers). */
-async function simulateTarget(t: Target): Promise<{ function: string; paths: number } | undefined> {
+/** The document and function a simulate command is about: from its arguments, else the cursor. */
+async function resolveTarget(t: Target): Promise<{ doc: vscode.TextDocument; fn: string } | undefined> {
   const doc = await documentFor(t);
   if (!doc) { void vscode.window.showInformationMessage('iopf-lens: open a C file and put the cursor in a function.'); return undefined; }
   const editor = vscode.window.visibleTextEditors.find((e) => e.document === doc);
   const line = t.line ?? (editor ? editor.selection.active.line + 1 : 1);
   const fn = t.function ?? await functionAt(doc, line);
   if (!fn) { void vscode.window.showInformationMessage('iopf-lens: no function at the cursor.'); return undefined; }
+  return { doc, fn };
+}
+
+/** Runs the simulator on one function and shows the panel; returns what it showed (for tests and callers). */
+async function simulateTarget(t: Target): Promise<{ function: string; paths: number } | undefined> {
+  const target = await resolveTarget(t);
+  if (!target) return undefined;
+  const { doc, fn } = target;
   const result = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Window, title: `iopf-lens: simulating ${fn}` },
     () => simulate(doc, fn, t.scenario ? [t.scenario] : undefined));
   const lines = lineLookup(doc);
   const view: SimulationView = {
-    function: fn, file: vscode.workspace.asRelativePath(doc.uri), uri: doc.uri.toString(),
+    function: t.scenario ? `${fn} · ${t.scenario}` : fn, file: vscode.workspace.asRelativePath(doc.uri), uri: doc.uri.toString(),
     bounded: !!result.bounded, paths: result.paths.map((p) => toPath(p, lines)),
   };
   // From a diagnostic: open on the path that shows the finding, at the finding's step.
@@ -101,17 +109,23 @@ async function simulateTarget(t: Target): Promise<{ function: string; paths: num
   return { function: fn, paths: view.paths.length };
 }
 
-async function pickScenario(t: Target): Promise<string | undefined> {
-  if (t.scenario) return t.scenario;
-  const doc = await documentFor(t);
-  const known = new Set<string>(getSettings().scenarios);
-  const r = doc ? await analyzeDocument(doc) : undefined;
-  for (const f of r?.functions ?? []) for (const s of f.scenarios) known.add(s);
-  if (!known.size) {
-    void vscode.window.showInformationMessage('iopf-lens: no scenario applies to this file (is it IOPF/SVA code?).');
-    return undefined;
-  }
-  return vscode.window.showQuickPick([...known].sort(), { title: 'IOPF: Simulate Scenario', placeHolder: 'scenario to run' });
+/**
+ * The scenario picker: the ones that fit the function first (from the last analysis), then the
+ * concurrent ones whose threads run it, then the rest of the model's catalogue.
+ */
+async function pickScenario(doc: vscode.TextDocument, fn: string): Promise<string | undefined> {
+  const r = await analyzeDocument(doc);
+  const fits = new Set(r?.functions.find((f) => f.name === fn && f.file === filePath(doc.uri))?.scenarios ?? []);
+  for (const s of getSettings().scenarios) fits.add(s);
+  const catalog = await scenarioCatalog();
+  const rank = (s: ScenarioInfo) => (fits.has(s.name) ? 0 : s.entries?.includes(fn) ? 1 : 2);
+  const items = [...catalog].sort((a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name)).map((s) => ({
+    label: s.name,
+    description: s.threads ? `threads: ${s.threads.join(' × ')}` : rank(s) === 0 ? 'fits this function' : '',
+    detail: s.summary,
+  }));
+  const pick = await vscode.window.showQuickPick(items, { title: `IOPF: Simulate Scenario · ${fn}`, placeHolder: 'scenario to run', matchOnDetail: true });
+  return pick?.label;
 }
 
 function workspaceRoot(): vscode.Uri | undefined {
@@ -182,8 +196,10 @@ export const commands: Record<CommandName, Handler> = {
   simulateFunction: (arg) => simulateTarget(toTarget(arg)),
   simulateScenario: async (arg) => {
     const t = toTarget(arg);
-    const scenario = await pickScenario(t);
-    return scenario ? simulateTarget({ ...t, scenario }) : undefined;
+    if (t.scenario) return simulateTarget(t);
+    const target = await resolveTarget(t);
+    const scenario = target && await pickScenario(target.doc, target.fn);
+    return target && scenario ? simulateTarget({ ...t, uri: target.doc.uri.toString(), function: target.fn, scenario }) : undefined;
   },
   reviewPatch: (arg) => review('file', arg),
   reviewSeries: (arg) => review('folder', arg),

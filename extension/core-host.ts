@@ -258,3 +258,21 @@ export async function runReview(input: vscode.Uri, tree: vscode.Uri): Promise<Re
     })),
   };
 }
+
+export interface ScenarioInfo {
+  name: string;
+  summary: string;
+  /** thread names when the scenario runs several entry points at once */
+  threads?: string[];
+  /** entry points whose bodies make a concurrent scenario fit */
+  entries?: string[];
+}
+
+/** Every scenario the model can run, single-thread and concurrent, for the scenario picker. */
+export async function scenarioCatalog(): Promise<ScenarioInfo[]> {
+  const [{ SCENARIOS }, { CONCURRENT }] = await Promise.all([import('./core/sim/scenarios'), import('./core/sim/concurrent')]);
+  return [
+    ...SCENARIOS.map((s) => ({ name: s.name, summary: s.summary })),
+    ...CONCURRENT.map((c) => ({ name: c.name, summary: c.summary, threads: c.threads.map((t) => t.name), entries: c.entries })),
+  ];
+}

@@ -19,9 +19,10 @@ function findingItem(f: ViewFinding, patch: number, kind: 'introduced' | 'fixed'
     void request((seq) => ({ type: 'openFinding' as const, seq, patch, kind, index }));
   });
   if (f.trace.length) {
+    // Folded: a series review lists many findings, and their traces would bury the verdicts.
     const ol = el('ol', { class: 'mini-trace' });
     for (const s of f.trace) ol.append(el('li', {}, `${s.thread ? `[${s.thread}] ` : ''}L${s.line} ${s.op}${s.detail ? ` — ${s.detail}` : ''}`));
-    li.append(ol);
+    li.append(el('details', { class: 'trace' }, el('summary', {}, `trace · ${f.trace.length} step${f.trace.length === 1 ? '' : 's'}`), ol));
   }
   return li;
 }

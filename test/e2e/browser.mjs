@@ -286,6 +286,24 @@ export async function browserSuite({ browser, base, root, resultsDir, say }) {
     await shot('review-dark.png');
   });
 
+  await h.test('"IOPF: Simulate Scenario…" runs a concurrent scenario, drawn as thread lanes', async () => {
+    await openFile(page, 'drivers/iommu/io-pgfault.c');
+    const line = readFileSync(join(tree, 'drivers', 'iommu', 'io-pgfault.c'), 'utf8').split('\n')
+      .findIndex((l) => l.startsWith('void iopf_group_response(')) + 1;
+    await gotoLine(page, line + 3);
+    await runCommand(page, 'IOPF: Simulate Scenario…');
+    await pickRow(page, 'response-x-remove');
+    sim = await webviewFrame(page, '#btn-next', 60_000);
+    await until('two thread lanes', async () => (await sim.locator('.lane-head').count()) === 2, 30_000);
+    const lanes = await sim.locator('.lane-head').allTextContents();
+    if (!lanes.includes('remove')) throw new Error(`lanes: ${lanes.join(', ')}`);
+    // Walk into the second thread so both lanes hold a step in the screenshot.
+    const firstRemove = await sim.locator('.trace-row.step').evaluateAll((rows) =>
+      rows.findIndex((r) => r.querySelectorAll('.lanes > .step-body').length === 1 && r.querySelector('.lanes')?.lastElementChild?.classList.contains('step-body')));
+    if (firstRemove > 0) await sim.locator('.trace-row.step').nth(firstRemove).click();
+    await shot('lanes-dark.png');
+  });
+
   await h.test('light theme: panels follow the theme colours', async () => {
     await setTheme(page, 'Default Light Modern', true);
     await shot('review-light.png');

@@ -5,7 +5,7 @@
 // screenshots in light and dark under test-results/e2e/. Writes {"passed","failed","pending"} to
 // $IOPF_TEST_COUNTS and exits non-zero when anything failed.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, openSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, openSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -159,6 +159,10 @@ async function main() {
   const config = join(work, 'config.yaml');
   writeFileSync(config, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
   const hostResults = join(work, 'host-results.json');
+  // The extension-host phase edits and opens files; on a copy of its own, nothing it leaves open or
+  // dirty is restored into the browser phase's window (workspace state is per folder).
+  const hostWorkspace = join(work, 'host-workspace');
+  cpSync(join(root, 'test', 'e2e', 'fixtures', 'workspace'), hostWorkspace, { recursive: true });
   const log = openSync(join(resultsDir, 'code-server.log'), 'w');
   // detached: the server gets its own session and process group (setsid), so stopServer() can
   // signal it and every extension host it spawned at once.
@@ -166,7 +170,7 @@ async function main() {
     '--extensions-dir', extensionsDir, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
     '--disable-getting-started-override', join(root, 'test', 'e2e', 'fixtures', 'workspace')], {
     detached: true, stdio: ['ignore', log, log],
-    env: { ...process.env, IOPF_E2E_REPO: root, IOPF_E2E_HOST_RESULTS: hostResults },
+    env: { ...process.env, IOPF_E2E_REPO: root, IOPF_E2E_HOST_RESULTS: hostResults, IOPF_E2E_FIXTURES: hostWorkspace },
   });
   const base = `http://127.0.0.1:${port}`;
   await waitHttp(`${base}/healthz`, 30_000);
@@ -180,7 +184,7 @@ async function main() {
   });
   try {
     say('\n-- e2e phase 2: mocha in the extension host');
-    add(await hostSuite(browser, base, port, hostTests, hostResults));
+    add(await hostSuite(browser, base, port, hostTests, hostResults, hostWorkspace));
     say('\n-- e2e phase 3: the workbench in the browser');
     add(await browserSuite({ browser, base, root, resultsDir, userData, settings: userSettings, say }));
   } finally {
@@ -189,7 +193,7 @@ async function main() {
   }
 }
 
-async function hostSuite(browser, base, port, hostTests, hostResults) {
+async function hostSuite(browser, base, port, hostTests, hostResults, folder) {
   const page = await browser.newPage();
   const remote = (p) => `vscode-remote://127.0.0.1:${port}${p}`;
   let resolveExit;
@@ -197,7 +201,6 @@ async function hostSuite(browser, base, port, hostTests, hostResults) {
   await page.exposeFunction('codeAutomationExit', (code) => resolveExit(code));
   await page.exposeFunction('codeAutomationLog', (type, args) => say(`[host ${type}] ${Array.isArray(args) ? args.join(' ') : args}`));
   const payload = JSON.stringify([['extensionDevelopmentPath', remote(root)], ['extensionTestsPath', remote(hostTests.replace(/\.js$/, ''))]]);
-  const folder = join(root, 'test', 'e2e', 'fixtures', 'workspace');
   await page.goto(`${base}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(payload)}`);
   const timeout = new Promise((r) => setTimeout(() => r('timeout'), 10 * 60_000));
   const code = await Promise.race([exited, timeout]);

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import * as vscode from 'vscode';
 
 const repo = process.env.IOPF_E2E_REPO!;
-const fixtures = join(repo, 'test', 'e2e', 'fixtures', 'workspace');
+/** A copy of test/e2e/fixtures/workspace made by run.mjs, opened as this window's folder. */
+const fixtures = process.env.IOPF_E2E_FIXTURES ?? join(repo, 'test', 'e2e', 'fixtures', 'workspace');
 const EXT_ID = 'iopf-lens.iopf-lens';
 
 interface Api {
