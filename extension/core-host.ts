@@ -6,7 +6,8 @@ import { analyzeOptions, getSettings, onDidChangeSettings } from './settings';
 import type { ReviewView } from '../webview/protocol';
 import { toFinding } from './view-model';
 
-type CoreModule = typeof import('./core/analyze');
+type CoreModule = typeof import('./core/analyze') & { Workspace: typeof import('./core/index').Workspace };
+type Workspace = import('./core/index').Workspace;
 
 let corePromise: Promise<CoreModule> | undefined;
 let log: vscode.LogOutputChannel | undefined;
@@ -27,6 +28,50 @@ interface CacheEntry {
 const cache = new Map<string, CacheEntry>();
 const settled = new Map<string, AnalysisResult>();
 
+/**
+ * One core Workspace per open document: the document's tree is kept so each edit reparses
+ * incrementally, and its companions (indexed files of its folder) are parsed once.
+ */
+interface DocWorkspace { ws: Workspace; texts: Map<string, string> }
+const workspaces = new Map<string, DocWorkspace>();
+
+/** Time spent per analysis of an edited document: the parse/update and the simulation, in ms. */
+export interface Timing { file: string; version: number; updateMs: number; analyzeMs: number }
+const timings: Timing[] = [];
+export function recentTimings(): readonly Timing[] {
+  return timings;
+}
+
+/** Brings the document's Workspace to @files (the document first); returns it and the update time. */
+async function syncWorkspace(key: string, files: SourceFile[]): Promise<{ ws: Workspace; ms: number }> {
+  const core = await loadCore();
+  let dw = workspaces.get(key);
+  if (!dw) {
+    dw = { ws: await core.Workspace.create([]), texts: new Map() };
+    workspaces.set(key, dw);
+  }
+  const t0 = performance.now();
+  const self = files[0]!.path;
+  let added = false;
+  for (const f of files) {
+    if (dw.texts.get(f.path) === f.text) continue;
+    if (f.path === self && dw.texts.has(f.path)) dw.ws.update(f.path, f.text);
+    else { dw.ws.add(f.path, f.text, f.path === self); added = true; }
+    dw.texts.set(f.path, f.text);
+  }
+  for (const path of [...dw.texts.keys()]) {
+    if (!files.some((f) => f.path === path)) { dw.ws.forget(path); dw.texts.delete(path); added = true; }
+  }
+  // Calls into newly added bodies become workspace calls instead of unknown ones.
+  if (added) dw.ws.reclassify();
+  return { ws: dw.ws, ms: performance.now() - t0 };
+}
+
+function disposeWorkspace(key: string): void {
+  workspaces.get(key)?.ws.dispose();
+  workspaces.delete(key);
+}
+
 const analyzed = new vscode.EventEmitter<{ uri: vscode.Uri; result: AnalysisResult }>();
 /** Fires after a document's analysis finished (not when it was served from the cache). */
 export const onDidAnalyze = analyzed.event;
@@ -44,10 +89,12 @@ export function output(): vscode.LogOutputChannel {
  * its WASM are only touched when a C file is actually analysed.
  */
 export function loadCore(): Promise<CoreModule> {
-  corePromise ??= import('./core/analyze').catch((e: unknown) => {
-    corePromise = undefined;
-    throw e;
-  });
+  corePromise ??= Promise.all([import('./core/analyze'), import('./core/index')])
+    .then(([analyze, index]) => ({ ...analyze, Workspace: index.Workspace }))
+    .catch((e: unknown) => {
+      corePromise = undefined;
+      throw e;
+    });
   return corePromise;
 }
 
@@ -127,7 +174,12 @@ export function analyzeDocument(doc: vscode.TextDocument): Promise<AnalysisResul
   const result = (async () => {
     try {
       const core = await loadCore();
-      const r = await core.analyzeFiles(files, opts);
+      const { ws, ms: updateMs } = await syncWorkspace(key, files);
+      if (cancel.token.isCancellationRequested) return undefined;
+      const t1 = performance.now();
+      const r = core.analyzeWorkspace(ws, opts, new Set([files[0]!.path]));
+      timings.push({ file: files[0]!.path, version: doc.version, updateMs, analyzeMs: performance.now() - t1 });
+      if (timings.length > 200) timings.shift();
       if (cancel.token.isCancellationRequested) return undefined;
       settled.set(key, r);
       output().info(`analysed ${vscode.workspace.asRelativePath(doc.uri)} v${doc.version}: ` +
@@ -160,13 +212,16 @@ export function forget(uri: vscode.Uri): void {
   cache.get(key)?.cancel.cancel();
   cache.delete(key);
   settled.delete(key);
+  disposeWorkspace(key);
 }
 
 /** simulateFunction on @doc, with the current bounds; throws the core's error to the caller. */
 export async function simulate(doc: vscode.TextDocument, fn: string, scenarios?: string[]): Promise<SimulationResult> {
   const core = await loadCore();
   const opts: AnalyzeOptions = { ...analyzeOptions(), ...(scenarios?.length ? { scenarios } : {}) };
-  return core.simulateFunction(filesFor(doc), filePath(doc.uri), fn, opts);
+  // The document's own Workspace when it has one (already parsed), else a fresh one.
+  const { ws } = await syncWorkspace(doc.uri.toString(), filesFor(doc));
+  return core.simulateInWorkspace(ws, filePath(doc.uri), fn, opts);
 }
 
 export function invalidateAll(): void {
@@ -205,6 +260,7 @@ export function activate(ctx: vscode.ExtensionContext): void {
   status.name = 'iopf-lens';
   status.command = 'iopf.showLog';
   ctx.subscriptions.push(status, analyzed, invalidated, output(),
+    { dispose: () => { for (const key of [...workspaces.keys()]) disposeWorkspace(key); } },
     onDidChangeSettings(() => invalidateAll()),
     vscode.workspace.onDidCloseTextDocument((d) => forget(d.uri)));
 }

@@ -18,6 +18,8 @@ export interface IopfLensApi {
   currentReview: typeof reviewPanel.currentReview;
   currentHighlight: typeof faultflowView.currentHighlight;
   analyzeDocument: typeof coreHost.analyzeDocument;
+  /** parse/update and simulation times of recent analyses (the per-edit cost) */
+  recentTimings: typeof coreHost.recentTimings;
 }
 
 export function activate(ctx: vscode.ExtensionContext): IopfLensApi {
@@ -35,6 +37,7 @@ export function activate(ctx: vscode.ExtensionContext): IopfLensApi {
     currentReview: reviewPanel.currentReview,
     currentHighlight: faultflowView.currentHighlight,
     analyzeDocument: coreHost.analyzeDocument,
+    recentTimings: coreHost.recentTimings,
   };
 }
 

@@ -260,7 +260,9 @@ export async function browserSuite({ browser, base, root, resultsDir, say }) {
   });
 
   await h.test('simulation panel survives a window reload (serializer + setState)', async () => {
-    await page.reload();
+    // The workbench's own reload flushes its state first, as a user's "Reload Window" does.
+    await runCommand(page, 'Developer: Reload Window');
+    await page.waitForEvent('load', { timeout: 60_000 });
     await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
     // The restored panel is revived when its tab is shown.
     const tab = page.locator('.tabs-container .tab', { hasText: 'Simulation:' }).first();

@@ -212,6 +212,10 @@ async function hostSuite(browser, base, port, hostTests, hostResults, folder) {
   }
   const r = JSON.parse(readFileSync(hostResults, 'utf8'));
   if (typeof r.activationMs === 'number') say(`  activation of iopf-lens in the extension host: ${r.activationMs} ms (the core loads on first use)`);
+  if (r.editTimings) {
+    const e = r.editTimings;
+    say(`  per-edit analysis of the stall fixture over ${e.edits} edits: incremental parse p95 ${e.updateP95Ms.toFixed(1)} ms, simulation p95 ${e.analyzeP95Ms.toFixed(1)} ms`);
+  }
   for (const t of r.tests) {
     say(`  ${t.state === 'passed' ? '✓' : t.state === 'pending' ? '-' : '✗'} ${t.title}${t.ms > 1000 ? ` (${t.ms} ms)` : ''}`);
     if (t.error) say(`      ${t.error.split('\n').slice(0, 6).join('\n      ')}`);

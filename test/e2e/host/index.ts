@@ -29,6 +29,6 @@ export async function run(): Promise<void> {
   const count = (s: string) => records.filter((r) => r.state === s).length;
   const activationMs = (globalThis as Record<string, unknown>).iopfActivationMs;
   writeFileSync(out, JSON.stringify({ passed: count('passed'), failed: count('failed'), pending: count('pending'),
-    activationMs, tests: records }, null, 2));
+    activationMs, editTimings: (globalThis as Record<string, unknown>).iopfEditTimings, tests: records }, null, 2));
   if (count('failed')) throw new Error(`${count('failed')} extension-host test(s) failed`);
 }

@@ -16,6 +16,7 @@ interface Api {
   currentReview(): { patches: Array<{ subject: string; introduced: Array<{ rule: string }>; fixed: Array<{ rule: string }> }> } | undefined;
   currentHighlight(): { title: string; nodes: string[] };
   analyzeDocument(doc: vscode.TextDocument): Promise<{ findings: Array<{ rule: string; file: string }>; functions: unknown[] } | undefined>;
+  recentTimings(): ReadonlyArray<{ file: string; version: number; updateMs: number; analyzeMs: number }>;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -136,6 +137,32 @@ describe('diagnostics on fixture files', () => {
     } finally {
       await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
     }
+  });
+
+  it('re-analyses an edited file incrementally (per-edit parse p95 <= 10 ms)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'iopf-typing-'));
+    const copy = join(dir, 'io-pgfault.c');
+    writeFileSync(copy, readFileSync(join(fixtures, 'stall', 'io-pgfault.c')));
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(copy));
+    const editor = await vscode.window.showTextDocument(doc, { preview: false });
+    await api().analyzeDocument(doc);
+    const line = doc.getText().split('\n').findIndex((t) => t.includes('group = iopf_group_alloc(fault_param, evt);'));
+    try {
+      for (let i = 0; i < 30; i++) {
+        // Type at the end of a line inside the function, as a person would.
+        await editor.edit((e) => e.insert(doc.lineAt(line).range.end, i % 2 ? ' ' : '\t'));
+        await api().analyzeDocument(doc);
+      }
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    }
+    const t = api().recentTimings().filter((x) => x.file === copy && x.version > 1);
+    assert.ok(t.length >= 20, `${t.length} timed analyses`);
+    const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(0.95 * (xs.length - 1))]!;
+    const upd = p95(t.map((x) => x.updateMs));
+    const sim = p95(t.map((x) => x.analyzeMs));
+    (globalThis as Record<string, unknown>).iopfEditTimings = { edits: t.length, updateP95Ms: upd, analyzeP95Ms: sim };
+    assert.ok(upd <= 10, `incremental parse p95 ${upd.toFixed(1)} ms`);
   });
 
   it('offers the "Show simulation" quick fix on a finding', async () => {
