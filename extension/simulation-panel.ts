@@ -112,7 +112,7 @@ class SimulationPanel {
         return;
       }
       case 'export':
-        await vscode.commands.executeCommand(CMD.exportTrace, { path: m.path });
+        await vscode.commands.executeCommand(CMD.exportTrace, { path: m.path, format: m.format });
         this.post({ type: 'reply', seq: m.seq, ok: true });
         return;
     }

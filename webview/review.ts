@@ -28,15 +28,14 @@ function findingItem(f: ViewFinding, patch: number, kind: 'introduced' | 'fixed'
 }
 
 function traceColumn(title: string, text: string, p: ViewPath | undefined, onOpen: () => void): HTMLElement {
-  const col = el('div', { class: `side ${title.toLowerCase()}` }, el('h4', {}, title));
-  col.append(el('div', { class: 'outcome' }, text));
+  const col = el('td', { class: `side ${title.toLowerCase()}` }, el('div', { class: 'outcome' }, text));
   if (!p) return col;
   const ol = el('ol', { class: 'mini-trace' });
   for (const s of p.steps) {
     ol.append(el('li', {}, `${s.thread ? `[${s.thread}] ` : ''}L${s.line} ${s.op}${s.detail ? ` — ${s.detail}` : ''}`,
       s.source !== undefined ? el('code', { class: 'source' }, s.source) : undefined));
   }
-  col.append(ol);
+  col.append(el('details', { class: 'trace' }, el('summary', {}, `trace · ${p.steps.length} steps`), ol));
   const b = el('vscode-button', { secondary: '' }, 'Step through');
   b.addEventListener('click', onOpen);
   col.append(b);
@@ -71,15 +70,21 @@ function render(): void {
     if (p.introduced.length) card.append(section('Introduced', 'introduced', p.introduced.length, intro));
     if (p.fixed.length) card.append(section('Fixed', 'fixed', p.fixed.length, fix));
     if (p.changed.length) {
-      const list = el('div', { class: 'changes' });
+      // One row per changed outcome; folded, since a series can change many and the verdicts come first.
+      const table = el('table', { class: 'change-table' },
+        el('thead', {}, el('tr', {}, el('th', {}, 'Function · scenario'), el('th', {}, 'Before'), el('th', {}, 'After'))));
+      const body = el('tbody', {});
       p.changed.forEach((c, ci) => {
         const open = (side: 'before' | 'after') => () => void request((seq) => ({ type: 'showTrace' as const, seq, patch: pi, change: ci, side }));
-        list.append(el('div', { class: 'change' },
-          el('div', { class: 'change-head' }, el('code', {}, c.function), ' — ', c.summary),
-          el('div', { class: 'side-by-side' }, traceColumn('Before', c.beforeText, c.before, open('before')),
-            traceColumn('After', c.afterText, c.after, open('after')))));
+        body.append(el('tr', { class: 'change' },
+          el('td', { class: 'change-head' }, el('code', {}, c.function), el('div', { class: 'summary' }, c.summary)),
+          traceColumn('Before', c.beforeText, c.before, open('before')),
+          traceColumn('After', c.afterText, c.after, open('after'))));
       });
-      card.append(section('Changed paths', 'changed', p.changed.length, list));
+      table.append(body);
+      card.append(el('details', { class: 'group changed' },
+        el('summary', {}, el('h3', {}, 'Changed paths ', el('vscode-badge', { variant: 'counter' }, String(p.changed.length)))),
+        table));
     }
     if (!p.error && !p.introduced.length && !p.fixed.length && !p.changed.length) {
       card.append(el('p', { class: 'empty' }, 'No behaviour change on the simulated paths.'));

@@ -125,7 +125,7 @@ export async function webviewFrame(page, selector, ms = 30_000) {
   }, ms);
 }
 
-async function setTheme(page, theme, light) {
+async function setTheme(page, theme, kind) {
   await runCommand(page, 'Preferences: Color Theme');
   const input = page.locator('.quick-input-widget input');
   await input.fill(theme);
@@ -133,10 +133,10 @@ async function setTheme(page, theme, light) {
   const row = page.locator('.quick-input-list .monaco-list-row', { hasText: theme }).filter({ hasNotText: 'Browse' }).first();
   await row.waitFor({ state: 'visible', timeout: 15_000 });
   await row.click();
-  await until(`${theme} applied`, async () => page.evaluate((isLight) => {
+  await until(`${theme} applied`, async () => page.evaluate((cls) => {
     const wb = document.querySelector('.monaco-workbench');
-    return !!wb && wb.classList.contains(isLight ? 'vs' : 'vs-dark');
-  }, light), 20_000);
+    return !!wb && wb.classList.contains(cls);
+  }, kind), 20_000);
   await sleep(800);
 }
 
@@ -285,6 +285,9 @@ export async function browserSuite({ browser, base, root, resultsDir, say }) {
       (await review.locator('section.group.introduced').count()) > 0 && (await review.locator('section.group.fixed').count()) > 0, 30_000);
     const verdicts = await review.locator('article.patch .verdict').allTextContents();
     if (verdicts[0] !== 'introduces') throw new Error(`verdicts: ${verdicts.join(', ')}`);
+    // Unfold 3/4's changed outcomes: before and after side by side.
+    await review.locator('article.patch[data-patch="2"] details.group.changed > summary').click();
+    await review.locator('article.patch[data-patch="2"] table.change-table td.side.after').first().waitFor();
     await shot('review-dark.png');
   });
 
@@ -306,8 +309,8 @@ export async function browserSuite({ browser, base, root, resultsDir, say }) {
     await shot('lanes-dark.png');
   });
 
-  await h.test('light theme: panels follow the theme colours', async () => {
-    await setTheme(page, 'Default Light Modern', true);
+  await h.test('light and high-contrast themes: panels follow the theme colours', async () => {
+    await setTheme(page, 'Default Light Modern', 'vs');
     await shot('review-light.png');
     await openWorkbench(page, base, fixtures);
     await openFile(page, 'stall/io-pgfault.c');
@@ -322,7 +325,9 @@ export async function browserSuite({ browser, base, root, resultsDir, say }) {
     const m = /rgba?\((\d+), (\d+), (\d+)/.exec(bg);
     if (!m || Number(m[1]) + Number(m[2]) + Number(m[3]) < 600) throw new Error(`panel background in light theme: ${bg}`);
     await shot('simulation-light.png');
-    await setTheme(page, 'Default Dark Modern', false);
+    await setTheme(page, 'Default High Contrast', 'hc-black');
+    await shot('simulation-hc.png');
+    await setTheme(page, 'Default Dark Modern', 'vs-dark');
   });
 
   // A real kernel tree, when this machine has one extracted (Debian's linux-source; never committed).
