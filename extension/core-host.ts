@@ -33,7 +33,7 @@ const settled = new Map<string, AnalysisResult>();
  * incrementally, and its companions (indexed files of its folder) are parsed once.
  */
 interface DocWorkspace { ws: Workspace; texts: Map<string, string> }
-const workspaces = new Map<string, DocWorkspace>();
+const workspaces = new Map<string, Promise<DocWorkspace>>();
 
 /** Time spent per analysis of an edited document: the parse/update and the simulation, in ms. */
 export interface Timing { file: string; version: number; updateMs: number; analyzeMs: number }
@@ -44,12 +44,14 @@ export function recentTimings(): readonly Timing[] {
 
 /** Brings the document's Workspace to @files (the document first); returns it and the update time. */
 async function syncWorkspace(key: string, files: SourceFile[]): Promise<{ ws: Workspace; ms: number }> {
-  const core = await loadCore();
-  let dw = workspaces.get(key);
-  if (!dw) {
-    dw = { ws: await core.Workspace.create([]), texts: new Map() };
-    workspaces.set(key, dw);
+  // The promise is stored before it settles, so concurrent callers (hints, lens, simulate) share one.
+  let pending = workspaces.get(key);
+  if (!pending) {
+    pending = loadCore().then(async (core) => ({ ws: await core.Workspace.create([]), texts: new Map<string, string>() }));
+    pending.catch(() => workspaces.delete(key));
+    workspaces.set(key, pending);
   }
+  const dw = await pending;
   const t0 = performance.now();
   const self = files[0]!.path;
   let added = false;
@@ -68,8 +70,10 @@ async function syncWorkspace(key: string, files: SourceFile[]): Promise<{ ws: Wo
 }
 
 function disposeWorkspace(key: string): void {
-  workspaces.get(key)?.ws.dispose();
+  const pending = workspaces.get(key);
   workspaces.delete(key);
+  // Its WASM trees are freed once any creation in flight has finished.
+  void pending?.then((dw) => dw.ws.dispose(), () => undefined);
 }
 
 const analyzed = new vscode.EventEmitter<{ uri: vscode.Uri; result: AnalysisResult }>();
