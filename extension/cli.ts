@@ -6,6 +6,7 @@ import { Workspace } from './core/index';
 import { loadLanguage } from './core/parse/parser';
 import { SCENARIOS as SINGLE } from './core/sim/scenarios';
 import { CONCURRENT } from './core/sim/concurrent';
+import { UsageError, parseArgs, type Parsed } from './cli/args';
 import { b4CheckCommand, checkExitCode, formatCheck, reviewCommand, type CliIo } from './cli/review-commands';
 import type { AnalyzeOptions, SourceFile } from './core/types';
 import { formatSimulation } from './core/report/simulation';
@@ -43,38 +44,10 @@ exit status: 0 no findings, 1 findings, 2 bad input or usage
 scenarios: ${SCENARIOS.map((s) => s.name).join(', ')}
 `;
 
-/** Bad input or usage: one line on stderr and exit status 2. */
-export class UsageError extends Error {}
 
 const MAX_FILE = 8 * 1024 * 1024;
 
-interface Args {
-  positional: string[];
-  options: Map<string, string>;
-}
-
-function parse(argv: string[], known: string[]): Args {
-  const positional: string[] = [];
-  const options = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--') {
-      positional.push(...argv.slice(i + 1));
-      break;
-    }
-    if (a.startsWith('--')) {
-      const eq = a.indexOf('=');
-      const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
-      if (!known.includes(name)) throw new UsageError(`unknown option --${name}`);
-      const value = eq > 0 ? a.slice(eq + 1) : argv[++i];
-      if (value === undefined || value === '') throw new UsageError(`--${name} needs a value`);
-      options.set(name, value);
-    } else positional.push(a);
-  }
-  return { positional, options };
-}
-
-function num(args: Args, name: string): number | undefined {
+function num(args: Parsed, name: string): number | undefined {
   const v = args.options.get(name);
   if (v === undefined) return undefined;
   const n = Number(v);
@@ -82,7 +55,7 @@ function num(args: Args, name: string): number | undefined {
   return n;
 }
 
-function bounds(args: Args): AnalyzeOptions {
+function bounds(args: Parsed): AnalyzeOptions {
   return { loopBound: num(args, 'loop-bound'), maxPaths: num(args, 'max-paths'), callDepth: num(args, 'call-depth') };
 }
 
@@ -162,7 +135,7 @@ function inputs(paths: string[], cwd: string): SourceFile[] {
 }
 
 async function check(argv: string[], io: CliIo): Promise<number> {
-  const args = parse(argv, ['function', 'format', 'loop-bound', 'max-paths', 'call-depth', 'scenario']);
+  const args = parseArgs(argv, ['function', 'format', 'loop-bound', 'max-paths', 'call-depth', 'scenario']);
   const format = args.options.get('format') ?? 'text';
   if (!['text', 'json', 'sarif'].includes(format)) throw new UsageError(`unknown format "${format}" (text, json or sarif)`);
   const files = inputs(args.positional, io.cwd);
@@ -187,7 +160,7 @@ async function check(argv: string[], io: CliIo): Promise<number> {
 }
 
 async function simulate(argv: string[], io: CliIo): Promise<number> {
-  const args = parse(argv, ['scenario', 'format', 'loop-bound', 'max-paths', 'call-depth', 'with']);
+  const args = parseArgs(argv, ['scenario', 'format', 'loop-bound', 'max-paths', 'call-depth', 'with']);
   const [file, fn, ...rest] = args.positional;
   if (!file || !fn || rest.length) throw new UsageError('usage: iopf-lens simulate <file> <function> [--scenario NAME] [--with FILE,...] [--format text|json]');
   const format = args.options.get('format') ?? 'text';
@@ -208,7 +181,7 @@ async function simulate(argv: string[], io: CliIo): Promise<number> {
 }
 
 async function index(argv: string[], io: CliIo): Promise<number> {
-  const args = parse(argv, ['format']);
+  const args = parseArgs(argv, ['format']);
   const format = args.options.get('format') ?? 'json';
   if (!['json', 'text'].includes(format)) throw new UsageError(`unknown format "${format}" (json or text)`);
   const files = inputs(args.positional, io.cwd);

@@ -5,6 +5,7 @@ import { InputError } from '../core/review/mail';
 import { loadSeries, parseSeriesText } from '../core/review/series';
 import { reviewSeries, type Analyzer } from '../core/review/review';
 import { b4Check, b4CheckLines } from '../core/review/b4';
+import { UsageError, parseArgs, type Parsed } from './args';
 import { formatCheck as formatCheckReport, formatReview, isReportFormat, type ReportFormat } from '../core/report';
 
 /** What a command may touch of the outside world. */
@@ -22,37 +23,6 @@ export interface CommandOptions {
 
 export const REVIEW_USAGE = 'usage: iopf-lens review <patch|mbox|dir|-> [--tree DIR] [--format text|json|sarif]';
 export const B4_USAGE = 'usage: iopf-lens b4-check [--tree DIR] [--format json|lines] < patch.eml';
-
-class UsageError extends Error {}
-
-interface Parsed {
-  positional: string[];
-  options: Map<string, string>;
-}
-
-/** Options take a value (`--tree DIR` or `--tree=DIR`); anything unknown is a usage error, never ignored. */
-function parseArgs(argv: string[], known: string[]): Parsed {
-  const positional: string[] = [];
-  const options = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--') {
-      positional.push(...argv.slice(i + 1));
-      break;
-    }
-    if (a.startsWith('--')) {
-      const eq = a.indexOf('=');
-      const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
-      if (!known.includes(name)) throw new UsageError(`unknown option --${name}`);
-      const value = eq > 0 ? a.slice(eq + 1) : argv[++i];
-      if (value === undefined || value === '') throw new UsageError(`--${name} needs a value`);
-      options.set(name, value);
-    } else {
-      positional.push(a);
-    }
-  }
-  return { positional, options };
-}
 
 function oneLine(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
