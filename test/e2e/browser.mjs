@@ -170,12 +170,18 @@ async function assertInert(frame) {
   const state = await frame.evaluate(() => ({
     pwned: document.body.dataset.pwned ?? null,
     imgs: document.querySelectorAll('img').length,
-    // VS Code's own webview bootstrap script is inline; a script of ours never is, and none names the payload.
-    scripts: [...document.scripts].filter((s) => s.textContent.includes('pwned')).length,
+    // VS Code's own bootstrap script is inline and, in a restored panel, carries the saved state
+    // (our hostile text, as JSON data); any other script naming the payload came from content.
+    scripts: [...document.scripts].filter((s) => s.textContent.includes('pwned') && !s.textContent.includes('acquireVsCodeApi')).length,
     bold: document.querySelectorAll('b').length,
   }));
   if (state.pwned || state.imgs || state.scripts || state.bold) {
     throw new Error(`hostile text became markup: ${JSON.stringify(state)}`);
+  }
+  // And had it become markup, the page's own policy would still have refused to run it.
+  const csp = await frame.evaluate(() => document.querySelector('meta[http-equiv="Content-Security-Policy"]')?.getAttribute('content') ?? '');
+  if (!csp.includes("default-src 'none'") || !/script-src 'nonce-[^']+'/.test(csp) || /unsafe-inline|unsafe-eval/.test(csp)) {
+    throw new Error(`webview CSP: ${csp}`);
   }
 }
 
@@ -259,7 +265,7 @@ export async function browserSuite({ browser, base, root, resultsDir, say }) {
     await shot('hostile-review-dark.png');
   });
 
-  await h.test('simulation panel survives a window reload (serializer + setState)', async () => {
+  await h.test('simulation and review panels survive a window reload (serializers + setState)', async () => {
     // The workbench's own reload flushes its state first, as a user's "Reload Window" does.
     await runCommand(page, 'Developer: Reload Window');
     await page.waitForEvent('load', { timeout: 60_000 });
@@ -271,6 +277,12 @@ export async function browserSuite({ browser, base, root, resultsDir, say }) {
     sim = await webviewFrame(page, '#btn-next', 60_000);
     const title = await sim.locator('header h1').textContent();
     if (!title.includes('hostile_page_response')) throw new Error(`restored panel shows: ${title}`);
+    const reviewTab = page.locator('.tabs-container .tab', { hasText: 'Review:' }).first();
+    await reviewTab.click();
+    const review = await webviewFrame(page, 'article.patch', 30_000);
+    const subject = await review.locator('article.patch .subject').first().textContent();
+    if (!subject.includes('</script><img src=x onerror=')) throw new Error(`restored review shows: ${subject}`);
+    await assertInert(review);
   });
 
   // A second window on the example kernel tree: review the fixture series.
