@@ -202,6 +202,16 @@ export async function browserSuite({ browser, base, root, resultsDir, say }) {
     await page.locator('.statusbar-item', { hasText: 'IOPF' }).first().waitFor({ timeout: 60_000 });
   });
 
+  await h.test('the editor context menu offers the IOPF commands on C files', async () => {
+    await page.locator('.part.editor .editor-group-container.active .monaco-editor .view-lines').first().click({ button: 'right' });
+    const menu = page.locator('.context-view .monaco-menu');
+    await menu.waitFor({ timeout: 10_000 });
+    for (const title of ['Simulate Function at Cursor', 'Simulate Scenario…']) {
+      await menu.locator('.action-label', { hasText: title }).first().waitFor({ timeout: 5000 });
+    }
+    await page.keyboard.press('Escape');
+  });
+
   await h.test('"IOPF: Simulate Function at Cursor" opens the panel with the trace', async () => {
     await gotoLine(page, reportLine);
     await runCommand(page, 'IOPF: Simulate Function at Cursor');
