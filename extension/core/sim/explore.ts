@@ -77,7 +77,6 @@ export function explore(ws: Workspace, entry: string, file: string | undefined, 
       else throw e;
     }
     if (cut !== 'infeasible') {
-      m.stacks = [[{ fn: entry, file: cfg ? (ws.definition(entry, file)?.fn.file ?? '') : '', cfg, env: new Map(), types: new Map(), iters: new Map(), visits: new Map(), heldAtEntry: [], rcuAtEntry: 0, stackObjs: [], depth: 0, lockHelper: false }]];
       if (!cut) endChecks(m, entry, scenario, results);
       if (m.bounded) bounded = true;
       paths.push({
