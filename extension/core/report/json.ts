@@ -1,6 +1,6 @@
 // JSON reports for scripts and CI bots: the DESIGN.md contract (`findings`, and `patches` for reviews), stable keys, 1-based lines.
-import type { AnalysisResult, Finding, TraceStep } from '../types';
-import type { Change, ReviewResult } from '../review/review';
+import type { AnalysisResult, Finding, PathResult, TraceStep } from '../types';
+import type { Change, PathPair, PatchReview, ReviewFinding, ReviewResult } from '../review/review';
 
 export interface JsonStep {
   thread?: string;
@@ -49,9 +49,48 @@ export function checkJson(r: AnalysisResult): object {
   };
 }
 
-function changeJson(c: Change): object {
+type Texts = Record<string, string>;
+
+/** One side's path in a review: its steps with the source line they stand on, taken from that side's text. */
+function reviewPathJson(p: PathResult, texts: Texts): object {
+  const lines = new Map<string, string[]>();
+  const lineOf = (file: string, line: number): string | undefined => {
+    if (!(file in texts)) return undefined;
+    let ls = lines.get(file);
+    if (!ls) lines.set(file, (ls = texts[file].split('\n')));
+    return ls[line - 1]?.trim();
+  };
+  return {
+    scenario: p.scenario,
+    outcome: p.outcome,
+    ...(p.returns !== undefined ? { returns: p.returns } : {}),
+    bounded: p.bounded,
+    steps: p.steps.map((s) => {
+      const text = lineOf(s.file, s.line);
+      return { ...stepJson(s), ...(text !== undefined ? { text } : {}) };
+    }),
+  };
+}
+
+/** The before/after paths of a change or finding, compactly: no model state, one source line per step. */
+function pairJson(pair: PathPair | undefined, texts: PatchReview['texts']): object {
+  if (!pair) return {};
+  return {
+    paths: {
+      before: pair.before ? reviewPathJson(pair.before, texts.before) : null,
+      after: pair.after ? reviewPathJson(pair.after, texts.after) : null,
+      ...(pair.diverge !== undefined ? { diverge: pair.diverge } : {}),
+    },
+  };
+}
+
+function reviewFindingJson(f: ReviewFinding, texts: PatchReview['texts']): object {
+  return { ...findingJson(f), ...pairJson(f.paths, texts) };
+}
+
+function changeJson(c: Change, texts: PatchReview['texts']): object {
   return c.kind === 'outcome'
-    ? { kind: c.kind, function: c.function, file: c.file, line: c.line, scenario: c.scenario, before: c.before, after: c.after }
+    ? { kind: c.kind, function: c.function, file: c.file, line: c.line, scenario: c.scenario, before: c.before, after: c.after, ...pairJson(c.paths, texts) }
     : { kind: c.kind, function: c.function, file: c.file, line: c.line, before: c.before, after: c.after, callers: c.callers };
 }
 
@@ -68,9 +107,9 @@ export function reviewJson(r: ReviewResult): object {
       source: p.source,
       files: p.files,
       functions: p.functions,
-      introduced: p.introduced.map(findingJson),
-      fixed: p.fixed.map(findingJson),
-      changed: p.changed.map(changeJson),
+      introduced: p.introduced.map((f) => reviewFindingJson(f, p.texts)),
+      fixed: p.fixed.map((f) => reviewFindingJson(f, p.texts)),
+      changed: p.changed.map((c) => changeJson(c, p.texts)),
       notes: p.notes,
       bounded: p.bounded,
     })),

@@ -1,6 +1,6 @@
 // Text reports: compiler-style lines for `check`, and for `review` a reply a maintainer could send about each patch.
 import type { AnalysisResult, Finding, TraceStep } from '../types';
-import type { ContractChange, OutcomeChange, PatchReview, ReviewResult } from '../review/review';
+import type { ContractChange, OutcomeChange, PatchReview, ReviewFinding, ReviewResult } from '../review/review';
 import { ruleInfo } from './rules';
 
 // Long traces are cut in text (JSON and SARIF keep them whole); the first and last steps say the most.
@@ -39,9 +39,12 @@ export function checkText(r: AnalysisResult): string {
   return out.join('\n') + '\n';
 }
 
-function findingBlock(f: Finding, out: string[]): void {
+function findingBlock(f: ReviewFinding, out: string[], other?: 'before' | 'after'): void {
   out.push(`  - ${f.file}:${f.line}: ${f.rule} in ${f.function}()${scenarioText(f)}`);
   out.push(`    ${f.message}`);
+  // The same function and scenario across the patch, in one line: what the reviewer compares against.
+  const there = other ? f.paths?.[other] : undefined;
+  if (other && there) out.push(`    ${other === 'before' ? 'Before' : 'After'} this patch, the closest path of this scenario: ${there.outcome}`);
   if (f.trace.length) {
     out.push('    trace:');
     out.push(...traceLines(f.trace, '      '));
@@ -72,11 +75,11 @@ function patchText(p: PatchReview, out: string[]): void {
   if (p.functions.length) out.push(`  Simulated: ${p.functions.map((f) => `${f}()`).join(', ')}`);
   if (p.introduced.length) {
     out.push(`  This patch introduces ${p.introduced.length} problem${p.introduced.length === 1 ? '' : 's'}:`);
-    for (const f of p.introduced) findingBlock(f, out);
+    for (const f of p.introduced) findingBlock(f, out, 'before');
   }
   if (p.fixed.length) {
     out.push(`  This patch fixes ${p.fixed.length} problem${p.fixed.length === 1 ? '' : 's'} present before it:`);
-    for (const f of p.fixed) findingBlock(f, out);
+    for (const f of p.fixed) findingBlock(f, out, 'after');
   }
   const outcomes = p.changed.filter((c): c is OutcomeChange => c.kind === 'outcome');
   const contracts = p.changed.filter((c): c is ContractChange => c.kind === 'contract');

@@ -8,6 +8,9 @@ import type { AnalysisResult, AnalyzeOptions, Finding, SourceFile } from '../typ
 import { applySeries, TreeState, type AppliedPatch } from './apply';
 import { findCalls, findFunctions, normalizeType, type CFunction } from './cscan';
 import type { Series, SeriesPatch } from './series';
+import { findingPair, outcomePair, pairTexts, type PathPair } from './paths';
+
+export type { PathPair } from './paths';
 
 /** The analysis entry points a review runs; the core's by default, replaceable in tests of the review plumbing. */
 export interface Analyzer {
@@ -30,7 +33,12 @@ export interface OutcomeChange {
   scenario: string;
   before: string;
   after: string;
+  /** the representative path of this scenario on each side: one whose outcome the patch took away, one it brought */
+  paths?: PathPair;
 }
+
+/** A finding of a review, with the path that shows it and the same function and scenario on the other side of the patch. */
+export type ReviewFinding = Finding & { paths?: PathPair };
 
 /** A caller of a function whose contract (return type) the patch changed. */
 export interface CallerUse {
@@ -66,9 +74,14 @@ export interface PatchReview {
   files: string[];
   /** functions whose text the patch changes, plus their direct callers in the analysed files */
   functions: string[];
-  introduced: Finding[];
-  fixed: Finding[];
+  introduced: ReviewFinding[];
+  fixed: ReviewFinding[];
   changed: Change[];
+  /**
+   * the text of every file the carried paths step through, per side (tree-relative path -> text): the
+   * patched text exists only in memory, and a path's lines refer to its own side's text
+   */
+  texts: { before: Record<string, string>; after: Record<string, string> };
   /** things a reviewer should know about how far the analysis went */
   notes: string[];
   bounded: boolean;
@@ -259,6 +272,7 @@ function outcomeChanges(fn: string, file: string, line: number, before: Simulati
       kind: 'outcome', function: fn, file, line, scenario,
       before: bo.size ? [...bo.values()].join(' / ') : 'scenario did not apply',
       after: ao.size ? [...ao.values()].join(' / ') : 'scenario no longer applies',
+      paths: outcomePair(before.paths, after.paths, scenario, new Set(gone), new Set(came), outcomeKey),
     });
   }
   return out;
@@ -306,7 +320,7 @@ async function reviewPatch(patch: SeriesPatch, total: number, applied: AppliedPa
   const touched = applied.files.map((f) => f.newPath ?? f.oldPath!).filter(Boolean);
   const review: PatchReview = {
     position: patch.position, total, subject: patch.label, source: patch.source, files: touched, functions: [],
-    introduced: [], fixed: [], changed: [], notes: [...applied.notes], bounded: false,
+    introduced: [], fixed: [], changed: [], texts: { before: {}, after: {} }, notes: [...applied.notes], bounded: false,
   };
   const changed = changedFunctions(applied);
   if (!changed.length) {
@@ -380,6 +394,24 @@ async function reviewPatch(patch: SeriesPatch, total: number, applied: AppliedPa
     review.changed.push(...outcomeChanges(name, wa.file, wa.fn.nameLine, sb, sa));
   }
 
+  // Each finding with the path that shows it, and the same function and scenario across the patch.
+  const findingPaths = async (f: ReviewFinding, side: 'before' | 'after') => {
+    const entryFn = f.function.split(' → ')[0].trim();
+    const wh = where(side === 'before' ? beforeFiles : afterFiles, entryFn);
+    const wt = where(side === 'before' ? afterFiles : beforeFiles, entryFn);
+    if (!wh || f.scenario === undefined) return;
+    const [here, there] = await Promise.all([
+      memo.simulate(side === 'before' ? beforeFiles : afterFiles, wh.file, entryFn, aopts),
+      wt ? memo.simulate(side === 'before' ? afterFiles : beforeFiles, wt.file, entryFn, aopts) : Promise.resolve(undefined),
+    ]);
+    const pair = findingPair(f, side, here?.paths ?? [], there?.paths ?? [], findingKey);
+    if (pair) f.paths = pair;
+  };
+  review.introduced = review.introduced.map((f) => ({ ...f }));
+  review.fixed = review.fixed.map((f) => ({ ...f }));
+  for (const f of review.introduced) await findingPaths(f, 'after');
+  for (const f of review.fixed) await findingPaths(f, 'before');
+
   // Contract changes: a new return type, and the callers in the tree that relied on the old one.
   for (const c of changed) {
     if (!c.before || !c.after) continue;
@@ -391,6 +423,8 @@ async function reviewPatch(patch: SeriesPatch, total: number, applied: AppliedPa
       callers: contractCallers(c.name, applied, touched),
     });
   }
+  const pairs = [...review.introduced, ...review.fixed, ...review.changed].flatMap((x) => ('paths' in x && x.paths ? [x.paths] : []));
+  review.texts = pairTexts(pairs, beforeFiles, afterFiles);
   return review;
 }
 

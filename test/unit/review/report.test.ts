@@ -112,7 +112,10 @@ describe('report: review', () => {
     assert.deepEqual(j.patches.map((p: { subject: string }) => p.subject), ['[PATCH v3 1/2] demo: break', '[PATCH v3 2/2] demo: repair']);
     for (const p of j.patches) for (const k of ['subject', 'introduced', 'fixed', 'changed']) assert.ok(k in p, k);
     assert.deepEqual(j.patches.map((p: { introduced: unknown[]; fixed: unknown[] }) => [p.introduced.length, p.fixed.length]), [[1, 0], [0, 1]]);
-    assert.deepEqual(j.patches[0].changed[0], { kind: 'outcome', function: 'demo', file: 'drivers/demo/demo.c', line: 1, scenario: 'no fault parameter', before: 'IOMMU_PAGE_RESP_INVALID', after: 'no response' });
+    const { paths, ...change } = j.patches[0].changed[0];
+    assert.deepEqual(change, { kind: 'outcome', function: 'demo', file: 'drivers/demo/demo.c', line: 1, scenario: 'no fault parameter', before: 'IOMMU_PAGE_RESP_INVALID', after: 'no response' });
+    // the representative path of each side rides along, each with its own outcome
+    assert.deepEqual([paths.before.outcome, paths.after.outcome, paths.diverge], ['IOMMU_PAGE_RESP_INVALID', 'no response', 0]);
     assert.deepEqual(j.remaining, []);
   });
 
