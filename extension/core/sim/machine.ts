@@ -420,6 +420,20 @@ export class Machine {
 
   // -- running functions --------------------------------------------------------------------------
 
+  /**
+   * A contract reads its arguments by position; a call with too few of them (code being typed, or cut
+   * by a macro the neutralizer could not follow) gets an empty NULL for each missing one.
+   */
+  private padArgs(args: Value[], argAsts: Ast[], at: Ast): [Value[], Ast[]] {
+    if (args.length >= CONTRACT_ARGS && argAsts.length >= CONTRACT_ARGS) return [args, argAsts];
+    const a = [...args];
+    const as = [...argAsts];
+    while (a.length < CONTRACT_ARGS) a.push(ZERO);
+    const none: Ast = { type: 'null', text: '', start: at.end, end: at.end, startLine: at.endLine, startCol: at.endCol, endLine: at.endLine, endCol: at.endCol, children: [] };
+    while (as.length < CONTRACT_ARGS) as.push(none);
+    return [a, as];
+  }
+
   /** Calls @name with @args: its body when the workspace has one (to a bounded depth), else its contract. */
   *call(name: string, args: Value[], argAsts: Ast[], at: Ast, fromFile: string): Gen<Value> {
     const depth = this.stacks[this.tid].length;
@@ -429,7 +443,7 @@ export class Machine {
     if (def && !onStack && depth < this.bounds.callDepth && !(contract && PREFER_CONTRACT.has(name))) {
       return yield* this.runFunction(name, args, at, fromFile);
     }
-    if (contract) return yield* contract(this, args, argAsts, at);
+    if (contract) return yield* contract(this, ...this.padArgs(args, argAsts, at), at);
     if (def && !onStack) {
       this.bounded = true;
       this.step(at, `${name}() not entered`, 'call depth bound reached; its effects are unknown');
@@ -458,7 +472,7 @@ export class Machine {
 
   *callField(field: string, base: Obj | undefined, args: Value[], argAsts: Ast[], at: Ast): Gen<Value> {
     const contract = fieldContractFor(field);
-    if (contract) return yield* contract(this, args, argAsts, at, base);
+    if (contract) return yield* contract(this, ...this.padArgs(args, argAsts, at), at, base);
     // A function pointer the model knows nothing about: its value may name a workspace function.
     const fnv = base ? base.fields.get(field) : undefined;
     if (fnv?.k === 'fn' && this.ws.definition(fnv.name)) return yield* this.call(fnv.name, args, argAsts, at, this.frame().file);
@@ -1166,6 +1180,9 @@ export class Machine {
  * Callees whose contract is more precise than their body: their bodies mostly call driver
  * callbacks (ops->domain_alloc_sva) the model cannot see into.
  */
+/** Arguments a contract may read by position (a[0] .. a[3]). */
+const CONTRACT_ARGS = 4;
+
 const PREFER_CONTRACT = new Set(['iommu_sva_domain_alloc', 'iommu_attach_device_pasid', 'iommu_detach_device_pasid',
   'iommu_alloc_global_pasid', 'iommu_free_global_pasid', 'iommu_domain_free', 'iommu_attach_handle_get']);
 
