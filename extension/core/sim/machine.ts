@@ -626,7 +626,14 @@ export class Machine {
           id = node.succ[0];
           break;
         case 'iter-next': {
-          const it = frame.iters.get(node.loop!)!;
+          const it = frame.iters.get(node.loop!);
+          if (!it) {
+            // reached without its iter-init: a goto into the loop body (or a body the parser had to guess)
+            this.bounded = true;
+            this.step(node.range, 'loop entered by a jump', 'its iterator was never set up; the loop is left here');
+            id = node.succ[1];
+            break;
+          }
           if (it.i < it.members.length) {
             if (it.i >= this.bounds.loopBound) {
               this.bounded = true;
