@@ -2,12 +2,14 @@
 // each analysed in a worker thread under a time bound; a crash or a hang is saved as a reproducer.
 //
 //   npm run fuzz -- --count N --seed S [--time-ms T] [--out DIR] [--only I] [--workers W]
+//   npm run fuzz -- --replay DIR/crash-seed1-00042.json
 //
-// Input I of seed S is the same on every run (its PRNG is seeded from S and I), so `--seed S --only I`
-// replays one reproducer. Exit status: 0 nothing found, 1 a crash or a hang, 2 usage.
+// Input I of seed S is the same on every run over the same corpus (its PRNG is seeded from S and I);
+// `--replay` runs a saved reproducer again as it was, whatever the corpus has become since.
+// Exit status: 0 nothing found, 1 a crash or a hang, 2 usage.
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { basename, extname, join, relative, resolve } from 'node:path';
+import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import * as core from '../extension/core/analyze';
@@ -23,7 +25,8 @@ const ROOT = resolve(__dirname, '..');
 const PATCH_TREE = join(ROOT, 'examples', 'series', 'tree');
 /** Exploration bounds while fuzzing: the editor's defaults; crashes and hangs do not need deep paths. */
 const BOUNDS = { maxPaths: 64, loopBound: 2, callDepth: 3, maxStates: 2000 };
-export const DEFAULT_TIME_MS = 10_000;
+/** Far above the slowest input seen (about 2 s alone, 8 s with the machine loaded), so a hang is a hang. */
+export const DEFAULT_TIME_MS = 20_000;
 
 // ---------------------------------------------------------------------------------------------
 // Deterministic randomness
@@ -235,7 +238,7 @@ export function makeInput(corpus: Corpus, seed: number, index: number): FuzzInpu
     // a whole iommu.c takes seconds to simulate; a window of it, cut anywhere, fuzzes the same code
     const ls = lines(text);
     const from = int(rng, 0, Math.max(0, ls.length - 1));
-    const n = int(rng, 40, 400);
+    const n = int(rng, 30, 300);
     text = ls.slice(from, from + n).join('');
     name = `${name} lines ${from + 1}-${Math.min(ls.length, from + n)}`;
   }
@@ -272,7 +275,7 @@ async function workerMain(): Promise<void> {
       const res = core.analyzeWorkspace(ws, BOUNDS);
       // analyzeWorkspace reports an interpreter error as a "bounded" verdict so the other functions still
       // count; simulating the bounded ones again lets such an error through to the fuzzer.
-      for (const f of res.functions.filter((s) => s.known && s.bounded).slice(0, 3)) {
+      for (const f of res.functions.filter((s) => s.known && s.bounded).slice(0, 2)) {
         core.simulateInWorkspace(ws, f.file, f.name, BOUNDS);
       }
     } finally {
@@ -321,8 +324,10 @@ export interface FuzzOptions {
   out?: string;
   /** worker threads (default: the machine's cores, at most 4) */
   workers?: number;
-  /** run only this input index (to replay a reproducer) */
+  /** run only this input index */
   only?: number;
+  /** run this saved reproducer (its .json) instead of generated inputs */
+  replay?: string;
   /** a CommonJS module whose analyze(input) replaces the core's; for testing the harness itself */
   analyzer?: string;
   /** a kernel tree root, null for fixtures only, undefined to locate it */
@@ -359,11 +364,20 @@ function saveReproducer(dir: string, seed: number, input: FuzzInput, kind: Findi
   const stem = join(dir, `${kind}-seed${seed}-${String(input.index).padStart(5, '0')}`);
   writeFileSync(stem + ext, input.text);
   writeFileSync(stem + '.json', JSON.stringify({
-    kind, seed, index: input.index, input: basename(stem + ext), source: input.name, analysis: input.kind,
+    kind, seed, index: input.index, input: basename(stem + ext), source: input.name, analysis: input.kind, path: input.path,
     mutations: input.mutations, ms: Math.round(detail.ms), error: detail.error, stack: detail.stack,
-    replay: `npm run fuzz -- --seed ${seed} --only ${input.index}`,
+    replay: `npm run fuzz -- --replay ${stem}.json`,
   }, null, 2) + '\n');
   return stem + ext;
+}
+
+/** replayInput - the input a reproducer's description (.json next to it) names, as it was saved. */
+export function replayInput(json: string): () => FuzzInput {
+  const meta = JSON.parse(readFileSync(json, 'utf8')) as { index: number; input: string; source: string; analysis: 'c' | 'patch'; path?: string; mutations: string[] };
+  const text = readFileSync(join(dirname(json), meta.input), 'utf8');
+  // "kernel:drivers/iommu/iommu.c lines 1-40" -> drivers/iommu/iommu.c, for descriptions without a path
+  const path = meta.path ?? meta.source.replace(/^\w+:/, '').split(' ')[0];
+  return () => ({ index: meta.index, kind: meta.analysis, name: meta.source, path, text, mutations: meta.mutations });
 }
 
 /** fuzz - run @opts.count inputs of @opts.seed through the core; never throws for what the inputs do. */
@@ -372,7 +386,8 @@ export async function fuzz(opts: FuzzOptions): Promise<FuzzReport> {
   const outDir = opts.out ?? join(ROOT, '.fuzz-out');
   const log = opts.log ?? (() => {});
   const corpus = loadCorpus(opts.kernelRoot);
-  const indexes = opts.only !== undefined ? [opts.only] : Array.from({ length: opts.count }, (_, i) => i);
+  const indexes = opts.only !== undefined || opts.replay ? [opts.only ?? 0] : Array.from({ length: opts.count }, (_, i) => i);
+  const inputAt = opts.replay ? replayInput(opts.replay) : (i: number) => makeInput(corpus, opts.seed, i);
   const report: FuzzReport = {
     seed: opts.seed, inputs: 0, rejected: 0, crashes: 0, hangs: 0, findings: [], seconds: 0, perSecond: 0,
     kernelNote: corpus.kernelNote,
@@ -413,7 +428,7 @@ export async function fuzz(opts: FuzzOptions): Promise<FuzzReport> {
     };
     try {
       while (next < indexes.length) {
-        const input = makeInput(corpus, opts.seed, indexes[next++]);
+        const input = inputAt(indexes[next++]);
         if (!worker) fresh();
         await ready;
         const w = worker!;
@@ -481,7 +496,7 @@ export function formatReport(r: FuzzReport, timeMs: number): string {
 }
 
 function usage(msg: string): never {
-  process.stderr.write(`fuzz: ${msg}\nusage: npm run fuzz -- --count N --seed S [--time-ms T] [--out DIR] [--only I] [--workers W]\n`);
+  process.stderr.write(`fuzz: ${msg}\nusage: npm run fuzz -- --count N --seed S [--time-ms T] [--out DIR] [--only I] [--workers W] | --replay FILE.json\n`);
   process.exit(2);
 }
 
@@ -501,11 +516,12 @@ async function cli(argv: string[]): Promise<void> {
     if (!Number.isInteger(n) || n < 0) usage(`--${k} must be a whole number`);
     return n;
   };
-  for (const k of o.keys()) if (!['count', 'seed', 'time-ms', 'out', 'only', 'workers', 'analyzer'].includes(k)) usage(`unknown option --${k}`);
+  for (const k of o.keys()) if (!['count', 'seed', 'time-ms', 'out', 'only', 'workers', 'analyzer', 'replay'].includes(k)) usage(`unknown option --${k}`);
   const timeMs = num('time-ms', DEFAULT_TIME_MS)!;
   const report = await fuzz({
     count: num('count', 200)!, seed: num('seed', 1)!, timeMs, out: o.get('out') && resolve(o.get('out')!),
     only: num('only'), workers: num('workers'), analyzer: o.get('analyzer') && resolve(o.get('analyzer')!),
+    replay: o.get('replay') && resolve(o.get('replay')!),
     log: (l) => process.stderr.write(l + '\n'),
   });
   process.stdout.write(formatReport(report, timeMs));

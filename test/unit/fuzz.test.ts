@@ -57,6 +57,12 @@ describe('fuzz', function () {
       if (f.index % 4 === 3) assert.match(meta.error, /exited with status 3/);
     }
     assert.equal(readdirSync(out).length, 12, 'an input and its description per finding');
+    // a saved reproducer runs again as it was
+    const again = join(out, 'again');
+    const json = r.findings[0].reproducer.replace(/\.[^.]+$/, '.json');
+    const replayed = await fuzz({ count: 1, seed: 7, replay: json, out: again, analyzer: PLANTED, kernelRoot: null });
+    assert.deepEqual([replayed.inputs, replayed.crashes, replayed.findings[0]?.index], [1, 1, 0]);
+    assert.equal(readFileSync(replayed.findings[0].reproducer, 'utf8'), readFileSync(r.findings[0].reproducer, 'utf8'));
   });
 
   it('the command prints the figures and exits 1 when something was found', () => {
