@@ -14,7 +14,7 @@ import { RULES } from '../rules/rules';
 import { fieldType } from '../model/types';
 
 /** A scheduling point: the thread pauses before a shared-state operation, or waits on a lock. */
-export type Yield = { kind: 'sched' } | { kind: 'blocked'; lock: number };
+export type Yield = { kind: 'sched' } | { kind: 'blocked'; lock: number } | { kind: 'flush' };
 export type Gen<T> = Generator<Yield, T, void>;
 
 export class Cut extends Error {
@@ -54,7 +54,7 @@ export interface Frame {
   cfg: Cfg;
   env: Map<string, Value>;
   types: Map<string, { type: string; pointer: number }>;
-  iters: Map<number, { members: number[]; i: number; pos: string; next?: string; kind: string }>;
+  iters: Map<number, { members: number[]; i: number; pos: string; next?: string; kind: string; keys?: number[]; index?: string }>;
   visits: Map<number, number>;
   retval?: Value;
   /** locks held when the frame started, to find the ones it leaves behind */
@@ -110,12 +110,23 @@ export class Machine {
   concurrent = false;
   /** threads started while running (the fault work a handler queues), picked up by the scheduler */
   spawned: { tid: number; gen: Gen<Value> }[] = [];
+  /** threads that are queued work (a flush waits for them) */
+  workTids = new Set<number>();
+  /** per thread, the last top-level frame it left and where: end checks of a concurrent scenario point there */
+  exits = new Map<number, { frame: Frame; at: SourceRange }>();
+
+  /** Whether queued work is still running: flush_workqueue() waits for it in concurrent exploration. */
+  workRunning(): boolean {
+    for (const t of this.workTids) if (!this.world.threads[t].done) return true;
+    return false;
+  }
 
   /** spawn - start a thread running @body (concurrent exploration only). */
   spawn(name: string, body: (m: Machine) => Gen<Value>): void {
     const tid = this.world.threads.length;
     this.world.threads.push({ id: tid, name, held: [], rcuDepth: 0, atomic: 0, done: false });
     this.stacks[tid] = [];
+    this.workTids.add(tid);
     const self = this;
     const outer = this.frame();
     function* run(): Gen<Value> {
@@ -133,7 +144,15 @@ export class Machine {
   /** A canonical text of everything that decides the future: shared state and each thread's place. */
   fingerprint(): string {
     const threads = this.stacks.map((st, t) => `${t}:${st.map((f) => `${f.fn}@${f.node ?? -1}[${[...f.env].map(([k, v]) => `${k}=${valueKey(v)}`).join(',')}]${[...f.iters.values()].map((i) => i.i).join('.')}`).join('/')}`);
-    return `${this.world.fingerprint()}#${threads.join('|')}`;
+    // State the world keeps outside its objects: attachments, xarrays, SVA bonds, RCU readers, IS_ERR() decisions.
+    const hidden = [
+      [...this.attached].map(([k, v]) => `${k}>${v}`).join(','),
+      [...this.xas].map(([x, e]) => `${x}{${[...e].map(([k, v]) => `${k}>${v}`).join(',')}}`).join(','),
+      [...this.svaBinds].map(([k, v]) => `${k}>${v}`).join(','),
+      [...this.symErr].map(([k, v]) => `${k}${v ? 'E' : ''}`).join(','),
+      [...this.world.objs.values()].filter((o) => o.rcuReaders?.size).map((o) => `${o.id}r${[...o.rcuReaders!].join('.')}`).join(','),
+    ];
+    return `${this.world.fingerprint()}#${hidden.join('|')}#${threads.join('|')}`;
   }
 
   constructor(
@@ -528,7 +547,10 @@ export class Machine {
   private leaveFrame(frame: Frame): void {
     const t = this.world.thread(this.tid);
     const exitAt = frame.returnAt ?? closingBrace(frame.cfg.range);
-    if (frame.depth === 0) this.lastReturn = exitAt;
+    if (frame.depth === 0) {
+      this.lastReturn = exitAt;
+      this.exits.set(this.tid, { frame, at: exitAt });
+    }
     if (!frame.lockHelper) {
       const leaked = t.held.filter((l) => !frame.heldAtEntry.includes(l));
       for (const l of leaked) this.report('lock/imbalance', `returns with ${this.world.name(l)} still held`, exitAt);
@@ -641,6 +663,7 @@ export class Machine {
               id = node.succ[1];
               break;
             }
+            if (it.index && it.keys) frame.env.set(it.index, int(it.keys[it.i]));
             const m = it.members[it.i++];
             if (it.pos) frame.env.set(it.pos, m === 0 ? ZERO : ptr(m));
             if (it.next !== undefined) {
@@ -703,6 +726,8 @@ export class Machine {
     let members: number[] = [];
     let pos = args[0]?.text ?? '';
     let next: string | undefined;
+    let keys: number[] | undefined;
+    let index: string | undefined;
     if (/^list_for_each_entry/.test(nm) || /^hlist_for_each_entry/.test(nm)) {
       const safe = /_safe/.test(nm);
       const headArg = safe ? args[2] : args[1];
@@ -717,7 +742,15 @@ export class Machine {
       const xa = args[0] ? yield* this.evalText(args[0].text, args[0].start, node, frame) : undefined;
       const xo = xa ? this.deref(xa, node.ast) : undefined;
       pos = args[2]?.text ?? pos;
-      if (xo) members = this.world.listMembers(xo.id);
+      if (xo) {
+        // The entries in index order; the loop's index variable follows them.
+        const entries = [...this.xa(xo.id)].sort((a, b) => a[0] - b[0]);
+        members = entries.length ? entries.map((e) => e[1]) : this.world.listMembers(xo.id);
+        if (entries.length && args[1]) {
+          keys = entries.map((e) => e[0]);
+          index = args[1].text;
+        }
+      }
     } else {
       // An iterator the model does not know: zero or one element, given to the locals the macro
       // assigns (those not yet initialised), never to the container it walks.
@@ -729,7 +762,7 @@ export class Machine {
       pos = cursor?.text ?? '';
     }
     const snapshot = [...members];
-    frame.iters.set(node.loop!, { members: snapshot, i: 0, pos, next, kind: nm });
+    frame.iters.set(node.loop!, { members: snapshot, i: 0, pos, next, kind: nm, keys, index });
     frame.visits.delete(node.succ[0]);
     this.step(node.range, nm, `${snapshot.length} entr${snapshot.length === 1 ? 'y' : 'ies'}`);
   }
@@ -979,7 +1012,8 @@ export class Machine {
         const lv = yield* this.lvalue(arg, frame);
         const nv = this.binop(e.op === '--' ? '-' : '+', old, int(1));
         if (lv) yield* this.assign(lv, nv, frame, e);
-        return old;
+        // --x is the new value, x-- the old one.
+        return arg.start > e.start ? nv : old;
       }
       case 'unary_expression': {
         const v = yield* this.eval(e.children[0], frame);
