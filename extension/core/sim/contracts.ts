@@ -655,7 +655,14 @@ const C: Record<string, Contract> = {
     m.touch(h, at, 'unbinds');
     const u = m.world.sub(h.id, 'users', 'refcount_t');
     u.count = (u.count ?? 1) - 1;
-    if (u.count === 0) yield* free(m, ptr(h.id), at, 'kfree');
+    m.step(at, 'iommu_sva_unbind_device()', `${m.world.name(h.id)} users -> ${u.count}`);
+    if (u.count === 0) {
+      // The last user: the PASID is detached and the bond freed.
+      const sub = m.world.sub(h.id, 'handle', 'iommu_attach_handle').id;
+      for (const [k, v] of [...m.attached]) if (v === sub) m.attached.delete(k);
+      for (const [k, v] of [...m.svaBinds]) if (v === h.id) m.svaBinds.delete(k);
+      yield* free(m, ptr(h.id), at, 'kfree');
+    }
     return ZERO;
   },
 };
@@ -715,7 +722,10 @@ function* flush(m: Machine, at: Ast, what: string): Gen<Value> {
     }
   }
   yield { kind: 'sched' };
-  m.step(at, what, 'waits for queued fault work');
+  // Interleaved, the flush really waits: work already queued runs to its end before this thread goes on.
+  const waited = m.concurrent && m.workRunning();
+  while (m.concurrent && m.workRunning()) yield { kind: 'flush' };
+  m.step(at, what, waited ? 'waited for the queued fault work to finish' : 'waits for queued fault work');
   return ZERO;
 }
 
