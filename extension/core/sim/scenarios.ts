@@ -68,6 +68,12 @@ export interface WorldHandles {
   group?: Obj;
   hwpt?: Obj;
   idev?: Obj;
+  /** concurrent scenarios: the page request a reporting thread carries */
+  evt?: Obj;
+  /** concurrent scenarios: an SVA bond that already exists for (mm, dev) */
+  sva?: Obj;
+  /** concurrent scenarios: the iommufd fault object whose response xarray holds a group */
+  fault?: Obj;
 }
 
 export function buildWorld(m: Machine, s: Scenario): WorldHandles {
@@ -107,6 +113,8 @@ export function buildWorld(m: Machine, s: Scenario): WorldHandles {
   const out: WorldHandles = { dev, param, fp, queue, mm };
   if (fp && s.pending) {
     const g = pendingGroup(m, fp, 2);
+    // The handler accepted it: its work answers and frees it, unless removal does so first.
+    g.owner = 'handler';
     out.group = g;
     const partial = w.alloc('iopf_fault', 'heap');
     setFault(m, partial, { last: false, grpid: 3 });
@@ -155,7 +163,7 @@ function setFault(m: Machine, evt: Obj, e: { last: boolean; grpid: number; pasid
 }
 
 /** A group the core handed out for request @grpid, holding a reference, on the pending list. */
-function pendingGroup(m: Machine, fp: Obj, grpid: number, owedBy?: string): Obj {
+export function pendingGroup(m: Machine, fp: Obj, grpid: number, owedBy?: string): Obj {
   const w = m.world;
   const g = w.alloc('iopf_group', 'heap');
   g.fields.set('fault_param', ptr(fp.id));
