@@ -112,11 +112,9 @@ export function analyzeWorkspace(ws: Workspace, opts: AnalyzeOptions = {}, onlyF
       if (opts.cancelled?.()) break;
       const res = exploreConcurrent(ws, c, { ...eo, maxStates: opts.maxStates }, era, lockOrder);
       if (res.bounded) bounded = true;
-      for (const p of res.paths) {
-        for (const f of p.findings) {
-          const k = findingKey(f);
-          if (!findings.has(k)) findings.set(k, { ...f, scenario: c.name });
-        }
+      for (const f of res.findings) {
+        const k = findingKey(f);
+        if (!findings.has(k)) findings.set(k, { ...f, scenario: c.name });
       }
     }
   }
