@@ -12,7 +12,9 @@ export function formatSimulation(r: SimulationResult): string {
     for (const s of p.steps) {
       const where = `${s.line}`.padStart(5);
       const fn = s.function === f.name ? '' : ` [${s.function}]`;
-      out.push(`  ${where}${fn}  ${s.op}${s.detail ? ` — ${s.detail}` : ''}`);
+      // Interleaved paths say which thread took each step.
+      const who = s.thread ? ` ${s.thread}:` : '';
+      out.push(`  ${where}${fn}${who}  ${s.op}${s.detail ? ` — ${s.detail}` : ''}`);
     }
     for (const x of p.findings) out.push(`  => ${x.rule} (${x.severity}) at line ${x.line}: ${x.message}`);
   }
