@@ -1,6 +1,6 @@
 // Benchmarks on the real 6.12 tree, each figure measured side by side in one run on this machine.
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Workspace } from '../extension/core/index';
@@ -8,7 +8,7 @@ import { cParser, loadLanguage } from '../extension/core/parse/parser';
 import { countErrors, cfgOf } from '../extension/core/parse/source';
 import { explore, DEFAULT_BOUNDS, detectEra } from '../extension/core/sim/explore';
 import { scenariosFor } from '../extension/core/sim/scenarios';
-import { CONCURRENT, exploreConcurrent } from '../extension/core/sim/concurrent';
+import { CONCURRENT, ConcurrentScenario, concurrentFor, exploreConcurrent } from '../extension/core/sim/concurrent';
 import { cFiles, kernelTree } from '../test/support/kernel';
 
 const pct = (xs: number[], p: number) => {
@@ -127,18 +127,47 @@ async function main(): Promise<void> {
   }
   const simMs = performance.now() - t;
   console.log(`simulate io-pgfault.c: ${one.files.get(pg.path)!.functions.length} functions, ${runs} function x scenario runs, ${pathCount} paths, ${steps} steps in ${ms(simMs)} (target <= 100 ms)`);
-  // 5. interleavings: each concurrent scenario, exhaustively, on the real io-pgfault.c
-  for (const c of CONCURRENT) {
-    const r = exploreConcurrent(one, c, { ...DEFAULT_BOUNDS, maxStates: 200000 }, era, new Map());
-    const rate = r.ms > 0 ? Math.round((1000 * r.states) / r.ms) : r.states;
-    console.log(`interleavings ${c.name} on io-pgfault.c: ${r.states} states, ${r.paths.length} complete schedules, ${r.ms} ms (${rate} states/s)${r.bounded ? ' BOUNDED' : ', exhaustive'} (target <= 1 s)`);
-  }
   one.dispose();
+  await interleavings(files);
   const rss = process.memoryUsage().rss / 1048576;
   console.log(`peak-ish RSS at the end: ${rss.toFixed(0)} MiB`);
 }
 
-main().catch((e) => {
+/** One concurrent scenario explored exhaustively, as a benchmark line. */
+function interleavingLine(ws: Workspace, c: ConcurrentScenario, on: string): void {
+  const r = exploreConcurrent(ws, c, { ...DEFAULT_BOUNDS, maxStates: 200000 }, detectEra(ws), new Map());
+  const rate = r.ms > 0 ? Math.round((1000 * r.states) / r.ms) : r.states;
+  const found = r.findings.length ? `, ${r.findings.length} finding${r.findings.length === 1 ? '' : 's'}` : ', clean';
+  console.log(`interleavings ${c.name} on ${on}: ${r.states} states, ${r.paths.length} schedules, ${r.ms} ms (${rate} states/s)${r.bounded ? ' BOUNDED' : ', exhaustive'}${found} (target <= 1 s)`);
+}
+
+/**
+ * 5. interleavings: every concurrent scenario on the real core files (by name, whether or not
+ * check would run it on this tree), then every concurrent seed fixture under the scenarios that fit it.
+ */
+async function interleavings(files: { path: string; text: string }[]): Promise<void> {
+  const core = ['drivers/iommu/io-pgfault.c', 'drivers/iommu/iommu-sva.c', 'drivers/iommu/iommufd/fault.c'];
+  const real = await Workspace.create(files.filter((f) => core.includes(f.path)));
+  const fit = new Set(concurrentFor(real).map((c) => c.name));
+  for (const c of CONCURRENT) interleavingLine(real, c, `the 6.12 core${fit.has(c.name) ? '' : ' (by name; check does not run it on this era)'}`);
+  real.dispose();
+  const dir = join(__dirname, '..', 'test', 'fixtures', 'concurrent');
+  for (const name of readdirSync(dir).filter((f) => f.endsWith('.c')).sort()) {
+    const ws = await Workspace.create([{ path: name, text: readFileSync(join(dir, name), 'utf8') }]);
+    for (const c of concurrentFor(ws)) interleavingLine(ws, c, name);
+    ws.dispose();
+  }
+}
+
+async function onlyInterleavings(): Promise<void> {
+  const k = kernelTree();
+  await loadLanguage();
+  const files = k.root ? [...cFiles(join(k.root, 'drivers', 'iommu'))].map((p) => ({ path: relative(k.root!, p), text: readFileSync(p, 'utf8') })) : [];
+  if (!k.root) console.log(`bench: ${k.reason}; fixtures only`);
+  await interleavings(files);
+}
+
+(process.argv.includes('--interleavings') ? onlyInterleavings() : main()).catch((e) => {
   console.error(`bench: ${e instanceof Error ? e.message : e}`);
   process.exit(2);
 });
