@@ -3,8 +3,10 @@ import * as vscode from 'vscode';
 import type { AnalysisResult, SourceFile, AnalyzeOptions } from './core/types';
 import type { SimulationResult } from './core/analyze';
 import { analyzeOptions, getSettings, onDidChangeSettings } from './settings';
-import type { ReviewView } from '../webview/protocol';
-import { toFinding } from './view-model';
+import type { ReviewSide, ReviewView, ViewPath } from '../webview/protocol';
+import type { PathPair } from './core/review/paths';
+import { toFinding, toPath, type LineLookup } from './view-model';
+import { sideDocuments } from './review-docs';
 
 type CoreModule = typeof import('./core/analyze') & { Workspace: typeof import('./core/index').Workspace };
 type Workspace = import('./core/index').Workspace;
@@ -302,19 +304,45 @@ export async function runReview(input: vscode.Uri, tree: vscode.Uri): Promise<Re
   const series = loadSeries(input.fsPath);
   const result = await reviewSeries(series, tree.fsPath, {});
   const name = input.path.split('/').filter(Boolean).pop() ?? input.path;
+  const src = { input: input.fsPath, tree: tree.fsPath };
   return {
     title: result.title ?? series.title ?? name,
-    patches: result.patches.map((p) => ({
-      subject: String(p.subject),
-      introduced: p.introduced.map((f) => toFinding(f)),
-      fixed: p.fixed.map((f) => toFinding(f)),
-      changed: p.changed.map((c) => ({
-        function: c.function, file: c.file, line: c.line,
-        summary: c.kind === 'outcome' ? `scenario ${c.scenario}` : `contract ${c.before} → ${c.after}` +
-          (c.callers.length ? ` (${c.callers.length} caller${c.callers.length === 1 ? '' : 's'})` : ''),
-        beforeText: c.before, afterText: c.after,
-      })),
-      ...(p.notes.length ? { notes: p.notes.map(String) } : {}),
+    patches: await Promise.all(result.patches.map(async (p, i) => {
+      // Each side's source lines from that side's text: the tree before the patch, the patched text after it.
+      const lines = (side: ReviewSide): LineLookup => {
+        const split = new Map<string, string[]>();
+        return (file, line) => {
+          const text = p.texts[side][file];
+          if (text === undefined) return undefined;
+          if (!split.has(file)) split.set(file, text.split('\n'));
+          return split.get(file)![line - 1];
+        };
+      };
+      const [lb, la] = [lines('before'), lines('after')];
+      // A path's findings are steps of it already: their own traces would only double the view (and the saved state).
+      const lean = (v: ViewPath): ViewPath => ({ ...v, findings: v.findings.map((f) => ({ ...f, trace: [] })) });
+      const sides = (pair: PathPair | undefined): { before?: ViewPath; after?: ViewPath; diverge?: number } => ({
+        ...(pair?.before ? { before: lean(toPath(pair.before, lb)) } : {}),
+        ...(pair?.after ? { after: lean(toPath(pair.after, la)) } : {}),
+        ...(pair?.diverge !== undefined ? { diverge: pair.diverge } : {}),
+      });
+      return {
+        subject: String(p.subject),
+        introduced: p.introduced.map((f) => ({ ...toFinding(f, la), ...sides(f.paths) })),
+        fixed: p.fixed.map((f) => ({ ...toFinding(f, lb), ...sides(f.paths) })),
+        changed: p.changed.map((c) => ({
+          function: c.function, file: c.file, line: c.line,
+          summary: c.kind === 'outcome' ? `scenario ${c.scenario}` : `contract ${c.before} → ${c.after}` +
+            (c.callers.length ? ` (${c.callers.length} caller${c.callers.length === 1 ? '' : 's'})` : ''),
+          beforeText: c.before, afterText: c.after,
+          ...(c.kind === 'outcome' ? sides(c.paths) : {}),
+        })),
+        docs: {
+          before: await sideDocuments(src, 'before', i + 1, p.texts.before),
+          after: await sideDocuments(src, 'after', i + 1, p.texts.after),
+        },
+        ...(p.notes.length ? { notes: p.notes.map(String) } : {}),
+      };
     })),
   };
 }

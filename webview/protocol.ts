@@ -76,16 +76,33 @@ export interface ReviewChange {
   /** what happened before and after the patch, in the core's words */
   beforeText: string;
   afterText: string;
-  /** full paths when the core provides them */
+  /** the representative path on each side (an outcome change; a contract change has none) */
   before?: ViewPath;
   after?: ViewPath;
+  /** index of the first step where the two paths differ */
+  diverge?: number;
 }
+
+/** A finding a patch introduces or fixes, with its path and the closest path of its scenario across the patch. */
+export interface ReviewFindingView extends ViewFinding {
+  before?: ViewPath;
+  after?: ViewPath;
+  diverge?: number;
+}
+
+export type ReviewSide = 'before' | 'after';
+export type ReviewItemKind = 'introduced' | 'fixed' | 'changed';
 
 export interface ReviewPatchView {
   subject: string;
-  introduced: ViewFinding[];
-  fixed: ViewFinding[];
+  introduced: ReviewFindingView[];
+  fixed: ReviewFindingView[];
   changed: ReviewChange[];
+  /**
+   * per side, tree-relative file -> the URI of the document holding that side's text (the file on disk
+   * when it is unchanged, else the extension's read-only `iopf-review:` document); the host's, for reveal
+   */
+  docs?: { before: Record<string, string>; after: Record<string, string> };
   /** set when the patch did not apply or could not be analysed */
   error?: string;
   /** how far the analysis went (bounds, skipped files), for the reviewer */
@@ -95,6 +112,13 @@ export interface ReviewPatchView {
 export interface ReviewView {
   title: string;
   patches: ReviewPatchView[];
+}
+
+/** The item whose paths the review panel compares. */
+export interface ReviewSelection {
+  patch: number;
+  kind: ReviewItemKind;
+  index: number;
 }
 
 /** Fault-flow highlight: the lifecycle nodes the current path visits, in order. */
@@ -134,7 +158,12 @@ export type HostToReview =
 export type ReviewToHost =
   | { type: 'ready' }
   | { type: 'openFinding'; seq: number; patch: number; kind: 'introduced' | 'fixed'; index: number }
-  | { type: 'showTrace'; seq: number; patch: number; change: number; side: 'before' | 'after' };
+  /** open one side's path of an item in the simulation panel */
+  | { type: 'showTrace'; seq: number; patch: number; kind: ReviewItemKind; index: number; side: ReviewSide }
+  /** reveal one step of one side's path in the editor, on that side's text; the reply carries its line */
+  | { type: 'revealStep'; seq: number; patch: number; kind: ReviewItemKind; index: number; side: ReviewSide; step: number }
+  /** open the diff of the item's file between the two sides */
+  | { type: 'showDiff'; seq: number; patch: number; kind: ReviewItemKind; index: number };
 
 // ---------------------------------------------------------------------------------------------
 // Guards. Deep enough that a handler can trust every field it reads.
@@ -180,18 +209,38 @@ export function isCursor(x: unknown): x is SimulationCursor {
   return isObj(x) && isInt(x.path) && isInt(x.step) && x.path >= 0 && x.step >= 0;
 }
 
+/** The before/after paths an item may carry. */
+function hasSides(x: Obj): boolean {
+  return (x.before === undefined || isViewPath(x.before)) && (x.after === undefined || isViewPath(x.after)) &&
+    (x.diverge === undefined || (isInt(x.diverge) && x.diverge >= 0));
+}
+
 function isReviewChange(x: unknown): x is ReviewChange {
   return isObj(x) && isStr(x.function) && optStr(x.file) && (x.line === undefined || isInt(x.line)) && isStr(x.summary) &&
-    isStr(x.beforeText) && isStr(x.afterText) &&
-    (x.before === undefined || isViewPath(x.before)) && (x.after === undefined || isViewPath(x.after));
+    isStr(x.beforeText) && isStr(x.afterText) && hasSides(x);
+}
+
+function isReviewFinding(x: unknown): x is ReviewFindingView {
+  return isObj(x) && hasSides(x) && isViewFinding(x);
+}
+
+function isReviewDocs(x: unknown): boolean {
+  return x === undefined || (isObj(x) && isRecordOf(x.before, isStr) && isRecordOf(x.after, isStr));
 }
 
 export function isReviewView(x: unknown): x is ReviewView {
   return isObj(x) && isStr(x.title) && Array.isArray(x.patches) && x.patches.every((p) =>
     isObj(p) && isStr(p.subject) && optStr(p.error) && (p.notes === undefined || isStrArr(p.notes)) &&
-    Array.isArray(p.introduced) && p.introduced.every(isViewFinding) &&
-    Array.isArray(p.fixed) && p.fixed.every(isViewFinding) &&
-    Array.isArray(p.changed) && p.changed.every(isReviewChange));
+    Array.isArray(p.introduced) && p.introduced.every(isReviewFinding) &&
+    Array.isArray(p.fixed) && p.fixed.every(isReviewFinding) &&
+    Array.isArray(p.changed) && p.changed.every(isReviewChange) && isReviewDocs(p.docs));
+}
+
+const isItemKind = (x: unknown): x is ReviewItemKind => x === 'introduced' || x === 'fixed' || x === 'changed';
+const isSide = (x: unknown): x is ReviewSide => x === 'before' || x === 'after';
+
+export function isReviewSelection(x: unknown): x is ReviewSelection {
+  return isObj(x) && isInt(x.patch) && x.patch >= 0 && isItemKind(x.kind) && isInt(x.index) && x.index >= 0;
 }
 
 export function isFlowHighlight(x: unknown): x is FlowHighlight {
@@ -253,7 +302,11 @@ export function isReviewToHost(x: unknown): x is ReviewToHost {
     case 'openFinding':
       return isInt(x.seq) && isInt(x.patch) && (x.kind === 'introduced' || x.kind === 'fixed') && isInt(x.index);
     case 'showTrace':
-      return isInt(x.seq) && isInt(x.patch) && isInt(x.change) && (x.side === 'before' || x.side === 'after');
+      return isInt(x.seq) && isReviewSelection(x) && isSide(x.side);
+    case 'revealStep':
+      return isInt(x.seq) && isReviewSelection(x) && isSide(x.side) && isInt(x.step) && x.step >= 0;
+    case 'showDiff':
+      return isInt(x.seq) && isReviewSelection(x);
     default: return false;
   }
 }
@@ -262,12 +315,12 @@ export function isReviewToHost(x: unknown): x is ReviewToHost {
 // Persisted webview state (vscode.setState / the panel serializers).
 
 export interface SimulationPersisted { kind: 'simulation'; view: SimulationView; cursor: SimulationCursor }
-export interface ReviewPersisted { kind: 'review'; view: ReviewView }
+export interface ReviewPersisted { kind: 'review'; view: ReviewView; selection?: ReviewSelection }
 
 export function isSimulationPersisted(x: unknown): x is SimulationPersisted {
   return isObj(x) && x.kind === 'simulation' && isSimulationView(x.view) && isCursor(x.cursor);
 }
 
 export function isReviewPersisted(x: unknown): x is ReviewPersisted {
-  return isObj(x) && x.kind === 'review' && isReviewView(x.view);
+  return isObj(x) && x.kind === 'review' && isReviewView(x.view) && (x.selection === undefined || isReviewSelection(x.selection));
 }

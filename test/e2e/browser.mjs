@@ -1,6 +1,7 @@
 // Browser phase of the e2e suite: drives the real workbench with Playwright — palette, simulation panel, fault-flow sidebar, review panel, hostile text.
-import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -70,7 +71,11 @@ export async function gotoLine(page, line) {
   await input.waitFor({ state: 'visible' });
   await input.fill(`:${line}`);
   await page.keyboard.press('Enter');
-  await until(`cursor on line ${line}`, async () => (await statusLine(page)) === line, 10_000);
+  // On a loaded machine the Enter can land before the quick input has taken the text: press it again.
+  await until(`cursor on line ${line}`, async () => {
+    if (await page.locator('.quick-input-widget').isVisible()) await page.keyboard.press('Enter');
+    return (await statusLine(page)) === line;
+  }, 10_000);
 }
 
 /** The focused editor's cursor line, from the status bar ("Ln 12, Col 3"). */
@@ -185,7 +190,60 @@ async function assertInert(frame) {
   }
 }
 
-export async function browserSuite({ browser, base, root, resultsDir, say }) {
+/** Every `iopf-lens activated in N ms` line the extension wrote to its output channel, from the server's log files. */
+function activationLines(userData) {
+  const out = [];
+  const walk = (dir) => {
+    let entries = [];
+    try { entries = readdirSync(dir, { withFileTypes: true }); } catch { return; }
+    for (const e of entries) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/iopf-lens.*\.log$/.test(e.name)) {
+        for (const line of readFileSync(p, 'utf8').split('\n')) if (/iopf-lens activated in \d+ ms/.test(line)) out.push(line.trim());
+      }
+    }
+  };
+  walk(join(userData, 'logs'));
+  return out;
+}
+
+/** The tree as GNU patch leaves it after the first @n patches: an oracle for the patched text that is not ours. */
+function patchedTree(tree, patches, n) {
+  const dir = mkdtempSync(join(tmpdir(), 'iopf-e2e-patched-'));
+  cpSync(tree, dir, { recursive: true });
+  for (const p of patches.slice(0, n)) {
+    const r = spawnSync('patch', ['-p1', '-s', '-i', p], { cwd: dir, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`patch ${p}: ${r.stdout}${r.stderr}`);
+  }
+  return dir;
+}
+
+/**
+ * The editor showing @name, in whichever group: its breadcrumbs and the text of its cursor line
+ * (Monaco renders each line once; the current-line overlay and the line share their `top`).
+ */
+async function editorAt(page, name) {
+  return page.evaluate((name) => {
+    for (const g of document.querySelectorAll('.part.editor .editor-group-container')) {
+      const tab = g.querySelector('.tab.active');
+      if (!tab || !tab.textContent.includes(name)) continue;
+      const ed = g.querySelector('.monaco-editor');
+      const num = ed?.querySelector('.margin-view-overlays .active-line-number');
+      const cur = ed?.querySelector('.view-overlays .current-line')?.parentElement;
+      const top = cur?.style.top;
+      const line = [...(ed?.querySelectorAll('.view-lines .view-line') ?? [])].find((l) => l.style.top === top);
+      return {
+        crumbs: [...g.querySelectorAll('.breadcrumbs-control .monaco-breadcrumb-item')].map((i) => i.textContent.trim()).join('/'),
+        line: Number(num?.textContent?.trim()),
+        text: (line?.textContent ?? '').replace(/\u00a0/g, ' '),
+      };
+    }
+    return undefined;
+  }, name);
+}
+
+export async function browserSuite({ browser, base, root, resultsDir, userData, say }) {
   const page = await browser.newPage();
   const h = harness(page, resultsDir, say);
   const fixtures = join(root, 'test', 'e2e', 'fixtures', 'workspace');
@@ -307,10 +365,97 @@ export async function browserSuite({ browser, base, root, resultsDir, say }) {
       (await review.locator('section.group.introduced').count()) > 0 && (await review.locator('section.group.fixed').count()) > 0, 30_000);
     const verdicts = await review.locator('article.patch .verdict').allTextContents();
     if (verdicts[0] !== 'introduces') throw new Error(`verdicts: ${verdicts.join(', ')}`);
-    // Unfold 3/4's changed outcomes: before and after side by side.
-    await review.locator('article.patch[data-patch="2"] details.group.changed > summary').click();
     await review.locator('article.patch[data-patch="2"] table.change-table td.side.after').first().waitFor();
     await shot('review-dark.png');
+  });
+
+  // Patch 1/4's no-fault-param outcome: before it the core answered the request, after it it returns without answering.
+  const patchFiles = readdirSync(join(root, 'examples', 'series', 'patches')).filter((n) => /^000[1-9]/.test(n)).sort()
+    .map((n) => join(root, 'examples', 'series', 'patches', n));
+  const core = 'drivers/iommu/io-pgfault.c';
+  let compare;
+  await h.test('review panel: a changed outcome shows its before and after paths side by side, the parting step marked', async () => {
+    const row = review.locator('article.patch[data-patch="0"] tr.change.item')
+      .filter({ hasText: 'iommu_report_device_fault' }).filter({ hasText: 'scenario no-fault-param' }).first();
+    await row.click();
+    compare = review.locator('article.patch[data-patch="0"] section.compare[data-kind="changed"]');
+    await compare.waitFor({ timeout: 10_000 });
+    if (!(await row.getAttribute('class')).includes('selected')) throw new Error('the row is not marked selected');
+    const before = await compare.locator('.step.before:not(.empty)').count();
+    const after = await compare.locator('.step.after:not(.empty)').count();
+    if (before < 3 || after < 3) throw new Error(`columns: ${before} before, ${after} after`);
+    const ops = async (side) => compare.locator(`.step.${side}:not(.empty) .op`).allTextContents();
+    const [bo, ao] = [await ops('before'), await ops('after')];
+    if (!bo.includes('ops->page_response()') || ao.includes('ops->page_response()')) {
+      throw new Error(`the before column should answer and the after one not: ${bo.join(' | ')} // ${ao.join(' | ')}`);
+    }
+    if ((await compare.locator('.step.before.diverge').count()) !== 1 || (await compare.locator('.step.after.diverge').count()) !== 1) {
+      throw new Error('one parting step per side');
+    }
+    const parted = await compare.locator('.step.after.diverge .op').textContent();
+    if (parted !== 'return') throw new Error(`after the patch the path should part at its return, not at ${parted}`);
+    await compare.locator('.diverge-note').waitFor();
+    // The marked step looks different from the shared ones (theme colours, not the default transparent).
+    const bg = await compare.locator('.step.after.diverge').evaluate((e) => getComputedStyle(e).backgroundColor);
+    const bgShared = await compare.locator('.step.after.shared').first().evaluate((e) => getComputedStyle(e).backgroundColor);
+    if (bg === bgShared) throw new Error(`the parting step is not highlighted (${bg})`);
+    await assertInert(review);
+    await shot('review-compare-dark.png');
+  });
+
+  await h.test('clicking an after-side step reveals that line of the patched text, a before-side step the tree\'s file', async () => {
+    const patched = patchedTree(tree, patchFiles, 1);
+    try {
+      const step = compare.locator('.step.after.diverge');
+      const line = Number(await step.getAttribute('data-line'));
+      await step.click();
+      await until('the panel reports the editor line', async () => (await review.locator('#reveal-status').getAttribute('data-line')) === String(line), 15_000);
+      const want = readFileSync(join(patched, core), 'utf8').split('\n')[line - 1].trim();
+      const disk = readFileSync(join(tree, core), 'utf8').split('\n')[line - 1].trim();
+      if (want === disk) throw new Error(`line ${line} reads the same before and after patch 1; pick a moved line`);
+      let ed;
+      await until(`the editor on line ${line} of the patched io-pgfault.c`, async () => {
+        ed = await editorAt(page, 'io-pgfault.c');
+        return ed && ed.line === line && ed.text.trim() === want;
+      }, 15_000).catch((e) => { throw new Error(`${e.message}; editor: ${JSON.stringify(ed)}; want "${want}"`); });
+      await shot('review-after-step-dark.png');
+      // The same for the before side: the tree's own file, where that step is on the disk text.
+      const bstep = compare.locator('.step.before.diverge');
+      const bline = Number(await bstep.getAttribute('data-line'));
+      await bstep.click();
+      const bwant = readFileSync(join(tree, core), 'utf8').split('\n')[bline - 1].trim();
+      if (bwant === readFileSync(join(patched, core), 'utf8').split('\n')[bline - 1].trim()) throw new Error(`line ${bline} reads the same on both sides`);
+      await until(`the editor on line ${bline} of the tree's io-pgfault.c`, async () => {
+        ed = await editorAt(page, 'io-pgfault.c');
+        // The tree's own file has breadcrumbs (a file on disk); the read-only patched text has none.
+        return ed && ed.line === bline && ed.text.trim() === bwant && ed.crumbs.includes('io-pgfault.c');
+      }, 15_000).catch((e) => { throw new Error(`${e.message}; editor: ${JSON.stringify(ed)}; want "${bwant}"`); });
+    } finally {
+      rmSync(patched, { recursive: true, force: true });
+    }
+  });
+
+  await h.test('"Show diff" opens the diff of the file between the two sides of the patch', async () => {
+    await compare.locator('vscode-button.show-diff').click();
+    await page.locator('.part.editor .tab.active', { hasText: 'before ↔ after patch 1/4' }).first().waitFor({ timeout: 15_000 });
+    await page.locator('.part.editor .monaco-diff-editor').first().waitFor({ timeout: 15_000 });
+  });
+
+  await h.test('review compare in the light theme', async () => {
+    await setTheme(page, 'Default Light Modern', 'vs');
+    const bg = await review.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    const m = /rgba?\((\d+), (\d+), (\d+)/.exec(bg);
+    if (!m || Number(m[1]) + Number(m[2]) + Number(m[3]) < 600) throw new Error(`review background in light theme: ${bg}`);
+    await shot('review-compare-light.png');
+    await setTheme(page, 'Default Dark Modern', 'vs-dark');
+  });
+
+  await h.test('the extension logs its activation time in its output channel', async () => {
+    const lines = await until('an activation line in the iopf-lens log', async () => {
+      const l = activationLines(userData);
+      return l.length ? l : undefined;
+    }, 15_000);
+    for (const l of lines) say(`      ${l.replace(/^.*?(iopf-lens activated)/, '$1')}`);
   });
 
   await h.test('"IOPF: Simulate Scenario…" runs a concurrent scenario, drawn as thread lanes', async () => {

@@ -82,8 +82,14 @@ describe('webview protocol guards', () => {
     assert.ok(!isSimulationToHost({ type: 'eval', code: 'x' }));
     assert.ok(isFlowToHost({ type: 'simulate', seq: 2 }));
     assert.ok(!isFlowToHost({ type: 'simulate' }));
-    assert.ok(isReviewToHost({ type: 'showTrace', seq: 1, patch: 0, change: 0, side: 'after' }));
-    assert.ok(!isReviewToHost({ type: 'showTrace', seq: 1, patch: 0, change: 0, side: 'middle' }));
+    assert.ok(isReviewToHost({ type: 'showTrace', seq: 1, patch: 0, kind: 'changed', index: 0, side: 'after' }));
+    assert.ok(!isReviewToHost({ type: 'showTrace', seq: 1, patch: 0, kind: 'changed', index: 0, side: 'middle' }));
+    assert.ok(!isReviewToHost({ type: 'showTrace', seq: 1, patch: 0, kind: 'contract', index: 0, side: 'after' }));
+    assert.ok(isReviewToHost({ type: 'revealStep', seq: 1, patch: 0, kind: 'introduced', index: 2, side: 'before', step: 4 }));
+    assert.ok(!isReviewToHost({ type: 'revealStep', seq: 1, patch: 0, kind: 'introduced', index: 2, side: 'before', step: -1 }));
+    assert.ok(!isReviewToHost({ type: 'revealStep', seq: 1, patch: 0, kind: 'fixed', index: 2, side: 'after' }));
+    assert.ok(isReviewToHost({ type: 'showDiff', seq: 3, patch: 1, kind: 'fixed', index: 0 }));
+    assert.ok(!isReviewToHost({ type: 'showDiff', seq: 3, patch: -1, kind: 'fixed', index: 0 }));
   });
 
   it('checks load payloads deeply', () => {
@@ -94,6 +100,15 @@ describe('webview protocol guards', () => {
     assert.ok(!isHostToSimulation({ type: 'load', view: bad, cursor: { path: 0, step: 0 } }));
     assert.ok(isReviewView({ title: 't', patches: [{ subject: '<img onerror=x>', introduced: [], fixed: [], changed: [] }] }));
     assert.ok(!isReviewView({ title: 't', patches: [{ subject: 1, introduced: [], fixed: [], changed: [] }] }));
+    // before/after paths on changes and findings, checked as deeply as the simulation's
+    const path = view.paths[0];
+    const change = { function: 'f', summary: 's', beforeText: 'b', afterText: 'a', before: path, after: path, diverge: 0 };
+    const finding = { rule: 'r', severity: 'error', file: 'a.c', line: 1, function: 'f', message: 'm', trace: [], after: path };
+    const docs = { before: { 'a.c': 'file:///t/a.c' }, after: { 'a.c': 'iopf-review://k/after-patch-1/a.c' } };
+    assert.ok(isReviewView({ title: 't', patches: [{ subject: 's', introduced: [finding], fixed: [], changed: [change], docs }] }));
+    assert.ok(!isReviewView({ title: 't', patches: [{ subject: 's', introduced: [], fixed: [], changed: [{ ...change, after: bad.paths[0] }] }] }));
+    assert.ok(!isReviewView({ title: 't', patches: [{ subject: 's', introduced: [{ ...finding, diverge: -2 }], fixed: [], changed: [] }] }));
+    assert.ok(!isReviewView({ title: 't', patches: [{ subject: 's', introduced: [], fixed: [], changed: [], docs: { before: { 'a.c': 1 }, after: {} } }] }));
   });
 });
 

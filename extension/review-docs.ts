@@ -1,0 +1,116 @@
+// Read-only documents holding one side of a reviewed patch (`iopf-review:`): the patched text exists only in memory, and a path's lines are lines of that text.
+import * as vscode from 'vscode';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ReviewSide } from '../webview/protocol';
+
+export const REVIEW_SCHEME = 'iopf-review';
+const SOURCES_KEY = 'iopf.reviewSources';
+const MAX_SOURCES = 16;
+const MAX_TEXTS = 256;
+
+/** Where a review's texts come from, so a document can be rebuilt after a reload: the patch input and the tree. */
+export interface ReviewSource { input: string; tree: string }
+
+/** uri string -> text, filled by the review that produced it. */
+const texts = new Map<string, string>();
+let memento: vscode.Memento | undefined;
+
+function sources(): Record<string, ReviewSource> {
+  const s = memento?.get<unknown>(SOURCES_KEY);
+  return typeof s === 'object' && s !== null ? s as Record<string, ReviewSource> : {};
+}
+
+/** A short, stable key of a review source: the authority of its documents' URIs. */
+export function sourceKey(src: ReviewSource): string {
+  return createHash('sha1').update(src.input).update('\0').update(src.tree).digest('hex').slice(0, 12);
+}
+
+/**
+ * The URI of @file (tree-relative) as it reads on @side of patch @position (1-based), e.g.
+ * `iopf-review://1a2b3c4d5e6f/after-patch-3/drivers/iommu/io-pgfault.c`: the tab reads io-pgfault.c,
+ * the breadcrumbs say which side of which patch, and the extension keeps C highlighting.
+ */
+export function reviewUri(key: string, side: ReviewSide, position: number, file: string): vscode.Uri {
+  return vscode.Uri.from({ scheme: REVIEW_SCHEME, authority: key, path: `/${side}-patch-${position}/${file.replace(/^\/+/, '')}` });
+}
+
+function parse(uri: vscode.Uri): { side: ReviewSide; position: number; file: string } | undefined {
+  const m = /^\/(before|after)-patch-(\d+)\/(.+)$/.exec(uri.path);
+  return m ? { side: m[1] as ReviewSide, position: Number(m[2]), file: m[3] } : undefined;
+}
+
+function diskText(tree: string, file: string): string | undefined {
+  try {
+    return readFileSync(join(tree, file), 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * sideDocuments - for each file of @sideTexts, the document a reviewer is shown: the file on disk when the
+ * side's text is what is on disk (the first patch's before side, files no patch touched), else the read-only
+ * review document, whose text is remembered here.
+ */
+export async function sideDocuments(src: ReviewSource, side: ReviewSide, position: number,
+  sideTexts: Record<string, string>): Promise<Record<string, string>> {
+  const key = sourceKey(src);
+  if (memento && !sources()[key]) {
+    const all = { ...sources(), [key]: src };
+    const keys = Object.keys(all);
+    for (const k of keys.slice(0, Math.max(0, keys.length - MAX_SOURCES))) delete all[k];
+    await memento.update(SOURCES_KEY, all);
+  }
+  const out: Record<string, string> = {};
+  for (const [file, text] of Object.entries(sideTexts)) {
+    if (diskText(src.tree, file) === text) { out[file] = vscode.Uri.file(join(src.tree, file)).toString(); continue; }
+    const uri = reviewUri(key, side, position, file).toString();
+    texts.delete(uri);
+    texts.set(uri, text);
+    out[file] = uri;
+  }
+  while (texts.size > MAX_TEXTS) texts.delete(texts.keys().next().value!);
+  return out;
+}
+
+/** Rebuilds a side's text from the review source (after a reload): the series applied again, in memory. */
+async function rebuild(uri: vscode.Uri): Promise<string> {
+  const at = parse(uri);
+  const src = sources()[uri.authority];
+  if (!at || !src) return '/* iopf-lens: this side of the patch is no longer known; review the patch again. */\n';
+  try {
+    const [{ loadSeries }, { applySeries, TreeState }] = await Promise.all([import('./core/review/series'), import('./core/review/apply')]);
+    const applied = applySeries(TreeState.open(src.tree), loadSeries(src.input).patches);
+    const state = applied[at.position - 1]?.[at.side];
+    const text = state?.read(at.file);
+    if (text === undefined) return `/* iopf-lens: ${at.file} does not exist ${at.side} patch ${at.position}. */\n`;
+    texts.set(uri.toString(), text);
+    return text;
+  } catch (e) {
+    return `/* iopf-lens: cannot rebuild ${at.file} ${at.side} patch ${at.position}: ${e instanceof Error ? e.message : String(e)} */\n`;
+  }
+}
+
+export const reviewDocuments: vscode.TextDocumentContentProvider = {
+  provideTextDocumentContent(uri: vscode.Uri): string | Thenable<string> {
+    return texts.get(uri.toString()) ?? rebuild(uri);
+  },
+};
+
+/** A URI string from a review view, accepted only for the two kinds of document a review opens. */
+export function reviewDocUri(s: string | undefined): vscode.Uri | undefined {
+  if (!s) return undefined;
+  try {
+    const uri = vscode.Uri.parse(s, true);
+    return uri.scheme === 'file' || uri.scheme === REVIEW_SCHEME ? uri : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function activate(ctx: vscode.ExtensionContext): void {
+  memento = ctx.workspaceState;
+  ctx.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(REVIEW_SCHEME, reviewDocuments));
+}
