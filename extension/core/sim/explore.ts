@@ -124,7 +124,9 @@ export function endChecks(m: Machine, entry: string, s: Scenario, results: Value
     if (s.iommufdPasids) {
       m.report('iommufd/auto-response-pasid', `the fault on ${r.pasid ? `PASID ${r.pasid}` : 'the RID'} (grpid ${r.grpid}) is still outstanding after the fault-capable page table is detached: the device waits forever`, at);
     } else {
-      m.report('iopf/unanswered-page-request', `page request grpid ${r.grpid} is never answered on this path: ops->page_response() is not called and no handler owns the request, so the device stalls`, at);
+      m.report('iopf/unanswered-page-request', m.concurrent
+        ? `page request grpid ${r.grpid} is never answered in this interleaving: every thread has finished and none called ops->page_response() for it, so the device stalls`
+        : `page request grpid ${r.grpid} is never answered on this path: ops->page_response() is not called and no handler owns the request, so the device stalls`, at);
     }
   }
   const referenced = w.referenced();
