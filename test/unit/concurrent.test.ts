@@ -5,7 +5,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { analyzeFiles, simulateFunction } from '../../extension/core/analyze';
 import { Workspace } from '../../extension/core/index';
-import { DEFAULT_BOUNDS, detectEra } from '../../extension/core/sim/explore';
+import { DEFAULT_BOUNDS, detectEra, findingKey } from '../../extension/core/sim/explore';
 import { concurrentByName, concurrentFor, exploreConcurrent, threadSwitches } from '../../extension/core/sim/concurrent';
 import { checkText } from '../../extension/core/report/text';
 import { checkJson } from '../../extension/core/report/json';
@@ -184,6 +184,20 @@ describe('interleavings', () => {
     const use = find(t, (s) => s.op === '✗ iopf/use-after-free');
     assert.ok(lookup >= 0 && lookup < freed && freed < use, `order: lookup ${lookup}, detach frees ${freed}, use ${use}`);
     assert.equal(t[use].thread, 'response write');
+  });
+
+  it('each finding keeps a counterexample with fewer thread switches than the first one the search met', async () => {
+    const ws = await Workspace.create([load('sva_unbind_unlocked.c')]);
+    try {
+      const r = exploreConcurrent(ws, concurrentByName('bind-x-unbind')!, DEFAULT_BOUNDS, detectEra(ws), new Map());
+      const first = new Map<string, Finding>();
+      for (const f of r.paths.flatMap((p) => p.findings)) if (!first.has(findingKey(f))) first.set(findingKey(f), f);
+      assert.equal(r.findings.length, first.size);
+      for (const f of r.findings) assert.ok(threadSwitches(f.trace) <= threadSwitches(first.get(findingKey(f))!.trace));
+      assert.ok(r.findings.some((f) => threadSwitches(f.trace) < threadSwitches(first.get(findingKey(f))!.trace)), 'some counterexample got shorter');
+    } finally {
+      ws.dispose();
+    }
   });
 
   it('exploration is deterministic: the same findings with the same counterexamples', async () => {
