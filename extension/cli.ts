@@ -1,6 +1,5 @@
 // The headless CLI: check, simulate, index, review and b4-check over the same core as the editor.
-import { readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
-import { extname, isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import { analyzeWorkspace, simulateInWorkspace } from './core/analyze';
 import { Workspace } from './core/index';
 import { loadLanguage } from './core/parse/parser';
@@ -8,7 +7,8 @@ import { SCENARIOS as SINGLE } from './core/sim/scenarios';
 import { CONCURRENT } from './core/sim/concurrent';
 import { UsageError, parseArgs, type Parsed } from './cli/args';
 import { b4CheckCommand, checkExitCode, formatCheck, reviewCommand, type CliIo } from './cli/review-commands';
-import type { AnalyzeOptions, SourceFile } from './core/types';
+import { inputNotes, readInputs, readSource, withSkipped, type Inputs } from './cli/inputs';
+import type { AnalyzeOptions } from './core/types';
 import { formatSimulation } from './core/report/simulation';
 import { RULES } from './core/rules/rules';
 
@@ -45,8 +45,6 @@ scenarios: ${SCENARIOS.map((s) => s.name).join(', ')}
 `;
 
 
-const MAX_FILE = 8 * 1024 * 1024;
-
 function num(args: Parsed, name: string): number | undefined {
   const v = args.options.get(name);
   if (v === undefined) return undefined;
@@ -59,90 +57,15 @@ function bounds(args: Parsed): AnalyzeOptions {
   return { loopBound: num(args, 'loop-bound'), maxPaths: num(args, 'max-paths'), callDepth: num(args, 'call-depth') };
 }
 
-/** readSource - a C file's text, refusing what is not C source. */
-export function readSource(path: string, shown: string): SourceFile {
-  let st;
-  try {
-    st = statSync(path);
-  } catch {
-    throw new UsageError(`${shown}: no such file or directory`);
-  }
-  if (!st.isFile()) throw new UsageError(`${shown}: not a regular file`);
-  if (st.size > MAX_FILE) throw new UsageError(`${shown}: ${Math.round(st.size / 1048576)} MB is too large for a C source file (limit 8 MB)`);
-  const buf = readFileSync(path);
-  if (buf.includes(0)) throw new UsageError(`${shown}: binary file, not C source`);
-  const text = new TextDecoder('utf-8', { fatal: false }).decode(buf);
-  return { path: shown, text };
-}
-
-/** Collects .c and .h files under @dir, following no symlink twice. */
-function collect(dir: string, shown: string, out: SourceFile[], seen: Set<string>): void {
-  let real: string;
-  try {
-    real = realpathSync(dir);
-  } catch {
-    throw new UsageError(`${shown}: cannot be read (a broken or looping symlink?)`);
-  }
-  if (seen.has(real)) return;
-  seen.add(real);
-  for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-    const p = join(dir, e.name);
-    const s = join(shown, e.name);
-    let isDir = e.isDirectory();
-    let isFile = e.isFile();
-    if (e.isSymbolicLink()) {
-      try {
-        const st = statSync(p);
-        isDir = st.isDirectory();
-        isFile = st.isFile();
-      } catch {
-        continue; // a dangling or looping link inside a tree is skipped, as git would
-      }
-    }
-    if (isDir) collect(p, s, out, seen);
-    else if (isFile && (extname(e.name) === '.c' || extname(e.name) === '.h')) {
-      try {
-        out.push(readSource(p, s));
-      } catch {
-        // an unreadable or binary file inside a tree is not the user's target: skip it
-      }
-    }
-  }
-}
-
-function inputs(paths: string[], cwd: string): SourceFile[] {
-  if (!paths.length) throw new UsageError('check needs at least one file or directory');
-  const out: SourceFile[] = [];
-  const seen = new Set<string>();
-  for (const p of paths) {
-    const full = isAbsolute(p) ? p : resolve(cwd, p);
-    let st;
-    try {
-      st = statSync(full);
-    } catch {
-      throw new UsageError(`${p}: no such file or directory`);
-    }
-    if (st.isDirectory()) {
-      const before = out.length;
-      collect(full, p, out, seen);
-      if (out.length === before) throw new UsageError(`${p}: no .c or .h files in this directory`);
-    } else {
-      if (!/\.(c|h)$/.test(p)) throw new UsageError(`${p}: not a C source file (.c or .h)`);
-      out.push(readSource(full, p));
-    }
-  }
-  return out;
-}
-
 async function check(argv: string[], io: CliIo): Promise<number> {
   const args = parseArgs(argv, ['function', 'format', 'loop-bound', 'max-paths', 'call-depth', 'scenario']);
   const format = args.options.get('format') ?? 'text';
   if (!['text', 'json', 'sarif'].includes(format)) throw new UsageError(`unknown format "${format}" (text, json or sarif)`);
-  const files = inputs(args.positional, io.cwd);
+  const inputs = readInputs(args.positional, io.cwd);
   await loadLanguage();
-  const ws = await Workspace.create(files);
+  const ws = await Workspace.create(inputs.files);
   const fn = args.options.get('function');
-  const opts: AnalyzeOptions = { ...bounds(args), cancelled: () => interrupted };
+  const opts: AnalyzeOptions = { ...bounds(args) };
   if (fn) {
     if (!ws.definition(fn)) throw new UsageError(`no function named ${fn} in the given files`);
     opts.functions = [fn];
@@ -154,8 +77,8 @@ async function check(argv: string[], io: CliIo): Promise<number> {
   }
   const result = analyzeWorkspace(ws, opts);
   ws.dispose();
-  io.stdout(formatCheck(result, format));
-  if (interrupted) return 2;
+  notes(io, inputs);
+  io.stdout(withSkipped(formatCheck(result, format), format, inputs.skipped));
   return checkExitCode(result);
 }
 
@@ -167,15 +90,19 @@ async function simulate(argv: string[], io: CliIo): Promise<number> {
   if (!['text', 'json'].includes(format)) throw new UsageError(`unknown format "${format}" (text or json)`);
   const full = isAbsolute(file) ? file : resolve(io.cwd, file);
   if (!/\.(c|h)$/.test(file)) throw new UsageError(`${file}: not a C source file (.c or .h)`);
-  const source = readSource(full, file);
+  const notUtf8: string[] = [];
+  const source = readSource(full, file, notUtf8);
   // --with FILE[,FILE...]: more sources whose bodies the simulation may enter (callees, prototypes).
   const extra = (args.options.get('with') ?? '').split(',').filter(Boolean);
-  const ws = await Workspace.create([source, ...(extra.length ? inputs(extra, io.cwd) : [])]);
+  const more = extra.length ? readInputs(extra, io.cwd, '--with') : { files: [], skipped: [], notUtf8: [] };
+  more.notUtf8.unshift(...notUtf8);
+  const ws = await Workspace.create([source, ...more.files]);
   if (!ws.definition(fn, file)) throw new UsageError(`${file}: no function named ${fn}`);
   const scen = args.options.get('scenario');
   if (scen && !SCENARIOS.some((s) => s.name === scen)) throw new UsageError(`no scenario named ${scen} (${SCENARIOS.map((s) => s.name).join(', ')})`);
-  const result = simulateInWorkspace(ws, file, fn, { ...bounds(args), scenarios: scen ? [scen] : undefined, cancelled: () => interrupted });
+  const result = simulateInWorkspace(ws, file, fn, { ...bounds(args), scenarios: scen ? [scen] : undefined });
   ws.dispose();
+  notes(io, more);
   io.stdout(format === 'json' ? JSON.stringify(result, null, 2) + '\n' : formatSimulation(result));
   return result.function.findings ? 1 : 0;
 }
@@ -184,8 +111,8 @@ async function index(argv: string[], io: CliIo): Promise<number> {
   const args = parseArgs(argv, ['format']);
   const format = args.options.get('format') ?? 'json';
   if (!['json', 'text'].includes(format)) throw new UsageError(`unknown format "${format}" (json or text)`);
-  const files = inputs(args.positional, io.cwd);
-  const ws = await Workspace.create(files);
+  const inputs = readInputs(args.positional, io.cwd, 'index');
+  const ws = await Workspace.create(inputs.files);
   const functions = ws.functions();
   const unknown = new Set<string>();
   let bound = 0;
@@ -205,16 +132,22 @@ async function index(argv: string[], io: CliIo): Promise<number> {
       callGraph: ws.callGraph(),
       unknownCalls: [...unknown].sort(),
       parseErrors: errors,
+      skipped: inputs.skipped,
     }, null, 1) + '\n');
   } else {
     for (const f of functions) io.stdout(`${f.file}:${f.line}: ${f.name} (${f.calls.length} calls)\n`);
+    for (const k of inputs.skipped) io.stdout(`skipped: ${k.file}: ${k.reason}\n`);
     io.stdout(`${ws.files.size} files, ${functions.length} functions, ${total} calls (${bound} to the IOPF/SVA API), ${unknown.size} distinct unknown callees, ${errors} parse errors\n`);
   }
   ws.dispose();
+  notes(io, inputs);
   return 0;
 }
 
-let interrupted = false;
+/** What the inputs' reading left out or replaced: one line each on stderr. */
+function notes(io: CliIo, inputs: Inputs): void {
+  for (const l of inputNotes(inputs)) io.stderr(l + '\n');
+}
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
   const [cmd, ...rest] = argv;
@@ -253,12 +186,9 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
 }
 
 if (require.main === module) {
-  process.on('SIGINT', () => {
-    if (interrupted) process.exit(130);
-    interrupted = true;
-    // Work in progress checks the flag; a second ^C leaves at once.
-    setTimeout(() => process.exit(130), 100).unref();
-  });
+  // ^C: Node's default, on purpose. The analysis runs synchronously, so a JS handler would only run once
+  // it is over; the default stops the process at once, and as reports go to stdout only at the end,
+  // an interrupted run has written nothing.
   const io: CliIo = {
     stdout: (s) => process.stdout.write(s),
     stderr: (s) => process.stderr.write(s),

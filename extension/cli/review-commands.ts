@@ -45,7 +45,7 @@ export async function reviewCommand(argv: string[], io: CliIo, opts: CommandOpti
     format = f;
     if (parsed.positional.length !== 1) throw new UsageError(parsed.positional.length ? 'one patch, mbox or folder at a time' : 'what to review is missing');
   } catch (e) {
-    io.stderr(`iopf-lens review: ${oneLine(e)}\n${REVIEW_USAGE}\n`);
+    io.stderr(`iopf-lens review: ${oneLine(e)} (${REVIEW_USAGE})\n`);
     return 2;
   }
   const input = parsed.positional[0];
@@ -73,7 +73,7 @@ export async function b4CheckCommand(argv: string[], io: CliIo, opts: CommandOpt
     const f = parsed.options.get('format') ?? 'json';
     if (f !== 'json' && f !== 'lines') throw new UsageError(`unknown format "${f}" (json or lines)`);
   } catch (e) {
-    io.stderr(`iopf-lens b4-check: ${oneLine(e)}\n${B4_USAGE}\n`);
+    io.stderr(`iopf-lens b4-check: ${oneLine(e)} (${B4_USAGE})\n`);
     return 2;
   }
   const lines = parsed.options.get('format') === 'lines';

@@ -78,7 +78,14 @@ export function parseDiff(text: string, where: string): FilePatch[] {
 
 /** A mailbox message or git format-patch file that holds a diff becomes one patch. */
 function patchFromMail(raw: string, source: string, position: number): SeriesPatch | { cover: true; subject: PatchSubject; description: string } | undefined {
-  const mail = parsePatchMail(raw);
+  let mail;
+  try {
+    mail = parsePatchMail(raw);
+  } catch (e) {
+    // the one line on stderr names the input: "series.mbox message 3: malformed mail header line 2: ..."
+    if (e instanceof InputError) throw new InputError(`${source}: ${e.message}`);
+    throw e;
+  }
   // A thread saved from an archive holds the review replies too; a diff in a reply is a suggestion, not the series.
   if (mail.subject.reply) return undefined;
   if (!mail.diff.trim()) {
