@@ -327,7 +327,7 @@ function run(ws: Workspace, c: ConcurrentScenario, opts: ConcurrentOptions, era:
     const cfg = ws.cfg(anchor.fn.name, anchor.fn.file)!;
     m.idle = { fn: c.name, file: anchor.fn.file, cfg, env: new Map(), types: new Map(), iters: new Map(), visits: new Map(), heldAtEntry: [], rcuAtEntry: 0, stackObjs: [], depth: 0, lockHelper: false };
     c.setup?.(m, h);
-    const gens: { tid: number; gen: Gen<Value>; done: boolean; blocked?: number; flushing?: boolean }[] = [];
+    const gens: { tid: number; gen: Gen<Value>; done: boolean; blocked?: number; wants?: number; flushing?: boolean }[] = [];
     c.threads.forEach((t, i) => {
       m.world.threads.push({ id: i, name: t.name, held: [], rcuDepth: 0, atomic: 0, done: false });
       m.stacks[i] = [];
@@ -345,13 +345,14 @@ function run(ws: Workspace, c: ConcurrentScenario, opts: ConcurrentOptions, era:
     try {
       for (;;) {
         for (const s of m.spawned.splice(0)) gens.push({ tid: s.tid, gen: s.gen, done: false });
-        const runnable = gens.filter((g) => !g.done && (g.flushing ? !m.workRunning()
-          : g.blocked === undefined || m.world.locks.get(g.blocked)?.owner === undefined));
+        // A thread about to take a lock another thread holds would only find it taken: not a choice.
+        const free = (l: number | undefined, tid: number) => l === undefined || [undefined, tid].includes(m.world.locks.get(l)?.owner);
+        const runnable = gens.filter((g) => !g.done && (g.flushing ? !m.workRunning() : free(g.blocked, g.tid) && free(g.wants, g.tid)));
         if (!runnable.length) {
           const stuck = gens.filter((g) => !g.done);
           if (stuck.length) {
             m.tid = stuck[0].tid;
-            m.report('lock/order', `deadlock: ${stuck.map((g) => `${m.world.threads[g.tid].name} ${g.flushing ? 'waits for queued work' : `waits for ${m.world.name(g.blocked!)}`}`).join(', ')}`);
+            m.report('lock/order', `deadlock: ${stuck.map((g) => `${m.world.threads[g.tid].name} ${g.flushing ? 'waits for queued work' : `waits for ${m.world.name((g.blocked ?? g.wants)!)}`}`).join(', ')}`);
             cut = 'stop';
           }
           break;
@@ -380,13 +381,17 @@ function run(ws: Workspace, c: ConcurrentScenario, opts: ConcurrentOptions, era:
         m.tid = pick.tid;
         const r = pick.gen.next();
         pick.blocked = undefined;
+        pick.wants = undefined;
         pick.flushing = false;
         if (r.done) {
           pick.done = true;
           m.world.threads[pick.tid].done = true;
         } else if (r.value.kind === 'blocked') pick.blocked = r.value.lock;
         else if (r.value.kind === 'flush') pick.flushing = true;
-        else pcs[pick.tid] = (pcs[pick.tid] ?? 0) + 1;
+        else {
+          pick.wants = r.value.lock;
+          pcs[pick.tid] = (pcs[pick.tid] ?? 0) + 1;
+        }
       }
     } catch (e) {
       if (e instanceof Cut) cut = e.reason;

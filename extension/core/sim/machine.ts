@@ -14,7 +14,8 @@ import { RULES } from '../rules/rules';
 import { fieldType } from '../model/types';
 
 /** A scheduling point: the thread pauses before a shared-state operation, or waits on a lock. */
-export type Yield = { kind: 'sched' } | { kind: 'blocked'; lock: number } | { kind: 'flush' };
+/** A scheduling point before a lock acquisition names the lock: the thread cannot go on while another holds it. */
+export type Yield = { kind: 'sched'; lock?: number } | { kind: 'blocked'; lock: number } | { kind: 'flush' };
 export type Gen<T> = Generator<Yield, T, void>;
 
 export class Cut extends Error {
@@ -1177,7 +1178,7 @@ export class Machine {
       this.report('lock/imbalance', `${this.world.name(id)} is taken again while this thread already holds it: self-deadlock`, at);
       throw new Cut('stop');
     }
-    yield { kind: 'sched' };
+    yield { kind: 'sched', lock: id };
     while (lock.owner !== undefined && lock.owner !== this.tid) yield { kind: 'blocked', lock: id };
     for (const h of t.held) {
       const a = this.world.locks.get(h)!.cls;
