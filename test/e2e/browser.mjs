@@ -227,7 +227,8 @@ async function editorAt(page, name) {
   return page.evaluate((name) => {
     for (const g of document.querySelectorAll('.part.editor .editor-group-container')) {
       const tab = g.querySelector('.tab.active');
-      if (!tab || !tab.textContent.includes(name)) continue;
+      // A diff editor's tab names the file too; the checks here are about plain editors.
+      if (!tab || !tab.textContent.includes(name) || tab.textContent.includes('↔')) continue;
       const ed = g.querySelector('.monaco-editor');
       const num = ed?.querySelector('.margin-view-overlays .active-line-number');
       const cur = ed?.querySelector('.view-overlays .current-line')?.parentElement;
@@ -430,6 +431,38 @@ export async function browserSuite({ browser, base, root, resultsDir, userData, 
         // The tree's own file has breadcrumbs (a file on disk); the read-only patched text has none.
         return ed && ed.line === bline && ed.text.trim() === bwant && ed.crumbs.includes('io-pgfault.c');
       }, 15_000).catch((e) => { throw new Error(`${e.message}; editor: ${JSON.stringify(ed)}; want "${bwant}"`); });
+    } finally {
+      rmSync(patched, { recursive: true, force: true });
+    }
+  });
+
+  await h.test('"Open in simulation panel" steps through the after path on the patched text', async () => {
+    const patched = patchedTree(tree, patchFiles, 1);
+    try {
+      await compare.locator('.col-head.after vscode-button.open-sim').click();
+      const simAfter = await until('the simulation panel on the after path', async () => {
+        for (const f of page.frames()) {
+          const t = await f.locator('header h1').textContent({ timeout: 500 }).catch(() => '');
+          if (t.includes('(after patch 1/4)') && await f.$('#btn-next').catch(() => null)) return f;
+        }
+        return undefined;
+      }, 30_000);
+      // Its return step, where the after path leaves without answering: the editor shows that line of the patched text.
+      const rows = simAfter.locator('.trace-row.step');
+      const lines = await rows.evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-line'))));
+      const ops = await rows.locator('.op').allTextContents();
+      const i = ops.indexOf('return');
+      if (i < 0) throw new Error(`no return step: ${ops.join(' | ')}`);
+      await rows.nth(i).click();
+      const want = readFileSync(join(patched, core), 'utf8').split('\n')[lines[i] - 1].trim();
+      let ed;
+      await until(`the editor on line ${lines[i]} of the patched text`, async () => {
+        ed = await editorAt(page, 'io-pgfault.c');
+        return ed && ed.line === lines[i] && ed.text.trim() === want;
+      }, 15_000).catch((e) => { throw new Error(`${e.message}; editor: ${JSON.stringify(ed)}; want "${want}"`); });
+      await shot('review-simulation-after-dark.png');
+      // Back to the review panel for what follows.
+      await page.locator('.tabs-container .tab', { hasText: 'Review:' }).first().click();
     } finally {
       rmSync(patched, { recursive: true, force: true });
     }
