@@ -7,7 +7,8 @@ export function distRoot(extensionUri: vscode.Uri): vscode.Uri {
 }
 
 export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {
-  return { enableScripts: true, enableCommandUris: false, localResourceRoots: [distRoot(extensionUri)] };
+  // Only the built webview assets: the rest of dist/ (the extension and CLI bundles, the grammar) is none of a page's business.
+  return { enableScripts: true, enableCommandUris: false, localResourceRoots: [vscode.Uri.joinPath(distRoot(extensionUri), 'webview')] };
 }
 
 /**
