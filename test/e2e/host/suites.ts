@@ -365,4 +365,18 @@ describe('commands', () => {
     assert.ok(Object.values(review.patches[0]!.docs!.after).some((u) => u.startsWith('iopf-review:')));
     assert.ok(Object.values(review.patches[0]!.docs!.before).every((u) => u.startsWith('file:')));
   });
+
+  it('a side no path stepped into is rebuilt from the patch and tree on demand (as after a reload)', async () => {
+    const review = api().currentReview()!;
+    // The header patch 1/4 changes is in no trace, so no review remembered its text: the document applies the series again.
+    const some = vscode.Uri.parse(Object.values(review.patches[0]!.docs!.after).find((u) => u.startsWith('iopf-review:'))!, true);
+    const header = some.with({ path: '/after-patch-1/include/linux/iommu.h' });
+    const text = (await vscode.workspace.openTextDocument(header)).getText();
+    const disk = readFileSync(join(repo, 'examples', 'series', 'tree', 'include', 'linux', 'iommu.h'), 'utf8');
+    assert.match(disk, /^int iommu_report_device_fault\(/m);
+    assert.match(text, /^void iommu_report_device_fault\(/m, 'patch 1/4 made the prototype void');
+    // And an unknown review says so instead of showing a wrong text.
+    const unknown = (await vscode.workspace.openTextDocument(header.with({ authority: '000000000000' }))).getText();
+    assert.match(unknown, /no longer known/);
+  });
 });
