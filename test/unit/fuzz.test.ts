@@ -36,13 +36,15 @@ describe('fuzz', function () {
     assert.ok(!existsSync(reproducers), 'no reproducer directory when nothing was found');
   });
 
-  it('saves a reproducer for a crash, a hang and a dead worker, and not for documented input errors', async () => {
-    const r = await fuzz({ count: 8, seed: 7, out, timeMs: 400, workers: 2, analyzer: PLANTED, kernelRoot: null });
-    assert.equal(r.inputs, 8);
+  it('saves a reproducer for a crash, a hang and a dead worker, and not for input errors or a slow input', async () => {
+    const r = await fuzz({ count: 10, seed: 7, out, timeMs: 400, workers: 2, analyzer: PLANTED, kernelRoot: null });
+    assert.equal(r.inputs, 10);
     assert.equal(r.crashes, 4);
     assert.equal(r.hangs, 2);
     assert.equal(r.rejected, 2);
-    assert.deepEqual(r.findings.map((f) => `${f.index} ${f.kind}`), ['0 crash', '2 hang', '3 crash', '4 crash', '6 hang', '7 crash']);
+    assert.deepEqual(r.findings.map((f) => `${f.index} ${f.kind}`), ['0 crash', '2 hang', '3 crash', '5 crash', '7 hang', '8 crash']);
+    assert.deepEqual(r.slow.map((x) => x.index).sort(), [4, 9], 'over the bound once, then finished: slow, not hung');
+    assert.ok(r.slow.every((x) => x.ms > 550 && x.ms < 1200), JSON.stringify(r.slow));
     const corpus = loadCorpus(null);
     for (const f of r.findings) {
       const input = makeInput(corpus, 7, f.index);
@@ -53,8 +55,8 @@ describe('fuzz', function () {
       assert.equal(meta.index, f.index);
       assert.equal(meta.source, input.name);
       assert.deepEqual(meta.mutations, input.mutations);
-      if (f.index % 4 === 0) assert.match(meta.error, /planted crash on input \d+/);
-      if (f.index % 4 === 3) assert.match(meta.error, /exited with status 3/);
+      if (f.index % 5 === 0) assert.match(meta.error, /planted crash on input \d+/);
+      if (f.index % 5 === 3) assert.match(meta.error, /exited with status 3/);
     }
     assert.equal(readdirSync(out).length, 12, 'an input and its description per finding');
     // a saved reproducer runs again as it was
