@@ -48,50 +48,88 @@ export function isIteratorMacro(name: string): boolean {
 
 const SCOPED = new Set(['scoped_guard', 'scoped_cond_guard']);
 
+/**
+ * The only identifiers neutralize looks at: annotations, `struct`/`union`, scoped guards and
+ * iterator-like names. Matching these alone, not every identifier, keeps the scan cheap.
+ */
+const CANDIDATES = new RegExp(`\\b(?:${[...BARE, ...WITH_ARGS, ...SCOPED, '__attribute_used__', 'struct', 'union']
+  .sort((a, b) => b.length - a.length).join('|')}|[A-Za-z_]\\w*for_each\\w*|for_each\\w*)\\b`);
+
 /** `struct T` followed by `,` or `)`: a type passed as a macro argument. */
 const TYPE_ARG = /\s+[A-Za-z_]\w*\s*[,)]/y;
 
+const NL = 10;
+const SP = 32;
+const TAB = 9;
+const HASH = 35;
+const SLASH = 47;
+const STAR = 42;
+const BSL = 92;
+const DQ = 34;
+const SQ = 39;
+
+/*
+ * Hand-written scans: String.prototype.indexOf from a position costs far more per call than the
+ * few characters a comment spans, and the mask is built for every file the index reads.
+ */
+function commentEnd(src: string, from: number, n: number): number {
+  for (let e = from; e + 1 < n; e++) if (src.charCodeAt(e) === STAR && src.charCodeAt(e + 1) === SLASH) return e + 2;
+  return n;
+}
+
+function lineEnd(src: string, from: number, n: number): number {
+  let e = from;
+  while (e < n && src.charCodeAt(e) !== NL) e++;
+  return e;
+}
+
 /** Offsets of comments, string and character literals, and preprocessor lines: never rewritten. */
 function opaqueMask(src: string): Uint8Array {
-  const mask = new Uint8Array(src.length);
+  const n = src.length;
+  const mask = new Uint8Array(n);
   let i = 0;
   let lineStart = true;
-  while (i < src.length) {
-    const c = src[i];
-    if (c === '\n') { lineStart = true; i++; continue; }
-    if (lineStart && (c === ' ' || c === '\t')) { i++; continue; }
-    if (lineStart && c === '#') {
+  while (i < n) {
+    const c = src.charCodeAt(i);
+    if (c === NL) { lineStart = true; i++; continue; }
+    if (lineStart && (c === SP || c === TAB)) { i++; continue; }
+    if (lineStart && c === HASH) {
       // A directive, including backslash-continued lines (macro bodies are text to the parser).
       const s = i;
-      while (i < src.length && src[i] !== '\n') {
-        if (src[i] === '\\' && src[i + 1] === '\n') i += 2;
-        else if (src[i] === '/' && src[i + 1] === '*') {
-          const e = src.indexOf('*/', i + 2);
-          i = e < 0 ? src.length : e + 2;
-        } else i++;
+      while (i < n) {
+        const d = src.charCodeAt(i);
+        if (d === NL) break;
+        if (d === BSL && src.charCodeAt(i + 1) === NL) i += 2;
+        else if (d === SLASH && src.charCodeAt(i + 1) === STAR) i = commentEnd(src, i + 2, n);
+        else i++;
       }
       mask.fill(1, s, i);
       continue;
     }
     lineStart = false;
-    if (c === '/' && src[i + 1] === '/') {
-      const s = i;
-      while (i < src.length && src[i] !== '\n') i++;
-      mask.fill(1, s, i);
-      continue;
-    }
-    if (c === '/' && src[i + 1] === '*') {
-      const s = i;
-      const e = src.indexOf('*/', i + 2);
-      i = e < 0 ? src.length : e + 2;
-      mask.fill(1, s, i);
-      continue;
-    }
-    if (c === '"' || c === "'") {
+    if (c === SLASH) {
+      const d = src.charCodeAt(i + 1);
+      if (d === SLASH) {
+        const s = i;
+        i = lineEnd(src, i, n);
+        mask.fill(1, s, i);
+        continue;
+      }
+      if (d === STAR) {
+        const s = i;
+        i = commentEnd(src, i + 2, n);
+        mask.fill(1, s, i);
+        continue;
+      }
+    } else if (c === DQ || c === SQ) {
       const s = i++;
-      while (i < src.length && src[i] !== c && src[i] !== '\n') i += src[i] === '\\' ? 2 : 1;
+      while (i < n) {
+        const d = src.charCodeAt(i);
+        if (d === c || d === NL) break;
+        i += d === BSL ? 2 : 1;
+      }
       i++;
-      mask.fill(1, s, Math.min(i, src.length));
+      mask.fill(1, s, Math.min(i, n));
       continue;
     }
     i++;
@@ -172,7 +210,7 @@ export function neutralize(src: string): Neutralized {
     blanked.push({ start: s, end: e, text: src.slice(s, e) });
     spans.push({ start: s, text: src.slice(s, e).replace(/[^\n]/g, ' ') });
   };
-  const ident = /[A-Za-z_][A-Za-z0-9_]*/g;
+  const ident = new RegExp(CANDIDATES.source, 'g');
   let m: RegExpExecArray | null;
   while ((m = ident.exec(src))) {
     const start = m.index;
