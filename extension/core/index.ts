@@ -26,7 +26,7 @@ function shiftFunction(fn: FunctionDef, dIndex: number, dLine: number): Function
     r.start.line += dLine;
     r.end.line += dLine;
   };
-  const stack = [fn.ast];
+  const stack = fn.ast ? [fn.ast] : [];
   while (stack.length) {
     const n = stack.pop()!;
     n.start += dIndex;
@@ -64,7 +64,7 @@ export class Workspace {
     const neutral = neutralize(text);
     const tree = cParser().parse(neutral.text);
     if (!tree) throw new Error(`${path}: the parser gave no tree`);
-    const parsed = extract(path, text, neutral, tree, this.known);
+    const parsed = extract(path, text, neutral, tree, this.known, undefined, keepTree ? tree : undefined);
     if (keepTree) this.trees.set(path, tree);
     else tree.delete();
     this.remember(parsed);
@@ -93,9 +93,11 @@ export class Workspace {
     const pos = (t: string, i: number) => {
       let row = 0;
       let last = -1;
-      for (let k = t.indexOf('\n'); k >= 0 && k < i; k = t.indexOf('\n', k + 1)) {
-        row++;
-        last = k;
+      for (let k = 0; k < i; k++) {
+        if (t.charCodeAt(k) === 10) {
+          row++;
+          last = k;
+        }
       }
       return { row, column: i - last - 1 };
     };
@@ -109,13 +111,16 @@ export class Workspace {
     // Functions wholly after the edit move by the edit's size; wholly before it stay.
     const dIndex = newEnd - oldEnd;
     const dLine = newEndPosition.row - oldEndPosition.row;
-    const reuse = new Map<string, FunctionDef>();
+    const reuse = new Map<number, FunctionDef>();
     for (const f of old.functions) {
-      if (f.range.endIndex <= p) reuse.set(f.name, f);
-      else if (f.range.startIndex >= oldEnd && f.range.start.line > oldEndPosition.row) reuse.set(f.name, shiftFunction(f, dIndex, dLine));
+      if (f.range.endIndex <= p) reuse.set(f.range.startIndex, f);
+      else if (f.range.startIndex >= oldEnd && f.range.start.line > oldEndPosition.row) {
+        const moved = shiftFunction(f, dIndex, dLine);
+        reuse.set(moved.range.startIndex, moved);
+      }
     }
     this.forget(path, false);
-    const parsed = extract(path, text, neutral, tree, this.known, reuse);
+    const parsed = extract(path, text, neutral, tree, this.known, reuse, tree);
     this.trees.set(path, tree);
     this.remember(parsed);
     return parsed;
@@ -125,6 +130,7 @@ export class Workspace {
   forget(path: string, freeTree = true): void {
     const old = this.files.get(path);
     if (old) {
+      old.tree = undefined;
       for (const f of old.functions) {
         const list = this.defs.get(f.name)?.filter((d) => d !== f) ?? [];
         if (list.length) this.defs.set(f.name, list);
@@ -210,6 +216,7 @@ export class Workspace {
   }
 
   dispose(): void {
+    for (const f of this.files.values()) f.tree = undefined;
     for (const t of this.trees.values()) t.delete();
     this.trees.clear();
   }

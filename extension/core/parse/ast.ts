@@ -1,5 +1,6 @@
 // A plain-object copy of a tree-sitter subtree: outlives the WASM tree, and is cheap to walk from JS.
-import type { Node as TSNode, TreeCursor } from 'web-tree-sitter';
+import type { Node as TSNode } from 'web-tree-sitter';
+import { Lines, Walker } from './walker';
 import type { SourceRange } from '../types';
 
 export interface Ast {
@@ -24,44 +25,52 @@ const OPERATOR_PARENTS = new Set([
   'pointer_expression', 'field_expression',
 ]);
 
-/** toAst - copy @node and its named descendants (plus operators) using one cursor walk. */
-export function toAst(node: TSNode, source: string): Ast {
-  const cursor = node.walk();
+/** toAst - copy @node and its named descendants (plus operators) in one walk of the tree. */
+export function toAst(node: TSNode, source: string, lines: Lines = new Lines(source)): Ast {
+  const w = new Walker(node, node.tree.language);
   try {
-    return copy(cursor, source, undefined);
+    return copyAt(w, source, lines);
   } finally {
-    cursor.delete();
+    w.close();
   }
 }
 
-function copy(cursor: TreeCursor, source: string, field: string | undefined): Ast {
-  const sp = cursor.startPosition;
-  const ep = cursor.endPosition;
+/** copyAt - the subtree at the walker's position (the walker ends where it started). */
+export function copyAt(w: Walker, source: string, lines: Lines): Ast {
+  return copy(w, source, lines, w.type, undefined);
+}
+
+function copy(w: Walker, source: string, lines: Lines, type: string, field: string | undefined): Ast {
+  const start = w.start;
+  const end = w.end;
+  const startLine = lines.line(start);
+  const endLine = lines.line(end);
   const node: Ast = {
-    type: cursor.nodeType,
-    start: cursor.startIndex,
-    end: cursor.endIndex,
-    startLine: sp.row,
-    startCol: sp.column,
-    endLine: ep.row,
-    endCol: ep.column,
+    type,
+    start,
+    end,
+    startLine,
+    startCol: lines.column(start, startLine),
+    endLine,
+    endCol: lines.column(end, endLine),
     children: [],
   };
   if (field) node.field = field;
-  if (cursor.gotoFirstChild()) {
+  if (w.firstChild()) {
     do {
-      if (cursor.nodeIsNamed) {
-        node.children.push(copy(cursor, source, cursor.currentFieldName ?? undefined));
-      } else if (OPERATOR_PARENTS.has(node.type) && (cursor.currentFieldName === 'operator' || node.type === 'field_expression')) {
+      const t = w.type;
+      if (w.named) {
+        node.children.push(copy(w, source, lines, t, w.field ?? undefined));
+      } else if (OPERATOR_PARENTS.has(type) && (type === 'field_expression' || w.field === 'operator')) {
         // field_expression's `->` / `.` are anonymous but tell pointer from member access.
-        node.op = cursor.nodeType;
-      } else if (node.type === 'update_expression' || node.type === 'pointer_expression') {
-        node.op = cursor.nodeType;
+        node.op = t;
+      } else if (type === 'update_expression' || type === 'pointer_expression') {
+        node.op = t;
       }
-    } while (cursor.gotoNextSibling());
-    cursor.gotoParent();
+    } while (w.nextSibling());
+    w.parent();
   }
-  if (node.children.length === 0) node.text = source.slice(node.start, node.end);
+  if (node.children.length === 0) node.text = source.slice(start, end);
   return node;
 }
 

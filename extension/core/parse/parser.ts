@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Language, Parser, Query } from 'web-tree-sitter';
+import { useRuntime } from './walker';
 
 let loading: Promise<Language> | undefined;
 let language: Language | undefined;
@@ -24,7 +25,10 @@ function locate(file: string): string {
 export function loadLanguage(): Promise<Language> {
   if (!loading) {
     loading = (async () => {
-      await Parser.init({ locateFile: (name: string) => locate(name) });
+      // The options object becomes the emscripten module: the Walker calls its cursor functions directly.
+      const runtime: Record<string, unknown> = { locateFile: (name: string) => locate(name) };
+      await Parser.init(runtime);
+      useRuntime(runtime);
       language = await Language.load(locate('tree-sitter-c.wasm'));
       return language;
     })();

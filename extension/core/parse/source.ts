@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Node as TSNode, Tree } from 'web-tree-sitter';
-import { Ast, toAst, rangeOf } from './ast';
+import { Ast, copyAt } from './ast';
+import { Lines, Walker } from './walker';
 import { buildCfg, Cfg, functionName } from './cfg';
 import { neutralize, Neutralized } from './neutralize';
 import { cParser, query } from './parser';
@@ -24,7 +25,8 @@ export interface FunctionDef {
   range: SourceRange;
   /** text of the definition, for change detection */
   text: string;
-  ast: Ast;
+  /** the body as plain objects: built on first use (see astOf), or at once for files kept for editing */
+  ast?: Ast;
   calls: MappedCall[];
   isStatic: boolean;
   /** built on first use */
@@ -40,6 +42,8 @@ export interface ParsedFile {
   errors: number;
   /** declarations seen at file level: `void iommu_report_device_fault(...)` -> "void" (era detection) */
   prototypes: Map<string, string>;
+  /** the tree, while the workspace keeps it for incremental edits (bodies are read from it on demand) */
+  tree?: Tree;
 }
 
 let queryText: { calls: string; defs: string } | undefined;
@@ -95,45 +99,34 @@ export function classify(name: string, field: boolean, known: (name: string) => 
  * @known: whether a name has a body somewhere in the workspace (for `workspace` vs `unknown`).
  */
 export function extract(path: string, text: string, neutral: Neutralized, tree: Tree,
-  known: (name: string) => boolean = () => false, reuse?: Map<string, FunctionDef>): ParsedFile {
+  known: (name: string) => boolean = () => false, reuse?: Map<number, FunctionDef>, kept?: Tree): ParsedFile {
   const root = tree.rootNode;
   const q = queries();
-  const defs = definitions(root);
-  void q.defs;
+  const lines = new Lines(neutral.text);
   const functions: FunctionDef[] = [];
   const reused = new Set<FunctionDef>();
+  // Prototypes tell the era of the API when the body lives elsewhere (include/linux/iommu.h).
   const prototypes = new Map<string, string>();
-  for (const node of defs) {
-    const defText = neutral.text.slice(node.startIndex, node.endIndex);
-    const name = nameOf(node);
-    if (!name) continue;
-    const cached = reuse?.get(name);
-    if (cached && cached.text === defText && cached.range.startIndex === node.startIndex) {
+  topLevel(root, (w, depth) => {
+    if (w.type === 'declaration') {
+      if (depth === 0) prototypeAt(w, neutral.text, prototypes);
+      return false;
+    }
+    const start = w.start;
+    const end = w.end;
+    // An unchanged function keeps its extraction: same place, same text (hence same name).
+    const cached = reuse?.get(start);
+    if (cached && cached.range.endIndex === end && cached.text === neutral.text.slice(start, end)) {
       functions.push(cached);
       reused.add(cached);
-      continue;
+      return false;
     }
-    const ast = toAst(node, neutral.text);
-    const storage = node.children.some((c) => c?.type === 'storage_class_specifier' && c.text === 'static');
-    functions.push({ name, file: path, range: rangeOf(ast), text: defText, ast, calls: [], isStatic: storage });
-  }
-  // Prototypes tell the era of the API when the body lives elsewhere (include/linux/iommu.h).
-  for (const child of root.namedChildren) {
-    if (child?.type === 'declaration') {
-      const decl = child.childForFieldName('declarator');
-      const t = child.childForFieldName('type');
-      let d: TSNode | null = decl;
-      let ptr = 0;
-      while (d && d.type === 'pointer_declarator') {
-        ptr++;
-        d = d.childForFieldName('declarator');
-      }
-      if (d?.type === 'function_declarator') {
-        const id = d.childForFieldName('declarator');
-        if (id?.type === 'identifier' && t) prototypes.set(id.text, t.text + (ptr ? ' *' : ''));
-      }
-    }
-  }
+    const { name, isStatic } = definitionAt(w, neutral.text);
+    if (!name) return false;
+    const fn: FunctionDef = { name, file: path, range: rangeAt(start, end, lines), text: neutral.text.slice(start, end), calls: [], isStatic };
+    functions.push(fn);
+    return false;
+  });
   const byStart = functions.map((f) => f).sort((a, b) => a.range.startIndex - b.range.startIndex);
   const owner = (at: number): FunctionDef | undefined => {
     let lo = 0;
@@ -182,39 +175,110 @@ export function extract(path: string, text: string, neutral: Neutralized, tree: 
     if (site.kind !== 'scoped_guard') continue;
     const fn = owner(site.start);
     if (!fn || reused.has(fn)) continue;
-    const before = text.slice(0, site.start);
-    const line = before.split('\n').length - 1;
-    const column = site.start - (before.lastIndexOf('\n') + 1);
+    const line = lines.line(site.start);
+    const column = lines.column(site.start, line);
     fn.calls.push({
       name: site.name, field: false, op: 'lock.scope',
       range: { start: { line, column }, end: { line, column: column + site.name.length }, startIndex: site.start, endIndex: site.end },
     });
   }
-  return { path, text, neutral, functions, errors: countErrors(root), prototypes };
+  return { path, text, neutral, functions, errors: countErrors(root), prototypes, tree: kept };
+}
+
+function rangeAt(start: number, end: number, lines: Lines): SourceRange {
+  const sl = lines.line(start);
+  const el = lines.line(end);
+  return { start: { line: sl, column: lines.column(start, sl) }, end: { line: el, column: lines.column(end, el) }, startIndex: start, endIndex: end };
 }
 
 /**
- * Function definitions at file level, including those inside #if/#ifdef blocks: the same nodes
- * grammars/queries/definitions.scm captures, found without walking function bodies.
+ * topLevel - visit function definitions at file level, including those inside #if/#ifdef blocks
+ * (the nodes grammars/queries/definitions.scm captures), and file-level declarations, without
+ * walking function bodies. @visit sees the walker on the node and its nesting; true stops the walk.
  */
-function definitions(root: TSNode): TSNode[] {
-  const out: TSNode[] = [];
-  const visit = (n: TSNode) => {
-    for (const c of n.namedChildren) {
-      if (!c) continue;
-      if (c.type === 'function_definition') out.push(c);
-      else if (c.type.startsWith('preproc_') || c.type === 'linkage_specification' || c.type === 'declaration_list' || c.type === 'ERROR') visit(c);
-    }
+function topLevel(root: TSNode, visit: (w: Walker, depth: number) => boolean): void {
+  const w = new Walker(root, root.tree.language);
+  let stop = false;
+  const children = (depth: number) => {
+    if (!w.firstChild()) return;
+    do {
+      if (!w.named) continue;
+      const t = w.type;
+      if (t === 'function_definition' || t === 'declaration') stop = visit(w, depth);
+      else if (t.startsWith('preproc_') || t === 'linkage_specification' || t === 'declaration_list' || t === 'ERROR') children(depth + 1);
+    } while (!stop && w.nextSibling());
+    w.parent();
   };
-  visit(root);
-  return out;
+  try {
+    children(0);
+  } finally {
+    w.close();
+  }
 }
 
-function nameOf(def: TSNode): string | undefined {
-  let d: TSNode | null = def.childForFieldName('declarator');
-  while (d && d.type !== 'function_declarator') d = d.childForFieldName('declarator') ?? d.namedChild(0);
-  const id = d?.childForFieldName('declarator');
-  return id?.type === 'identifier' ? id.text : undefined;
+/** Moves to the first named child; false (and unmoved) if there is none. */
+function firstNamed(w: Walker): boolean {
+  if (!w.firstChild()) return false;
+  do if (w.named) return true;
+  while (w.nextSibling());
+  w.parent();
+  return false;
+}
+
+/** The name and linkage of the function_definition at the walker; the walker ends where it started. */
+function definitionAt(w: Walker, src: string): { name?: string; isStatic: boolean } {
+  let isStatic = false;
+  if (w.firstChild()) {
+    do if (w.type === 'storage_class_specifier' && src.slice(w.start, w.end) === 'static') isStatic = true;
+    while (w.nextSibling());
+    w.parent();
+  }
+  let depth = 0;
+  let name: string | undefined;
+  if (w.fieldChild('declarator')) {
+    depth++;
+    let found = true;
+    while (w.type !== 'function_declarator') {
+      if (w.fieldChild('declarator') || firstNamed(w)) depth++;
+      else {
+        found = false;
+        break;
+      }
+    }
+    if (found && w.fieldChild('declarator')) {
+      depth++;
+      if (w.type === 'identifier') name = src.slice(w.start, w.end);
+    }
+  }
+  while (depth-- > 0) w.parent();
+  return { name, isStatic };
+}
+
+/** `void iommu_report_device_fault(...);` at file level -> prototypes["iommu_report_device_fault"] = "void". */
+function prototypeAt(w: Walker, src: string, prototypes: Map<string, string>): void {
+  let type: string | undefined;
+  if (w.fieldChild('type')) {
+    type = src.slice(w.start, w.end);
+    w.parent();
+  }
+  if (!w.fieldChild('declarator')) return;
+  let depth = 1;
+  let ptr = 0;
+  let ok = true;
+  while (w.type === 'pointer_declarator') {
+    ptr++;
+    if (!w.fieldChild('declarator')) {
+      ok = false;
+      break;
+    }
+    depth++;
+  }
+  if (ok && w.type === 'function_declarator' && w.fieldChild('declarator')) {
+    depth++;
+    const id: string = w.type;
+    if (id === 'identifier' && type !== undefined) prototypes.set(src.slice(w.start, w.end), type + (ptr ? ' *' : ''));
+  }
+  while (depth-- > 0) w.parent();
 }
 
 /** parseSource - neutralise and parse @text; the tree is freed unless @keep is set. */
@@ -231,8 +295,39 @@ export function parseSource(path: string, text: string, known?: (name: string) =
 
 /** cfgOf - the control-flow graph of @fn, built once. */
 export function cfgOf(fn: FunctionDef, file: ParsedFile): Cfg {
-  if (!fn.cfg) fn.cfg = buildCfg(fn.ast, file.neutral.sites);
+  if (!fn.cfg) fn.cfg = buildCfg(astOf(fn, file), file.neutral.sites);
   return fn.cfg;
+}
+
+/*
+ * Bodies are copied out of the tree only for files something simulates: most of a workspace is
+ * never looked at, and its trees are not kept. The first body asked for copies every body of its
+ * file in one walk (callers and callees tend to live together), from the tree the workspace keeps
+ * for an edited file or from a fresh parse that is freed at once.
+ */
+/** astOf - the body of @fn as plain objects. */
+export function astOf(fn: FunctionDef, file: ParsedFile): Ast {
+  if (fn.ast) return fn.ast;
+  const missing = new Map<number, FunctionDef>();
+  for (const f of file.functions) if (!f.ast) missing.set(f.range.startIndex, f);
+  missing.set(fn.range.startIndex, fn);
+  const tree = file.tree ?? cParser().parse(file.neutral.text);
+  if (!tree) throw new Error(`${file.path}: the parser gave no tree`);
+  try {
+    const lines = new Lines(file.neutral.text);
+    topLevel(tree.rootNode, (w) => {
+      const f = w.type === 'function_definition' ? missing.get(w.start) : undefined;
+      if (f && f.range.endIndex === w.end) {
+        f.ast = copyAt(w, file.neutral.text, lines);
+        missing.delete(w.start);
+      }
+      return missing.size === 0;
+    });
+  } finally {
+    if (tree !== file.tree) tree.delete();
+  }
+  if (!fn.ast) throw new Error(`${file.path}: ${fn.name} is no longer where the index has it`);
+  return fn.ast;
 }
 
 export { functionName };
