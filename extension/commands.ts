@@ -10,6 +10,7 @@ import { showReview } from './review-panel';
 import { traceToJson, traceToMermaid } from './trace-export';
 import { getSettings } from './settings';
 import type { SimulationView } from '../webview/protocol';
+import type { SimulationResult } from './core/analyze';
 
 /** Arguments the commands accept from CodeLens, quick fixes, webviews, menus and tests. */
 interface Target {
@@ -87,9 +88,24 @@ async function simulateTarget(t: Target): Promise<{ function: string; paths: num
   const target = await resolveTarget(t);
   if (!target) return undefined;
   const { doc, fn } = target;
-  const result = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Window, title: `iopf-lens: simulating ${fn}` },
-    () => simulate(doc, fn, t.scenario ? [t.scenario] : undefined));
+  // A status-bar spinner; a run still going after half a second also gets a notification with Cancel.
+  const cancel = new vscode.CancellationTokenSource();
+  const title = `iopf-lens: simulating ${fn}`;
+  const run = simulate(doc, fn, t.scenario ? [t.scenario] : undefined, cancel.token);
+  const slow = setTimeout(() => void vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title, cancellable: true },
+    (_p, token) => {
+      token.onCancellationRequested(() => cancel.cancel());
+      return run.catch(() => undefined);
+    }), 500);
+  let result: SimulationResult | undefined;
+  try {
+    result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title }, () => run);
+  } finally {
+    clearTimeout(slow);
+    cancel.dispose();
+  }
+  if (!result) return undefined; // cancelled: nothing to show
   const lines = lineLookup(doc);
   const view: SimulationView = {
     function: t.scenario ? `${fn} · ${t.scenario}` : fn, file: vscode.workspace.asRelativePath(doc.uri), uri: doc.uri.toString(),

@@ -6,7 +6,7 @@ import { CONSTANTS } from '../model/constants';
 import { Obj, Value, ZERO, int, ptr } from '../model/world';
 import type { Finding, PathResult, TraceStep } from '../types';
 import { Cut, Era, Gen, LockOrder, Machine, Oracle } from './machine';
-import { ExploreOptions, endChecks, findingKey, outcome } from './explore';
+import { ExploreOptions, drain, endChecks, findingKey, outcome } from './explore';
 import { SCENARIOS, Scenario, WorldHandles, argsFor, buildWorld, eventObj, pendingGroup } from './scenarios';
 
 export interface ConcurrentScenario {
@@ -273,7 +273,7 @@ export function threadSwitches(trace: TraceStep[]): number {
   return n;
 }
 
-type ConcurrentOptions = ExploreOptions & { maxStates?: number };
+export type ConcurrentOptions = ExploreOptions & { maxStates?: number };
 
 interface Run {
   paths: PathResult[];
@@ -289,8 +289,8 @@ const CANCEL_EVERY = 8;
  * Every interleaving of @c's threads (with at most @preemptions preemptive switches when given),
  * depth first over the oracle's decisions, not revisiting a state explored before.
  */
-function run(ws: Workspace, c: ConcurrentScenario, opts: ConcurrentOptions, era: Era, lockOrder: LockOrder,
-  maxStates: number, preemptions?: number): Run {
+function* run(ws: Workspace, c: ConcurrentScenario, opts: ConcurrentOptions, era: Era, lockOrder: LockOrder,
+  maxStates: number, preemptions?: number): Generator<void, Run> {
   const base: Scenario = SCENARIOS.find((s) => s.name === c.world)!;
   const seen = new Set<string>();
   const paths: PathResult[] = [];
@@ -425,6 +425,7 @@ function run(ws: Workspace, c: ConcurrentScenario, opts: ConcurrentOptions, era:
       if (m.bounded) bounded = true;
     }
     prefix = oracle.next();
+    yield;
   }
   return { paths, states: seen.size, bounded, cancelled };
 }
@@ -456,9 +457,15 @@ const SHORTEN_UP_TO = 3;
  */
 export function exploreConcurrent(ws: Workspace, c: ConcurrentScenario, opts: ConcurrentOptions,
   era: Era, lockOrder: LockOrder): ConcurrentResult {
+  return drain(exploringConcurrent(ws, c, opts, era, lockOrder));
+}
+
+/** exploringConcurrent - exploreConcurrent() as a generator that pauses after each schedule. */
+export function* exploringConcurrent(ws: Workspace, c: ConcurrentScenario, opts: ConcurrentOptions,
+  era: Era, lockOrder: LockOrder): Generator<void, ConcurrentResult> {
   const started = Date.now();
   const maxStates = opts.maxStates ?? 50000;
-  const all = run(ws, c, opts, era, lockOrder, maxStates);
+  const all = yield* run(ws, c, opts, era, lockOrder, maxStates);
   const best = new Map<string, Finding>();
   collect(all.paths, best);
   let states = all.states;
@@ -467,7 +474,7 @@ export function exploreConcurrent(ws: Workspace, c: ConcurrentScenario, opts: Co
     // Only as many states as are left of the bound: shortening never turns a verdict into "bounded".
     const left = maxStates - states;
     if (left <= 0) break;
-    const r = run(ws, c, { ...opts, withState: opts.withState }, era, new Map(), left, k);
+    const r = yield* run(ws, c, { ...opts, withState: opts.withState }, era, new Map(), left, k);
     states += r.states;
     collect(r.paths, best);
     if (r.cancelled) break;

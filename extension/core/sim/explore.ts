@@ -33,9 +33,23 @@ export interface Explored {
   unknownCalls: Machine['unknownCalls'];
 }
 
+/** drain - run an exploration to its end without pausing. */
+export function drain<T>(g: Generator<void, T>): T {
+  for (;;) {
+    const r = g.next();
+    if (r.done) return r.value;
+  }
+}
+
 /** explore - every path of @entry under @scenario. */
 export function explore(ws: Workspace, entry: string, file: string | undefined, scenario: Scenario, opts: ExploreOptions,
   era: Era, lockOrder: LockOrder): Explored {
+  return drain(exploring(ws, entry, file, scenario, opts, era, lockOrder));
+}
+
+/** exploring - explore() as a generator that pauses after each path, so a caller can yield to an event loop and cancel. */
+export function* exploring(ws: Workspace, entry: string, file: string | undefined, scenario: Scenario, opts: ExploreOptions,
+  era: Era, lockOrder: LockOrder): Generator<void, Explored> {
   const cfg = ws.cfg(entry, file);
   if (!cfg) throw new Error(`no body for ${entry}`);
   const paths: PathResult[] = [];
@@ -92,6 +106,7 @@ export function explore(ws: Workspace, entry: string, file: string | undefined, 
     }
     unknown.push(...m.unknownCalls);
     prefix = oracle.next();
+    yield;
   }
   return { paths, bounded, unknownCalls: unknown };
 }
