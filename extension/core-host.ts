@@ -1,7 +1,7 @@
 // The editor's adapter to the pure core: loads it lazily, caches results per document version, turns core errors into one message.
 import * as vscode from 'vscode';
 import type { AnalysisResult, SourceFile, AnalyzeOptions } from './core/types';
-import type { SimulationResult } from './core/analyze';
+import type { AnalysisMemo, SimulationResult } from './core/analyze';
 import { analyzeOptions, getSettings, onDidChangeSettings } from './settings';
 import type { ReviewSide, ReviewView, ViewPath } from '../webview/protocol';
 import type { PathPair } from './core/review/paths';
@@ -34,7 +34,7 @@ const settled = new Map<string, AnalysisResult>();
  * One core Workspace per open document: the document's tree is kept so each edit reparses
  * incrementally, and its companions (indexed files of its folder) are parsed once.
  */
-interface DocWorkspace { ws: Workspace; texts: Map<string, string> }
+interface DocWorkspace { ws: Workspace; texts: Map<string, string>; memo: AnalysisMemo }
 const workspaces = new Map<string, Promise<DocWorkspace>>();
 
 /** Time spent per analysis of an edited document: the parse/update and the simulation, in ms. */
@@ -45,11 +45,11 @@ export function recentTimings(): readonly Timing[] {
 }
 
 /** Brings the document's Workspace to @files (the document first); returns it and the update time. */
-async function syncWorkspace(key: string, files: SourceFile[]): Promise<{ ws: Workspace; ms: number }> {
+async function syncWorkspace(key: string, files: SourceFile[]): Promise<{ ws: Workspace; ms: number; memo: AnalysisMemo }> {
   // The promise is stored before it settles, so concurrent callers (hints, lens, simulate) share one.
   let pending = workspaces.get(key);
   if (!pending) {
-    pending = loadCore().then(async (core) => ({ ws: await core.Workspace.create([]), texts: new Map<string, string>() }));
+    pending = loadCore().then(async (core) => ({ ws: await core.Workspace.create([]), texts: new Map<string, string>(), memo: new core.AnalysisMemo() }));
     pending.catch(() => workspaces.delete(key));
     workspaces.set(key, pending);
   }
@@ -68,7 +68,7 @@ async function syncWorkspace(key: string, files: SourceFile[]): Promise<{ ws: Wo
   }
   // Calls into newly added bodies become workspace calls instead of unknown ones.
   if (added) dw.ws.reclassify();
-  return { ws: dw.ws, ms: performance.now() - t0 };
+  return { ws: dw.ws, ms: performance.now() - t0, memo: dw.memo };
 }
 
 function disposeWorkspace(key: string): void {
@@ -180,10 +180,13 @@ export function analyzeDocument(doc: vscode.TextDocument): Promise<AnalysisResul
   const result = (async () => {
     try {
       const core = await loadCore();
-      const { ws, ms: updateMs } = await syncWorkspace(key, files);
+      const { ws, ms: updateMs, memo } = await syncWorkspace(key, files);
       if (cancel.token.isCancellationRequested) return undefined;
       const t1 = performance.now();
-      const r = core.analyzeWorkspace(ws, opts, new Set([files[0]!.path]));
+      // Sliced: a newer edit (which cancels this one) is seen within a few milliseconds, not after the run.
+      // The memo re-runs only the functions that read what the edit changed.
+      const r = await core.analyzeWorkspaceSliced(ws, { ...opts, memo }, new Set([files[0]!.path]));
+      if (!r || cancel.token.isCancellationRequested) return undefined;
       timings.push({ file: files[0]!.path, version: doc.version, updateMs, analyzeMs: performance.now() - t1 });
       if (timings.length > 200) timings.shift();
       if (cancel.token.isCancellationRequested) return undefined;
@@ -221,17 +224,25 @@ export function forget(uri: vscode.Uri): void {
   disposeWorkspace(key);
 }
 
-/** simulateFunction on @doc, with the current bounds; throws the core's error to the caller. */
-export async function simulate(doc: vscode.TextDocument, fn: string, scenarios?: string[]): Promise<SimulationResult> {
+/**
+ * simulateFunction on @doc, with the current bounds; throws the core's error to the caller.
+ * Return: undefined when @token was cancelled (the run stops within a slice of the simulator).
+ */
+export async function simulate(doc: vscode.TextDocument, fn: string, scenarios?: string[],
+  token?: vscode.CancellationToken): Promise<SimulationResult | undefined> {
   const core = await loadCore();
-  const opts: AnalyzeOptions = { ...analyzeOptions(), ...(scenarios?.length ? { scenarios } : {}) };
+  const opts: AnalyzeOptions = { ...analyzeOptions(), ...(scenarios?.length ? { scenarios } : {}),
+    cancelled: () => token?.isCancellationRequested === true };
   // The document's own Workspace when it has one (already parsed), else a fresh one.
   const { ws } = await syncWorkspace(doc.uri.toString(), filesFor(doc));
-  return core.simulateInWorkspace(ws, filePath(doc.uri), fn, opts);
+  if (token?.isCancellationRequested) return undefined;
+  return core.simulateInWorkspaceSliced(ws, filePath(doc.uri), fn, opts);
 }
 
 export function invalidateAll(): void {
   generation++;
+  // Results made under other settings or another index are never re-used.
+  for (const pending of workspaces.values()) void pending.then((dw) => dw.memo.clear(), () => undefined);
   invalidated.fire();
 }
 

@@ -1,10 +1,13 @@
 // Entry points of the pure core: analyse files (check) and simulate one function (simulate).
 import { Workspace } from './index';
 import { cfgOf, FunctionDef } from './parse/source';
-import { DEFAULT_BOUNDS, detectEra, explore, ExploreOptions, findingKey } from './sim/explore';
-import type { LockOrder } from './sim/machine';
-import { scenariosFor, scenarioByName } from './sim/scenarios';
-import { concurrentByName, concurrentFor, exploreConcurrent } from './sim/concurrent';
+import { DEFAULT_BOUNDS, detectEra, drain, exploring, ExploreOptions, findingKey } from './sim/explore';
+import type { Era, LockOrder } from './sim/machine';
+import type { UnitResult } from './memo';
+
+export { AnalysisMemo } from './memo';
+import { scenariosFor, scenarioByName, type Scenario } from './sim/scenarios';
+import { concurrentByName, concurrentFor, exploringConcurrent, type ConcurrentOptions, type ConcurrentScenario } from './sim/concurrent';
 import { RULES } from './rules/rules';
 import type { AnalysisResult, AnalyzeOptions, Finding, FunctionSummary, PathResult, SourceFile, UnknownCall } from './types';
 
@@ -47,6 +50,41 @@ function options(opts: AnalyzeOptions, withState: boolean): ExploreOptions {
  * scenario and collect findings, deduplicated across paths and scenarios.
  */
 export function analyzeWorkspace(ws: Workspace, opts: AnalyzeOptions = {}, onlyFiles?: Set<string>): AnalysisResult {
+  return drain(analyzing(ws, opts, onlyFiles));
+}
+
+/**
+ * The time a sliced run keeps the thread before giving the event loop a turn: a cancellation (a newer
+ * edit, the user's Cancel) is seen within about one slice plus one path.
+ */
+const SLICE_MS = 10;
+
+/**
+ * sliced - drive an analysis generator, giving the event loop a turn every few milliseconds and
+ * stopping when @cancelled says so. Resolves to undefined when cancelled.
+ */
+export async function sliced<T>(g: Generator<void, T>, cancelled?: () => boolean): Promise<T | undefined> {
+  let since = performance.now();
+  for (;;) {
+    const r = g.next();
+    if (r.done) return r.value;
+    if (performance.now() - since < SLICE_MS) continue;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    since = performance.now();
+    if (cancelled?.()) {
+      g.return(undefined as T);
+      return undefined;
+    }
+  }
+}
+
+/** analyzeWorkspaceSliced - analyzeWorkspace() that lets the event loop run and stops on cancellation (undefined). */
+export function analyzeWorkspaceSliced(ws: Workspace, opts: AnalyzeOptions = {}, onlyFiles?: Set<string>): Promise<AnalysisResult | undefined> {
+  return sliced(analyzing(ws, opts, onlyFiles), opts.cancelled);
+}
+
+/** analyzing - analyzeWorkspace() as a generator that pauses after every path and schedule. */
+export function* analyzing(ws: Workspace, opts: AnalyzeOptions = {}, onlyFiles?: Set<string>): Generator<void, AnalysisResult> {
   const era = detectEra(ws);
   const lockOrder: LockOrder = new Map();
   const findings = new Map<string, Finding>();
@@ -55,6 +93,36 @@ export function analyzeWorkspace(ws: Workspace, opts: AnalyzeOptions = {}, onlyF
   let bounded = false;
   const eo = options(opts, false);
   const calledFromWorkspace = new Set(Object.values(ws.callGraph()).flat());
+  const memo = opts.memo;
+  // Everything a unit's result depends on besides the bodies it reads.
+  const shape = memo ? JSON.stringify([era, eo.loopBound, eo.callDepth, eo.maxPaths, opts.maxStates ?? 0, opts.scenarios ?? [], workFunctions(ws)]) : '';
+  /** A unit of work, re-used from the memo when nothing it read changed. */
+  function* unit(key: string, run: () => Generator<void, UnitResult>): Generator<void, UnitResult> {
+    if (!memo) return yield* run();
+    const k = `${key}\0${shape}`;
+    const hit = memo.reuse(k, ws);
+    if (hit) return hit;
+    const reads = new Map<string, string>();
+    const outer = ws.reads;
+    ws.reads = reads;
+    let r: UnitResult;
+    try {
+      r = yield* run();
+    } finally {
+      ws.reads = outer;
+    }
+    memo.store(k, r, reads, ws);
+    return r;
+  }
+  const merge = (r: UnitResult) => {
+    if (r.bounded) bounded = true;
+    for (const f of r.findings) {
+      const k = findingKey(f);
+      if (!findings.has(k)) findings.set(k, f);
+    }
+    for (const u of r.unknown) unknown.set(`${u.file}:${u.line}:${u.name}`, u);
+    for (const [k, v] of r.lockOrder) if (!lockOrder.has(k)) lockOrder.set(k, v);
+  };
   for (const file of ws.files.values()) {
     if (onlyFiles && !onlyFiles.has(file.path)) continue;
     for (const fn of file.functions) {
@@ -76,33 +144,12 @@ export function analyzeWorkspace(ws: Workspace, opts: AnalyzeOptions = {}, onlyF
         continue;
       }
       const cfg = cfgOf(fn, file);
-      const keys = new Set<string>();
-      for (const s of scenariosFor(cfg, opts.scenarios)) {
-        let res;
-        try {
-          res = explore(ws, fn.name, file.path, s, eo, era, lockOrder);
-        } catch (e) {
-          // A construct the interpreter cannot follow must not hide the other functions' results.
-          summary.bounded = true;
-          bounded = true;
-          continue;
-        }
-        summary.scenarios.push(s.name);
-        summary.paths += res.paths.length;
-        if (res.bounded) {
-          summary.bounded = true;
-          bounded = true;
-        }
-        for (const p of res.paths) {
-          for (const f of p.findings) {
-            const k = findingKey(f);
-            keys.add(k);
-            if (!findings.has(k)) findings.set(k, { ...f, scenario: s.name });
-          }
-        }
-        for (const u of res.unknownCalls) unknown.set(`${u.file}:${u.line}:${u.name}`, u);
-      }
-      summary.findings = keys.size;
+      const r = yield* unit(`fn\0${file.path}\0${fn.name}`, () => functionUnit(ws, fn.name, file.path, scenariosFor(cfg, opts.scenarios), eo, era));
+      summary.scenarios = r.scenarios;
+      summary.paths = r.paths;
+      summary.bounded = r.bounded;
+      summary.findings = r.findings.length;
+      merge(r);
     }
   }
   // Concurrent entry points: the interleavings that fit what was analysed (io-pgfault.c gets them).
@@ -110,12 +157,7 @@ export function analyzeWorkspace(ws: Workspace, opts: AnalyzeOptions = {}, onlyF
     const wanted = opts.scenarios?.length ? opts.scenarios.map(concurrentByName).filter((c) => c !== undefined) : concurrentFor(ws, onlyFiles);
     for (const c of wanted) {
       if (opts.cancelled?.()) break;
-      const res = exploreConcurrent(ws, c, { ...eo, maxStates: opts.maxStates }, era, lockOrder);
-      if (res.bounded) bounded = true;
-      for (const f of res.findings) {
-        const k = findingKey(f);
-        if (!findings.has(k)) findings.set(k, { ...f, scenario: c.name });
-      }
+      merge(yield* unit(`concurrent\0${c.name}`, () => concurrentUnit(ws, c, { ...eo, maxStates: opts.maxStates }, era)));
     }
   }
   // Lock order: two classes taken in both orders somewhere in what was analysed.
@@ -136,6 +178,56 @@ export function analyzeWorkspace(ws: Workspace, opts: AnalyzeOptions = {}, onlyF
   return { findings: sorted, functions, unknownCalls: [...unknown.values()], bounded };
 }
 
+/** One function under its scenarios: paths, findings (one per key, first scenario wins), unknown calls, lock orders. */
+function* functionUnit(ws: Workspace, fn: string, file: string, scenarios: Scenario[], eo: ExploreOptions, era: Era): Generator<void, UnitResult> {
+  const lockOrder: LockOrder = new Map();
+  const r: UnitResult = { scenarios: [], paths: 0, bounded: false, findings: [], unknown: [], lockOrder: [] };
+  const seen = new Set<string>();
+  const unknown = new Map<string, UnknownCall>();
+  for (const s of scenarios) {
+    let res;
+    try {
+      res = yield* exploring(ws, fn, file, s, eo, era, lockOrder);
+    } catch {
+      // A construct the interpreter cannot follow must not hide the other functions' results.
+      r.bounded = true;
+      continue;
+    }
+    r.scenarios.push(s.name);
+    r.paths += res.paths.length;
+    if (res.bounded) r.bounded = true;
+    for (const p of res.paths) {
+      for (const f of p.findings) {
+        const k = findingKey(f);
+        if (seen.has(k)) continue;
+        seen.add(k);
+        r.findings.push({ ...f, scenario: s.name });
+      }
+    }
+    for (const u of res.unknownCalls) unknown.set(`${u.file}:${u.line}:${u.name}`, u);
+  }
+  r.unknown = [...unknown.values()];
+  r.lockOrder = [...lockOrder];
+  return r;
+}
+
+/** One concurrent scenario, as a unit like a function's. */
+function* concurrentUnit(ws: Workspace, c: ConcurrentScenario, opts: ConcurrentOptions, era: Era): Generator<void, UnitResult> {
+  const lockOrder: LockOrder = new Map();
+  const res = yield* exploringConcurrent(ws, c, opts, era, lockOrder);
+  return {
+    scenarios: [c.name], paths: res.paths.length, bounded: res.bounded,
+    findings: res.findings.map((f) => ({ ...f, scenario: c.name })), unknown: [], lockOrder: [...lockOrder],
+  };
+}
+
+/** Work functions named by INIT_WORK anywhere: their locks matter to flushes (machine.ts workLockClasses). */
+function workFunctions(ws: Workspace): string[] {
+  const names = new Set<string>();
+  for (const f of ws.files.values()) for (const m of f.text.matchAll(/INIT_WORK\s*\([^,]+,\s*(\w+)\s*\)/g)) names.add(m[1]);
+  return [...names].sort();
+}
+
 /**
  * analyzeFiles - simulate every known function of @files under every scenario that fits it.
  * Functions defined in any of @files serve as callee bodies for one another.
@@ -151,12 +243,21 @@ export async function analyzeFiles(files: SourceFile[], opts: AnalyzeOptions = {
 
 /** simulateInWorkspace - every path of @fn in @file under its scenarios (or @opts.scenarios), with state. */
 export function simulateInWorkspace(ws: Workspace, file: string, fn: string, opts: AnalyzeOptions = {}): SimulationResult {
+  return drain(simulating(ws, file, fn, opts));
+}
+
+/** simulateInWorkspaceSliced - simulateInWorkspace() that lets the event loop run and stops on cancellation (undefined). */
+export function simulateInWorkspaceSliced(ws: Workspace, file: string, fn: string, opts: AnalyzeOptions = {}): Promise<SimulationResult | undefined> {
+  return sliced(simulating(ws, file, fn, opts), opts.cancelled);
+}
+
+function* simulating(ws: Workspace, file: string, fn: string, opts: AnalyzeOptions): Generator<void, SimulationResult> {
   const def = ws.definition(fn, file);
   if (!def || def.fn.file !== file) throw new Error(`${file}: no function named ${fn}`);
   const cfg = cfgOf(def.fn, def.file);
   const concurrent = opts.scenarios?.length === 1 ? concurrentByName(opts.scenarios[0]) : undefined;
   if (concurrent) {
-    const res = exploreConcurrent(ws, concurrent, { ...options(opts, true), maxStates: opts.maxStates }, detectEra(ws), new Map());
+    const res = yield* exploringConcurrent(ws, concurrent, { ...options(opts, true), maxStates: opts.maxStates }, detectEra(ws), new Map());
     const keys = new Set(res.paths.flatMap((p) => p.findings.map(findingKey)));
     return {
       function: {
@@ -179,7 +280,7 @@ export function simulateInWorkspace(ws: Workspace, file: string, fn: string, opt
   const paths: PathResult[] = [];
   let bounded = false;
   for (const s of scenarios) {
-    const res = explore(ws, fn, file, s, eo, era, new Map());
+    const res = yield* exploring(ws, fn, file, s, eo, era, new Map());
     for (const p of res.paths) paths.push({ ...p, id: paths.length + 1 });
     bounded ||= res.bounded;
   }

@@ -5,6 +5,7 @@ import { cParser, loadLanguage } from './parse/parser';
 import { neutralize } from './parse/neutralize';
 import { extract, FunctionDef, ParsedFile, classify, cfgOf } from './parse/source';
 import type { Cfg } from './parse/cfg';
+import { fingerprint } from './memo';
 import type { SourceFile } from './types';
 
 export interface IndexedFunction {
@@ -157,17 +158,25 @@ export class Workspace {
   reclassify(): void {
     for (const file of this.files.values()) {
       for (const fn of file.functions) {
-        for (const c of fn.calls) if (c.op === 'unknown' || c.op === 'workspace') c.op = classify(c.name, c.field, this.known);
+        for (const c of fn.calls) {
+          if (c.op !== 'unknown' && c.op !== 'workspace') continue;
+          const op = classify(c.name, c.field, this.known);
+          if (op !== c.op) fn.print = undefined;
+          c.op = op;
+        }
       }
     }
   }
 
+  /** While set, every definition lookup is written here (`name\0fromFile` -> what it found), for memo.ts. */
+  reads?: Map<string, string>;
+
   /** The definition of @name, preferring one in @fromFile (static functions shadow others). */
   definition(name: string, fromFile?: string): { fn: FunctionDef; file: ParsedFile } | undefined {
     const list = this.defs.get(name);
-    if (!list?.length) return undefined;
-    const fn = list.find((d) => d.file === fromFile) ?? list.find((d) => !d.isStatic) ?? list[0];
-    return { fn, file: this.files.get(fn.file)! };
+    const fn = list?.length ? list.find((d) => d.file === fromFile) ?? list.find((d) => !d.isStatic) ?? list[0] : undefined;
+    if (this.reads) this.reads.set(`${name}\0${fromFile ?? ''}`, fn ? fingerprint(fn) : '');
+    return fn ? { fn, file: this.files.get(fn.file)! } : undefined;
   }
 
   cfg(name: string, fromFile?: string): Cfg | undefined {

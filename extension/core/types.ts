@@ -1,4 +1,5 @@
 // Shared shapes of the pure core: source positions, findings, traces and analysis results.
+import type { AnalysisMemo } from './memo';
 
 /** A position in a source file: 0-based line and column (UTF-16 code units), plus byte-free character offset. */
 export interface Position {
@@ -129,4 +130,6 @@ export interface AnalyzeOptions {
   maxStates?: number;
   /** checked between units of work; when it returns true the core stops and marks the result bounded */
   cancelled?: () => boolean;
+  /** results of earlier analyses of the same workspace, re-used where nothing they read changed (editors) */
+  memo?: AnalysisMemo;
 }

@@ -31,6 +31,8 @@ export interface FunctionDef {
   isStatic: boolean;
   /** built on first use */
   cfg?: Cfg;
+  /** identity for re-using analysis results (memo.ts); cleared when a call's mapping changes */
+  print?: string;
 }
 
 export interface ParsedFile {

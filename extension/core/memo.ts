@@ -1,0 +1,120 @@
+// Results of earlier analyses kept for re-use while a file is edited: a function's simulation is
+// re-run only when a body it read changed. Every definition lookup a unit of work makes is recorded
+// (what the name resolved to, by text and mapped calls); the unit is re-used only when each lookup
+// resolves the same way again. Positions in re-used results follow their functions when edits above
+// them moved them.
+import type { Workspace } from './index';
+import type { FunctionDef } from './parse/source';
+import type { LockOrder } from './sim/machine';
+import type { Finding, SourceRange, TraceStep, UnknownCall } from './types';
+
+/** What one unit (a function under its scenarios, or one concurrent scenario) produced. */
+export interface UnitResult {
+  scenarios: string[];
+  paths: number;
+  bounded: boolean;
+  /** its findings, one per deduplication key, with the scenario that found each */
+  findings: Finding[];
+  unknown: UnknownCall[];
+  lockOrder: [string, LockOrder extends Map<string, infer V> ? V : never][];
+}
+
+interface Unit {
+  result: UnitResult;
+  /** `name\0fromFile` -> fingerprint of what it resolved to ('' for nothing) */
+  reads: Map<string, string>;
+  /** `file\0function` -> where the function started when the result was made */
+  at: Map<string, { index: number; line: number }>;
+}
+
+/** The identity of a definition for re-use: where it is, its text, and how its calls are mapped. */
+export function fingerprint(fn: FunctionDef): string {
+  fn.print ??= `${fn.file}\0${fn.text}\0${fn.calls.map((c) => c.op).join(',')}`;
+  return fn.print;
+}
+
+export class AnalysisMemo {
+  private readonly units = new Map<string, Unit>();
+  /** re-used and re-run units since the memo was made (for logs and tests) */
+  hits = 0;
+  misses = 0;
+
+  /** The unit's result, moved to where its functions are now, if nothing it read has changed. */
+  reuse(key: string, ws: Workspace): UnitResult | undefined {
+    const u = this.units.get(key);
+    if (!u) {
+      this.misses++;
+      return undefined;
+    }
+    for (const [read, print] of u.reads) {
+      const [name, from] = read.split('\0');
+      const d = ws.definition(name, from || undefined);
+      if ((d ? fingerprint(d.fn) : '') !== print) {
+        this.units.delete(key);
+        this.misses++;
+        return undefined;
+      }
+    }
+    this.hits++;
+    const moves = new Map<string, { index: number; line: number }>();
+    for (const [k, was] of u.at) {
+      const [file, name] = k.split('\0');
+      const d = ws.definition(name, file);
+      if (!d || d.fn.file !== file) continue;
+      const now = { index: d.fn.range.startIndex, line: d.fn.range.start.line };
+      if (now.index !== was.index || now.line !== was.line) moves.set(k, { index: now.index - was.index, line: now.line - was.line });
+      u.at.set(k, now);
+    }
+    if (moves.size) u.result = moved(u.result, moves);
+    return u.result;
+  }
+
+  store(key: string, result: UnitResult, reads: Map<string, string>, ws: Workspace): void {
+    const at = new Map<string, { index: number; line: number }>();
+    for (const [read, print] of reads) {
+      if (!print) continue;
+      const [name, from] = read.split('\0');
+      const d = ws.definition(name, from || undefined);
+      if (d) at.set(`${d.fn.file}\0${d.fn.name}`, { index: d.fn.range.startIndex, line: d.fn.range.start.line });
+    }
+    this.units.set(key, { result, reads, at });
+  }
+
+  /** Forgets every unit (settings or the workspace changed shape). */
+  clear(): void {
+    this.units.clear();
+  }
+}
+
+type Moves = Map<string, { index: number; line: number }>;
+
+function moveRange(r: SourceRange, d: { index: number; line: number }): SourceRange {
+  return {
+    start: { line: r.start.line + d.line, column: r.start.column },
+    end: { line: r.end.line + d.line, column: r.end.column },
+    startIndex: r.startIndex + d.index,
+    endIndex: r.endIndex + d.index,
+  };
+}
+
+function moveSteps(steps: TraceStep[], moves: Moves): TraceStep[] {
+  return steps.map((s) => {
+    const d = moves.get(`${s.file}\0${s.function}`);
+    return d ? { ...s, line: s.line + d.line, range: moveRange(s.range, d) } : s;
+  });
+}
+
+function moved(r: UnitResult, moves: Moves): UnitResult {
+  const lineMove = (file: string, fn: string) => moves.get(`${file}\0${fn}`)?.line ?? 0;
+  return {
+    ...r,
+    findings: r.findings.map((f) => {
+      // A finding stands where its last step (the report) is.
+      const last = f.trace[f.trace.length - 1];
+      const dl = last ? lineMove(last.file, last.function) : lineMove(f.file, f.function);
+      return { ...f, line: f.line + dl, trace: moveSteps(f.trace, moves) };
+    }),
+    unknown: r.unknown.map((u) => ({ ...u, line: u.line + lineMove(u.file, u.function) })),
+    lockOrder: r.lockOrder.map(([k, v]) => [k, { ...v, line: v.line + lineMove(v.file, v.fn), trace: moveSteps(v.trace, moves) }]),
+  };
+}
