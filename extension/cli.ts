@@ -39,6 +39,7 @@ options common to check and simulate:
   --loop-bound N   iterations followed per loop (default 3)
   --max-paths N    paths per function and scenario (default 400)
   --call-depth N   callee bodies entered (default 6)
+  --max-states N   scheduling states per concurrent scenario (default 50000)
 
 exit status: 0 no findings, 1 findings, 2 bad input or usage
 scenarios: ${SCENARIOS.map((s) => s.name).join(', ')}
@@ -54,11 +55,11 @@ function num(args: Parsed, name: string): number | undefined {
 }
 
 function bounds(args: Parsed): AnalyzeOptions {
-  return { loopBound: num(args, 'loop-bound'), maxPaths: num(args, 'max-paths'), callDepth: num(args, 'call-depth') };
+  return { loopBound: num(args, 'loop-bound'), maxPaths: num(args, 'max-paths'), callDepth: num(args, 'call-depth'), maxStates: num(args, 'max-states') };
 }
 
 async function check(argv: string[], io: CliIo): Promise<number> {
-  const args = parseArgs(argv, ['function', 'format', 'loop-bound', 'max-paths', 'call-depth', 'scenario']);
+  const args = parseArgs(argv, ['function', 'format', 'loop-bound', 'max-paths', 'call-depth', 'max-states', 'scenario']);
   const format = args.options.get('format') ?? 'text';
   if (!['text', 'json', 'sarif'].includes(format)) throw new UsageError(`unknown format "${format}" (text, json or sarif)`);
   const inputs = readInputs(args.positional, io.cwd);
@@ -83,7 +84,7 @@ async function check(argv: string[], io: CliIo): Promise<number> {
 }
 
 async function simulate(argv: string[], io: CliIo): Promise<number> {
-  const args = parseArgs(argv, ['scenario', 'format', 'loop-bound', 'max-paths', 'call-depth', 'with']);
+  const args = parseArgs(argv, ['scenario', 'format', 'loop-bound', 'max-paths', 'call-depth', 'max-states', 'with']);
   const [file, fn, ...rest] = args.positional;
   if (!file || !fn || rest.length) throw new UsageError('usage: iopf-lens simulate <file> <function> [--scenario NAME] [--with FILE,...] [--format text|json]');
   const format = args.options.get('format') ?? 'text';

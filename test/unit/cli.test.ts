@@ -108,6 +108,16 @@ describe('cli', () => {
     assert.equal(r.status, 0, r.stderr);
   });
 
+  it('--max-states bounds the interleavings: the verdict says bounded, never clean', () => {
+    const file = join('test', 'fixtures', 'concurrent', 'mutex_era.c');
+    const whole = run(['check', file, '--scenario', 'report-x-remove', '--format', 'json']);
+    assert.equal(JSON.parse(whole.stdout).bounded, false, whole.stderr);
+    const cut = run(['check', file, '--scenario', 'report-x-remove', '--max-states', '5']);
+    assert.match(cut.stdout, /bounded/, cut.stdout);
+    assert.equal(JSON.parse(run(['check', file, '--scenario', 'report-x-remove', '--max-states', '5', '--format', 'json']).stdout).bounded, true);
+    oneLineError(run(['check', file, '--max-states', '0']), /--max-states must be a whole number/);
+  });
+
   it('--help lists every command', () => {
     const r = run(['--help']);
     assert.equal(r.status, 0);
