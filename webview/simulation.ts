@@ -118,10 +118,13 @@ function render(): void {
   app.removeAttribute('aria-busy');
   if (!view) { app.append(el('p', { class: 'empty' }, 'No simulation yet. Run "IOPF: Simulate Function at Cursor".')); return; }
   const p = path();
-  const findingsTotal = view.paths.reduce((n, q) => n + q.findings.length, 0);
+  // One finding met on many paths (or schedules) is one finding: counted by rule and place, as the core does.
+  const distinct = new Set(view.paths.flatMap((q) => q.findings.map((f) => `${f.rule}|${f.file}|${f.line}|${f.function}`))).size;
+  const withFindings = view.paths.filter((q) => q.findings.length).length;
   app.append(el('header', {},
     el('h1', {}, el('code', {}, view.function), ` · ${view.paths.length} path${view.paths.length === 1 ? '' : 's'}`,
-      ` · ${findingsTotal} finding${findingsTotal === 1 ? '' : 's'}`, view.bounded ? ' · bounded' : ''),
+      ` · ${distinct} finding${distinct === 1 ? '' : 's'}`,
+      distinct ? ` on ${withFindings} path${withFindings === 1 ? '' : 's'}` : '', view.bounded ? ' · bounded' : ''),
     el('div', { class: 'file' }, view.file)));
   if (!p) { app.append(el('p', { class: 'empty' }, 'The simulator found no path through this function.')); return; }
 

@@ -502,6 +502,10 @@ export async function browserSuite({ browser, base, root, resultsDir, userData, 
     await until('two thread lanes', async () => (await sim.locator('.lane-head').count()) === 2, 30_000);
     const lanes = await sim.locator('.lane-head').allTextContents();
     if (!lanes.includes('remove')) throw new Error(`lanes: ${lanes.join(', ')}`);
+    // A finding met on many schedules is counted once, not once per schedule.
+    const head = await sim.locator('header h1').textContent();
+    const m = head.match(/· (\d+) paths? · (\d+) findings?(?: on (\d+) paths?)?/);
+    if (!m || (Number(m[2]) > 0 && !m[3]) || Number(m[2]) > Number(m[3] ?? 0)) throw new Error(`panel title counts: ${head}`);
     // Walk into the second thread so both lanes hold a step in the screenshot.
     const firstRemove = await sim.locator('.trace-row.step').evaluateAll((rows) =>
       rows.findIndex((r) => r.querySelectorAll('.lanes > .step-body').length === 1 && r.querySelector('.lanes')?.lastElementChild?.classList.contains('step-body')));
