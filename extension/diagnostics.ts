@@ -1,7 +1,8 @@
 // Findings as diagnostics on open C files: debounced on edit, rule id linked to its documentation, trace as related information, "Show simulation" quick fix.
 import * as vscode from 'vscode';
 import type { Finding, TraceStep } from './core/types';
-import { analyzeDocument, latestResult, onDidInvalidate, uriForPath, filePath } from './core-host';
+import { analyzeDocument, latestResult, onDidAnalyzePartially, onDidInvalidate, uriForPath, filePath } from './core-host';
+import type { AnalysisResult } from './core/types';
 import { getSettings, onDidChangeSettings } from './settings';
 import { CMD } from './command-ids';
 
@@ -76,8 +77,23 @@ async function refresh(doc: vscode.TextDocument): Promise<void> {
   const version = doc.version;
   const result = await analyzeDocument(doc);
   if (!result || doc.isClosed || doc.version !== version) return;
+  publish(doc, result);
+}
+
+function publish(doc: vscode.TextDocument, result: AnalysisResult): void {
   const self = filePath(doc.uri);
-  collection.set(doc.uri, result.findings.filter((f) => f.file === self).map((f) => toDiagnostic(doc, f)));
+  collection?.set(doc.uri, result.findings.filter((f) => f.file === self).map((f) => toDiagnostic(doc, f)));
+}
+
+/**
+ * Every function re-simulated while interleavings that read the edit are explored again: publish
+ * now (their previous findings stay until their new ones replace them).
+ */
+function publishPartial(e: { uri: vscode.Uri; version: number; result: AnalysisResult }): void {
+  if (!collection || !getSettings().hints) return;
+  const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === e.uri.toString());
+  if (!doc || doc.isClosed || doc.version !== e.version) return;
+  publish(doc, e.result);
 }
 
 function schedule(doc: vscode.TextDocument): void {
@@ -135,6 +151,7 @@ export function activate(ctx: vscode.ExtensionContext): void {
     vscode.window.onDidChangeVisibleTextEditors((eds) => eds.forEach((e) => schedule(e.document))),
     onDidChangeSettings(() => refreshAll()),
     onDidInvalidate(() => refreshAll()),
+    onDidAnalyzePartially(publishPartial),
     vscode.languages.registerCodeActionsProvider({ language: 'c' }, new ShowSimulationFix(),
       { providedCodeActionKinds: ShowSimulationFix.kinds }),
     { dispose: () => { for (const t of timers.values()) clearTimeout(t); timers.clear(); } });

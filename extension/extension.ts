@@ -20,6 +20,8 @@ export interface IopfLensApi {
   analyzeDocument: typeof coreHost.analyzeDocument;
   /** parse/update and simulation times of recent analyses (the per-edit cost) */
   recentTimings: typeof coreHost.recentTimings;
+  /** a document's result once every function has one, while interleavings that read the edit still run */
+  onDidAnalyzePartially: typeof coreHost.onDidAnalyzePartially;
 }
 
 export function activate(ctx: vscode.ExtensionContext): IopfLensApi {
@@ -38,6 +40,7 @@ export function activate(ctx: vscode.ExtensionContext): IopfLensApi {
     currentHighlight: faultflowView.currentHighlight,
     analyzeDocument: coreHost.analyzeDocument,
     recentTimings: coreHost.recentTimings,
+    onDidAnalyzePartially: coreHost.onDidAnalyzePartially,
   };
 }
 

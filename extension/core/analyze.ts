@@ -153,29 +153,60 @@ export function* analyzing(ws: Workspace, opts: AnalyzeOptions = {}, onlyFiles?:
     }
   }
   // Concurrent entry points: the interleavings that fit what was analysed (io-pgfault.c gets them).
-  if (!opts.functions) {
-    const wanted = opts.scenarios?.length ? opts.scenarios.map(concurrentByName).filter((c) => c !== undefined) : concurrentFor(ws, onlyFiles);
+  const wanted = opts.functions ? []
+    : opts.scenarios?.length ? opts.scenarios.map(concurrentByName).filter((c) => c !== undefined) : concurrentFor(ws, onlyFiles);
+  const concurrentKey = (c: ConcurrentScenario) => `concurrent\0${c.name}`;
+  if (memo && opts.onPartial && !opts.cancelled?.()) {
+    // Every function has its result; interleavings that read what changed are explored again
+    // next. Until then an editor shows their previous findings.
+    const stale: UnitResult[] = [];
+    const pending: string[] = [];
     for (const c of wanted) {
-      if (opts.cancelled?.()) break;
-      merge(yield* unit(`concurrent\0${c.name}`, () => concurrentUnit(ws, c, { ...eo, maxStates: opts.maxStates }, era)));
+      const p = memo.peek(`${concurrentKey(c)}\0${shape}`, ws);
+      if (p?.fresh) continue;
+      pending.push(c.name);
+      if (p) stale.push(p.result);
     }
+    if (pending.length) opts.onPartial({ ...result(stale), pending });
   }
-  // Lock order: two classes taken in both orders somewhere in what was analysed.
-  for (const [key, seen] of lockOrder) {
-    const [a, b] = key.split(' -> ');
-    const reverse = lockOrder.get(`${b} -> ${a}`);
-    if (reverse && a < b) {
-      const f: Finding = {
-        rule: 'lock/order', severity: RULES['lock/order'].severity, file: seen.file, line: seen.line, column: 1,
-        function: seen.fn,
-        message: `${a} is taken before ${b} here, but ${reverse.fn}() (${reverse.file}:${reverse.line}) takes them in the opposite order: the two paths can deadlock`,
-        trace: seen.trace,
-      };
-      findings.set(findingKey(f), f);
+  for (const c of wanted) {
+    if (opts.cancelled?.()) {
+      bounded = true;
+      break;
     }
+    merge(yield* unit(concurrentKey(c), () => concurrentUnit(ws, c, { ...eo, maxStates: opts.maxStates }, era)));
   }
-  const sorted = [...findings.values()].sort((x, y) => x.file.localeCompare(y.file) || x.line - y.line || x.rule.localeCompare(y.rule));
-  return { findings: sorted, functions, unknownCalls: [...unknown.values()], bounded };
+  return result([]);
+
+  /** What was found so far, with @extra units' findings as well (not kept). */
+  function result(extra: UnitResult[]): AnalysisResult {
+    const all = new Map(findings);
+    const orders: LockOrder = new Map(lockOrder);
+    const unknownAll = new Map(unknown);
+    let isBounded = bounded;
+    for (const r of extra) {
+      if (r.bounded) isBounded = true;
+      for (const f of r.findings) if (!all.has(findingKey(f))) all.set(findingKey(f), f);
+      for (const u of r.unknown) unknownAll.set(`${u.file}:${u.line}:${u.name}`, u);
+      for (const [k, v] of r.lockOrder) if (!orders.has(k)) orders.set(k, v);
+    }
+    // Lock order: two classes taken in both orders somewhere in what was analysed.
+    for (const [key, seen] of orders) {
+      const [a, b] = key.split(' -> ');
+      const reverse = orders.get(`${b} -> ${a}`);
+      if (reverse && a < b) {
+        const f: Finding = {
+          rule: 'lock/order', severity: RULES['lock/order'].severity, file: seen.file, line: seen.line, column: 1,
+          function: seen.fn,
+          message: `${a} is taken before ${b} here, but ${reverse.fn}() (${reverse.file}:${reverse.line}) takes them in the opposite order: the two paths can deadlock`,
+          trace: seen.trace,
+        };
+        all.set(findingKey(f), f);
+      }
+    }
+    const sorted = [...all.values()].sort((x, y) => x.file.localeCompare(y.file) || x.line - y.line || x.rule.localeCompare(y.rule));
+    return { findings: sorted, functions: functions.map((f) => ({ ...f })), unknownCalls: [...unknownAll.values()], bounded: isBounded };
+  }
 }
 
 /** One function under its scenarios: paths, findings (one per key, first scenario wins), unknown calls, lock orders. */

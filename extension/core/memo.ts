@@ -42,31 +42,34 @@ export class AnalysisMemo {
   /** The unit's result, moved to where its functions are now, if nothing it read has changed. */
   reuse(key: string, ws: Workspace): UnitResult | undefined {
     const u = this.units.get(key);
-    if (!u) {
+    // A stale unit stays until its new result replaces it: peek() shows it meanwhile, also when
+    // the new run is cancelled by a newer edit.
+    if (!u || !readsSame(u, ws)) {
       this.misses++;
       return undefined;
     }
-    for (const [read, print] of u.reads) {
-      const [name, from] = read.split('\0');
-      const d = ws.definition(name, from || undefined);
-      if ((d ? fingerprint(d.fn) : '') !== print) {
-        this.units.delete(key);
-        this.misses++;
-        return undefined;
+    this.hits++;
+    const moves = movesOf(u, ws);
+    if (moves.size) {
+      u.result = moved(u.result, moves);
+      for (const [k, d] of moves) {
+        const was = u.at.get(k)!;
+        u.at.set(k, { index: was.index + d.index, line: was.line + d.line });
       }
     }
-    this.hits++;
-    const moves = new Map<string, { index: number; line: number }>();
-    for (const [k, was] of u.at) {
-      const [file, name] = k.split('\0');
-      const d = ws.definition(name, file);
-      if (!d || d.fn.file !== file) continue;
-      const now = { index: d.fn.range.startIndex, line: d.fn.range.start.line };
-      if (now.index !== was.index || now.line !== was.line) moves.set(k, { index: now.index - was.index, line: now.line - was.line });
-      u.at.set(k, now);
-    }
-    if (moves.size) u.result = moved(u.result, moves);
     return u.result;
+  }
+
+  /**
+   * The unit's last result, moved to where its functions are now, whether or not what it read has
+   * changed since (fresh says which): what an editor shows until the unit has run again.
+   * Changes nothing in the memo.
+   */
+  peek(key: string, ws: Workspace): { result: UnitResult; fresh: boolean } | undefined {
+    const u = this.units.get(key);
+    if (!u) return undefined;
+    const moves = movesOf(u, ws);
+    return { result: moves.size ? moved(u.result, moves) : u.result, fresh: readsSame(u, ws) };
   }
 
   store(key: string, result: UnitResult, reads: Map<string, string>, ws: Workspace): void {
@@ -87,6 +90,29 @@ export class AnalysisMemo {
 }
 
 type Moves = Map<string, { index: number; line: number }>;
+
+/** Whether every definition lookup @u made resolves the same way in @ws. */
+function readsSame(u: Unit, ws: Workspace): boolean {
+  for (const [read, print] of u.reads) {
+    const [name, from] = read.split('\0');
+    const d = ws.definition(name, from || undefined);
+    if ((d ? fingerprint(d.fn) : '') !== print) return false;
+  }
+  return true;
+}
+
+/** How far each function @u's result points into has moved since the result was made. */
+function movesOf(u: Unit, ws: Workspace): Moves {
+  const moves: Moves = new Map();
+  for (const [k, was] of u.at) {
+    const [file, name] = k.split('\0');
+    const d = ws.definition(name, file);
+    if (!d || d.fn.file !== file) continue;
+    const now = { index: d.fn.range.startIndex, line: d.fn.range.start.line };
+    if (now.index !== was.index || now.line !== was.line) moves.set(k, { index: now.index - was.index, line: now.line - was.line });
+  }
+  return moves;
+}
 
 function moveRange(r: SourceRange, d: { index: number; line: number }): SourceRange {
   return {

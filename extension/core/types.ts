@@ -110,6 +110,8 @@ export interface AnalysisResult {
   unknownCalls: UnknownCall[];
   /** true when some exploration hit a bound: the verdict is "bounded", not "clean" */
   bounded: boolean;
+  /** concurrent scenarios whose findings here are from before the edit: they are being explored again */
+  pending?: string[];
 }
 
 /** A file handed to the core: its path as the user gave it, and its text. */
@@ -132,4 +134,9 @@ export interface AnalyzeOptions {
   cancelled?: () => boolean;
   /** results of earlier analyses of the same workspace, re-used where nothing they read changed (editors) */
   memo?: AnalysisMemo;
+  /**
+   * With a memo: called once every function has its result and before interleavings that must be
+   * explored again run, with a result holding their previous findings (listed in `pending`).
+   */
+  onPartial?: (partial: AnalysisResult) => void;
 }

@@ -82,4 +82,61 @@ describe('analysis memo', function () {
     assert.ok(reran >= 1 && reran < units, `${reran} of ${units} units re-ran`);
     assert.deepEqual(r, await fresh([helpers, typed]));
   });
+
+  describe('interleavings after an edit (partial result first)', () => {
+    const conc = join(__dirname, '..', 'fixtures', 'concurrent');
+    const kfree: SourceFile = { path: 'concurrent/refcount_kfree.c', text: readFileSync(join(conc, 'refcount_kfree.c'), 'utf8') };
+    const uaf = (r: AnalysisResult) => r.findings.filter((f) => f.rule === 'iopf/use-after-free' && f.scenario === 'lookup-x-remove');
+
+    it('shows the previous findings of an interleaving that must run again, then the new ones', async () => {
+      const ws = await Workspace.create([kfree]);
+      const memo = new AnalysisMemo();
+      const first = analyzeWorkspace(ws, { memo });
+      assert.equal(uaf(first).length, 1, 'the fixture races under lookup-x-remove');
+      // The fix: free after a grace period. The race is gone, but only exploring it again shows that.
+      const fixed = { ...kfree, text: kfree.text.replace('\t\tkfree(fault_param);', '\t\tkfree_rcu(fault_param, rcu);') };
+      assert.notEqual(fixed.text, kfree.text);
+      ws.update(fixed.path, fixed.text);
+      const partials: AnalysisResult[] = [];
+      const r = analyzeWorkspace(ws, { memo, onPartial: (p) => partials.push(p) });
+      assert.equal(partials.length, 1);
+      assert.deepEqual(partials[0].pending, ['lookup-x-remove']);
+      assert.equal(uaf(partials[0]).length, 1, 'the stale race is shown until it was explored again');
+      assert.equal(uaf(r).length, 0, 'explored again: gone');
+      assert.equal(r.pending, undefined);
+      assert.deepEqual(r, await fresh([fixed]));
+    });
+
+    it('gives no partial result when no interleaving read the edited code', async () => {
+      const extra = { ...kfree, text: `${kfree.text}\nint unrelated(int x)\n{\n\treturn x;\n}\n` };
+      const ws = await Workspace.create([extra]);
+      const memo = new AnalysisMemo();
+      analyzeWorkspace(ws, { memo });
+      const typed = { ...extra, text: extra.text.replace('return x;', 'return x + 1;') };
+      ws.update(typed.path, typed.text);
+      const partials: AnalysisResult[] = [];
+      const r = analyzeWorkspace(ws, { memo, onPartial: (p) => partials.push(p) });
+      assert.equal(partials.length, 0);
+      assert.equal(uaf(r).length, 1);
+    });
+
+    it('keeps showing the previous findings when the new exploration was cancelled', async () => {
+      const ws = await Workspace.create([kfree]);
+      const memo = new AnalysisMemo();
+      analyzeWorkspace(ws, { memo });
+      const typed = { ...kfree, text: kfree.text.replace('\tmutex_lock(&fault_param->lock);', '\tmutex_lock(&fault_param->lock); ') };
+      ws.update(typed.path, typed.text);
+      let stop = false;
+      const partials: AnalysisResult[] = [];
+      // Cancelled as soon as the partial result is out: the interleaving never finishes.
+      const cancelledRun = analyzeWorkspace(ws, { memo, cancelled: () => stop, onPartial: (p) => { partials.push(p); stop = true; } });
+      assert.equal(cancelledRun.bounded, true);
+      assert.equal(uaf(partials[0]).length, 1);
+      const again: AnalysisResult[] = [];
+      const r = analyzeWorkspace(ws, { memo, onPartial: (p) => again.push(p) });
+      assert.equal(again.length, 1, 'still to be explored');
+      assert.equal(uaf(again[0]).length, 1, 'the previous findings are still shown');
+      assert.deepEqual(r, await fresh([typed]));
+    });
+  });
 });
