@@ -76,7 +76,9 @@ function lineLookup(doc: vscode.TextDocument): LineLookup {
 async function resolveTarget(t: Target): Promise<{ doc: vscode.TextDocument; fn: string } | undefined> {
   const doc = await documentFor(t);
   if (!doc) { void vscode.window.showInformationMessage('iopf-lens: open a C file and put the cursor in a function.'); return undefined; }
-  const editor = vscode.window.visibleTextEditors.find((e) => e.document === doc);
+  // The same document may also show in another editor (a diff's side): the active one has the cursor.
+  const active = vscode.window.activeTextEditor;
+  const editor = active?.document === doc ? active : vscode.window.visibleTextEditors.find((e) => e.document === doc);
   const line = t.line ?? (editor ? editor.selection.active.line + 1 : 1);
   const fn = t.function ?? await functionAt(doc, line);
   if (!fn) { void vscode.window.showInformationMessage('iopf-lens: no function at the cursor.'); return undefined; }
