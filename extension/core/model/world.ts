@@ -225,20 +225,30 @@ export class World {
     return [...this.symTruth].map(([k, v]) => `${k}:${v ? 1 : 0}`).join(',');
   }
 
-  /** A canonical text of the shared state, for state hashing in interleaving exploration. */
+  /**
+   * A canonical text of the shared state, for state hashing in interleaving exploration (built by
+   * concatenation: it is made at every scheduling choice).
+   */
   fingerprint(): string {
-    const parts: string[] = [];
+    let s = '';
     for (const o of this.objs.values()) {
-      const f = [...o.fields].map(([k, v]) => `${k}=${valueKey(v)}`).join(';');
-      parts.push(`${o.id}:${o.type}:${o.freed ?? ''}:${o.count ?? ''}:${o.owner ?? ''}:${f}`);
+      s += `${o.id}:${o.type}:${o.freed ?? ''}:${o.count ?? ''}:${o.owner ?? ''}:`;
+      for (const [k, v] of o.fields) s += `${k}=${valueKey(v)};`;
+      s += '|';
     }
-    for (const [h, m] of this.lists) parts.push(`L${h}=${m.join(',')}`);
-    for (const l of this.locks.values()) parts.push(`K${l.obj}=${l.owner ?? ''}`);
-    for (const r of this.requests) parts.push(`R${r.grpid}:${r.responses.map((x) => x.code).join(',')}:${r.owedBy ?? ''}`);
-    for (const t of this.threads) parts.push(`T${t.id}:${t.held.join(',')}:${t.rcuDepth}:${t.done}`);
-    parts.push(`W${[...this.queuedWork.keys()].join(',')}`);
-    parts.push(this.snapshotTruth());
-    return parts.join('|');
+    for (const [h, m] of this.lists) s += `L${h}=${m.join(',')}|`;
+    for (const l of this.locks.values()) s += `K${l.obj}=${l.owner ?? ''}|`;
+    for (const r of this.requests) {
+      s += `R${r.grpid}:`;
+      for (const x of r.responses) s += `${x.code},`;
+      s += `:${r.owedBy ?? ''}|`;
+    }
+    for (const t of this.threads) s += `T${t.id}:${t.held.join(',')}:${t.rcuDepth}:${t.done}|`;
+    s += 'W';
+    for (const k of this.queuedWork.keys()) s += `${k},`;
+    s += '|';
+    for (const [k, v] of this.symTruth) s += `${k}:${v ? 1 : 0},`;
+    return s;
   }
 }
 

@@ -5,6 +5,7 @@ import { child, rangeOf } from '../parse/ast';
 import type { Cfg, CfgNode } from '../parse/cfg';
 import { declaratorName, typeName } from '../parse/cfg';
 import type { Workspace } from '../index';
+import type { FunctionDef } from '../parse/source';
 import { CONSTANTS, errnoName } from '../model/constants';
 import { Obj, Value, World, ZERO, int, ptr, valueKey } from '../model/world';
 import type { Finding, Severity, SourceRange, StateSnapshot, TraceStep } from '../types';
@@ -144,16 +145,34 @@ export class Machine {
 
   /** A canonical text of everything that decides the future: shared state and each thread's place. */
   fingerprint(): string {
-    const threads = this.stacks.map((st, t) => `${t}:${st.map((f) => `${f.fn}@${f.node ?? -1}[${[...f.env].map(([k, v]) => `${k}=${valueKey(v)}`).join(',')}]${[...f.iters.values()].map((i) => i.i).join('.')}`).join('/')}`);
+    let s = `${this.world.fingerprint()}#`;
     // State the world keeps outside its objects: attachments, xarrays, SVA bonds, RCU readers, IS_ERR() decisions.
-    const hidden = [
-      [...this.attached].map(([k, v]) => `${k}>${v}`).join(','),
-      [...this.xas].map(([x, e]) => `${x}{${[...e].map(([k, v]) => `${k}>${v}`).join(',')}}`).join(','),
-      [...this.svaBinds].map(([k, v]) => `${k}>${v}`).join(','),
-      [...this.symErr].map(([k, v]) => `${k}${v ? 'E' : ''}`).join(','),
-      [...this.world.objs.values()].filter((o) => o.rcuReaders?.size).map((o) => `${o.id}r${[...o.rcuReaders!].join('.')}`).join(','),
-    ];
-    return `${this.world.fingerprint()}#${hidden.join('|')}#${threads.join('|')}`;
+    for (const [k, v] of this.attached) s += `${k}>${v},`;
+    s += '|';
+    for (const [x, e] of this.xas) {
+      s += `${x}{`;
+      for (const [k, v] of e) s += `${k}>${v},`;
+      s += '},';
+    }
+    s += '|';
+    for (const [k, v] of this.svaBinds) s += `${k}>${v},`;
+    s += '|';
+    for (const [k, v] of this.symErr) s += `${k}${v ? 'E' : ''},`;
+    s += '|';
+    for (const o of this.world.objs.values()) if (o.rcuReaders?.size) s += `${o.id}r${[...o.rcuReaders].join('.')},`;
+    s += '#';
+    for (let t = 0; t < this.stacks.length; t++) {
+      s += `${t}:`;
+      for (const f of this.stacks[t]) {
+        s += `${f.fn}@${f.node ?? -1}[`;
+        for (const [k, v] of f.env) s += `${k}=${valueKey(v)},`;
+        s += ']';
+        for (const i of f.iters.values()) s += `${i.i}.`;
+        s += '/';
+      }
+      s += '|';
+    }
+    return s;
   }
 
   constructor(
@@ -202,7 +221,7 @@ export class Machine {
   /** Records a trace step at @at. */
   step(at: Ast | SourceRange | undefined, op: string, detail = ''): void {
     const f = this.frame();
-    const range = at ? ('children' in at ? rangeOf(at) : at) : f.cfg.range;
+    const range = at ? ('children' in at ? rangeAt(at) : at) : f.cfg.range;
     const s: TraceStep = { file: f.file, line: range.start.line + 1, range, op, detail, function: f.fn };
     if (this.concurrent) s.thread = this.world.threads[this.tid].name;
     if (this.withState) s.state = this.snapshot();
@@ -519,7 +538,7 @@ export class Machine {
       rcuAtEntry: t.rcuDepth,
       stackObjs: [],
       depth: this.stacks[this.tid].length,
-      lockHelper: /__(acquires|releases)\s*\(/.test(def.file.text.slice(def.fn.range.startIndex, def.fn.range.startIndex + 400)),
+      lockHelper: isLockHelper(def.fn, def.file.text),
     };
     cfg.params.forEach((p, i) => {
       frame.env.set(p.name, args[i] ?? this.world.sym(p.name));
@@ -706,9 +725,13 @@ export class Machine {
   }
 
   src(n: Ast): string {
-    const f = this.frame();
-    const file = this.ws.files.get(f.file);
-    return (file?.text.slice(n.start, n.end) ?? '?').replace(/\s+/g, ' ');
+    let text = srcs.get(n);
+    if (text === undefined) {
+      const file = this.ws.files.get(this.frame().file);
+      text = (file?.text.slice(n.start, n.end) ?? '?').replace(/\s+/g, ' ');
+      if (file) srcs.set(n, text);
+    }
+    return text;
   }
 
   /** Evaluates a macro argument given as text by finding its AST inside the loop/scope node. */
@@ -1223,6 +1246,31 @@ export class Machine {
  * callbacks (ops->domain_alloc_sva) the model cannot see into.
  */
 /** Arguments a contract may read by position (a[0] .. a[3]). */
+// Per-node facts asked for on every path: computed once per body (a body's nodes are replaced,
+// not changed, when its text changes).
+const ranges = new WeakMap<Ast, SourceRange>();
+const srcs = new WeakMap<Ast, string>();
+const lockHelpers = new WeakMap<FunctionDef, { text: string; v: boolean }>();
+
+/** The range of @n; steps share it (ranges are never changed in place). */
+function rangeAt(n: Ast): SourceRange {
+  let r = ranges.get(n);
+  if (!r) ranges.set(n, (r = rangeOf(n)));
+  return r;
+}
+
+/**
+ * Whether @fn is annotated as taking or dropping a lock for its caller (__acquires()/__releases();
+ * the annotation is in the file's own text, the index's copy has it blanked).
+ */
+function isLockHelper(fn: FunctionDef, fileText: string): boolean {
+  const had = lockHelpers.get(fn);
+  if (had?.text === fileText) return had.v;
+  const v = /__(acquires|releases)\s*\(/.test(fileText.slice(fn.range.startIndex, fn.range.startIndex + 400));
+  lockHelpers.set(fn, { text: fileText, v });
+  return v;
+}
+
 const CONTRACT_ARGS = 4;
 
 const PREFER_CONTRACT = new Set(['iommu_sva_domain_alloc', 'iommu_attach_device_pasid', 'iommu_detach_device_pasid',
