@@ -300,7 +300,7 @@ export function isReviewToHost(x: unknown): x is ReviewToHost {
   switch (x.type) {
     case 'ready': return true;
     case 'openFinding':
-      return isInt(x.seq) && isInt(x.patch) && (x.kind === 'introduced' || x.kind === 'fixed') && isInt(x.index);
+      return isInt(x.seq) && isInt(x.patch) && x.patch >= 0 && (x.kind === 'introduced' || x.kind === 'fixed') && isInt(x.index) && x.index >= 0;
     case 'showTrace':
       return isInt(x.seq) && isReviewSelection(x) && isSide(x.side);
     case 'revealStep':

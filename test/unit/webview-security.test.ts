@@ -270,7 +270,7 @@ describe('webview security: messages', () => {
     { guard: protocol.isSimulationToHost, ok: { type: 'reveal', seq: 1, cursor: { path: 0, step: 2 } }, bad: { seq: INT, cursor: [undefined, null, [], { path: -1, step: 0 }, { path: 0, step: '2' }] } },
     { guard: protocol.isSimulationToHost, ok: { type: 'export', seq: 1, format: 'mermaid', path: 0 }, bad: { seq: INT, path: INT, format: [undefined, 'html', 'JSON', ''] } },
     { guard: protocol.isFlowToHost, ok: { type: 'simulate', seq: 7 }, bad: { seq: INT } },
-    { guard: protocol.isReviewToHost, ok: { type: 'openFinding', seq: 1, patch: 0, kind: 'fixed', index: 0 }, bad: { seq: INT, patch: INT, index: INT, kind: [undefined, 'changed', 'introduced ', 0] } },
+    { guard: protocol.isReviewToHost, ok: { type: 'openFinding', seq: 1, patch: 0, kind: 'fixed', index: 0 }, bad: { seq: INT, patch: INDEX, index: INDEX, kind: [undefined, 'changed', 'introduced ', 0] } },
     { guard: protocol.isReviewToHost, ok: { type: 'showTrace', seq: 1, patch: 0, kind: 'changed', index: 1, side: 'before' }, bad: { seq: INT, patch: INDEX, index: INDEX, kind: ['contract', null], side: ['middle', undefined, 0] } },
     { guard: protocol.isReviewToHost, ok: { type: 'revealStep', seq: 1, patch: 0, kind: 'introduced', index: 0, side: 'after', step: 3 }, bad: { seq: INT, step: INDEX, side: ['left'], patch: INDEX } },
     { guard: protocol.isReviewToHost, ok: { type: 'showDiff', seq: 2, patch: 1, kind: 'fixed', index: 0 }, bad: { seq: INT, patch: INDEX, index: INDEX, kind: ['both'] } },
@@ -309,8 +309,7 @@ describe('webview security: messages', () => {
         const r: Record<string, unknown> = { ...(m as object) };
         // an independent check of what a receiver reads
         for (const k of ['seq', 'patch', 'index', 'step', 'path']) if (k in r) assert.ok(Number.isInteger(r[k]), `${name}: ${k} ${String(r[k])}`);
-        // openFinding may carry a negative index: the review panel looks it up with ?. and answers "no such finding"
-        for (const k of ['patch', 'index', 'step']) if (k in r && r.type !== 'openFinding') assert.ok((r[k] as number) >= 0, `${name}: ${k} ${String(r[k])}`);
+        for (const k of ['patch', 'index', 'step']) if (k in r) assert.ok((r[k] as number) >= 0, `${name}: ${k} ${String(r[k])}`);
         if ('side' in r) assert.ok(r.side === 'before' || r.side === 'after');
         if (r.type === 'export') assert.ok(r.format === 'json' || r.format === 'mermaid');
       }
