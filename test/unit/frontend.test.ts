@@ -1,6 +1,7 @@
 // The kernel-C front end: offset-preserving neutralisation, CFGs of every construct, incremental index.
 import assert from 'node:assert/strict';
 import { Workspace } from '../../extension/core/index';
+import { simulateInWorkspace } from '../../extension/core/analyze';
 import { neutralize } from '../../extension/core/parse/neutralize';
 import { loadLanguage, cParser } from '../../extension/core/parse/parser';
 import { countErrors } from '../../extension/core/parse/source';
@@ -166,6 +167,37 @@ describe('control-flow graphs', () => {
     const unlock = byText(c, src, 'stmt', 'mutex_unlock');
     assert.ok(reaches(c, free.id, unlock.id), 'err_free falls through into err_unlock');
     assert.deepEqual(c.unresolved, []);
+  });
+
+  it('a goto back to a label makes a loop: the label counts against the loop bound', async () => {
+    const src = [
+      'int f(struct device *dev, struct g *group)',
+      '{',
+      '\tint ret, i = 0;',
+      '\tchar *name = kasprintf(GFP_KERNEL, "%s", dev_name(dev));',
+      'rename:',
+      '\tif (!name)',
+      '\t\tgoto err;',
+      '\tret = sysfs_create_link_nowarn(group->kobj, &dev->kobj, name);',
+      '\tif (ret == -EEXIST && i >= 0) {',
+      '\t\tkfree(name);',
+      '\t\tname = kasprintf(GFP_KERNEL, "%s.%d", dev_name(dev), i++);',
+      '\t\tgoto rename;',
+      '\t}',
+      '\treturn ret;',
+      'err:',
+      '\treturn -ENOMEM;',
+      '}',
+    ].join('\n');
+    const w = await ws(src);
+    const c = cfgOfOnly(w);
+    const heads = c.nodes.filter((n) => n.loopHead).map((n) => n.label);
+    assert.deepEqual(heads, ['rename'], 'the backward target only; err is a forward ladder');
+    // Every retry calls the unknown link function again: unbounded, this forked until the step bound.
+    const r = simulateInWorkspace(w, 'f.c', 'f', { loopBound: 3 });
+    assert.equal(r.bounded, true, 'the retry loop is cut at the bound, and says so');
+    assert.ok(r.paths.length <= 20, `${r.paths.length} paths`);
+    assert.ok(r.paths.some((p) => p.steps.some((s) => s.op === 'loop bound')), 'a path shows where the loop was cut');
   });
 
   it('iterator macros are loops over their bodies', async () => {

@@ -347,7 +347,12 @@ export function buildCfg(def: Ast, sites: Map<number, MacroSite>): Cfg {
     if (target === undefined) {
       unresolved.push(label);
       node.succ = [exit.id];
-    } else node.succ = [target];
+    } else {
+      node.succ = [target];
+      // A jump back (`retry:` ... `goto retry;`) makes a loop: its label counts against the loop bound.
+      const at = nodes[target].ast;
+      if (at && node.ast && at.start < node.ast.start) nodes[target].loopHead = true;
+    }
   }
   const { name: _n, pointer } = declaratorName(child(def, 'declarator'));
   const rt = typeName(child(def, 'type'));
