@@ -1,8 +1,9 @@
 // In-memory application of patches to a tree: offsets and fuzz through jsdiff, series in order, and nothing ever written to disk.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { applyPatch, reversePatch, type StructuredPatch, type StructuredPatchHunk } from 'diff';
 import { InputError } from './mail';
+import { Budget, hasDotComponent, LIMITS, LimitError, NotReviewableError, pathKind, RefusedPatchError, resolveInside, unreviewableReason, type PathKind } from './policy';
 import type { FilePatch, SeriesPatch } from './series';
 
 /** How far a hunk's context may differ from the tree and still apply (lines). git am allows none; patch(1) allows 2. */
@@ -19,33 +20,77 @@ export class ApplyError extends InputError {
 }
 
 /**
+ * The changes a series made, shared by every state of it: a path's versions are kept once, each tagged
+ * with the state that made it, so a state is a version number and applying a patch costs what it changes
+ * (a copy of every changed file per patch grew to gigabytes on a series of thousands of new files).
+ */
+class Overlay {
+  /** path -> its versions, oldest first: [state version, text or null when deleted] */
+  readonly versions = new Map<string, { v: number; text: string | null }[]>();
+  latest = 0;
+  constructor(readonly patched: Budget) {}
+}
+
+/** The tree's files as read from disk, shared by every state: path -> text, or null when absent or refused. */
+class DiskCache {
+  readonly texts = new Map<string, string | null>();
+  constructor(readonly root: string, readonly realRoot: string, readonly budget: Budget) {}
+}
+
+/**
  * A read-only view of a tree on disk plus in-memory changes. Every state is immutable: applying a
  * patch gives a new state, so the state before each patch of a series stays available for comparison.
+ * Only C source and build files inside the tree are ever read: a dot path, another kind of file, or a
+ * symlink out of the tree reads as absent.
  */
 export class TreeState {
   private constructor(
     readonly root: string,
-    /** tree-relative path -> text, or null when the series deleted the file */
-    private readonly overlay: ReadonlyMap<string, string | null>,
-    private readonly disk: Map<string, string | null>,
+    private readonly overlay: Overlay,
+    private readonly version: number,
+    private readonly disk: DiskCache,
   ) {}
 
   static open(root: string): TreeState {
     let st;
+    let real: string;
     try {
       st = statSync(root);
+      real = realpathSync(root);
     } catch {
       throw new InputError(`${root}: tree not found`);
     }
     if (!st.isDirectory()) throw new InputError(`${root}: the tree must be a directory`);
-    return new TreeState(root, new Map(), new Map());
+    return new TreeState(root, new Overlay(new Budget(LIMITS.patchedBytes, 'the text the patches produce')), 0,
+      new DiskCache(root, real, new Budget(LIMITS.treeReadBytes, 'the tree text this review reads')));
   }
 
-  /** The text of @path in this state, or undefined when there is no such file. */
+  /** Whether @path may be read from disk: the policy's kind, and a real path inside the tree of the same kind; else why not. */
+  refusal(path: string): string | undefined {
+    const kind = pathKind(path);
+    if (typeof kind !== 'string') return kind.refused;
+    const r = resolveInside(this.disk.realRoot, path);
+    return 'refused' in r ? r.refused : undefined;
+  }
+
+  private overlaid(path: string): { text: string | null } | undefined {
+    const vs = this.overlay.versions.get(path);
+    if (!vs) return undefined;
+    for (let i = vs.length - 1; i >= 0; i--) if (vs[i].v <= this.version) return { text: vs[i].text };
+    return undefined;
+  }
+
+  /** The text of @path in this state, or undefined when there is no such file (or it may not be read). */
   read(path: string): string | undefined {
-    if (this.overlay.has(path)) return this.overlay.get(path) ?? undefined;
-    if (!this.disk.has(path)) this.disk.set(path, readDisk(join(this.root, path)));
-    return this.disk.get(path) ?? undefined;
+    const o = this.overlaid(path);
+    if (o) return o.text ?? undefined;
+    const d = this.disk;
+    if (!d.texts.has(path)) {
+      const text = this.refusal(path) === undefined ? readDisk(join(this.root, path)) : null;
+      if (text !== null) d.budget.charge(text.length, path);
+      d.texts.set(path, text);
+    }
+    return d.texts.get(path) ?? undefined;
   }
 
   exists(path: string): boolean {
@@ -55,20 +100,29 @@ export class TreeState {
   /** Files directly in @dir (tree-relative, '' for the root) in this state. */
   list(dir: string): string[] {
     const names = new Set<string>();
-    try {
-      for (const e of readdirSync(join(this.root, dir), { withFileTypes: true })) {
-        if (e.isFile()) names.add(dir ? `${dir}/${e.name}` : e.name);
+    if (!dir || this.refusalOfDir(dir) === undefined) {
+      try {
+        for (const e of readdirSync(join(this.root, dir), { withFileTypes: true })) {
+          if (e.isFile() && !e.name.startsWith('.')) names.add(dir ? `${dir}/${e.name}` : e.name);
+        }
+      } catch {
+        // a folder that only the series creates
       }
-    } catch {
-      // a folder that only the series creates
     }
-    for (const [p, text] of this.overlay) {
-      if (posix.dirname(p) === (dir || '.')) {
-        if (text === null) names.delete(p);
-        else names.add(p);
-      }
+    for (const p of this.overlay.versions.keys()) {
+      if (posix.dirname(p) !== (dir || '.')) continue;
+      const o = this.overlaid(p);
+      if (!o) continue;
+      if (o.text === null) names.delete(p);
+      else names.add(p);
     }
     return [...names].sort();
+  }
+
+  private refusalOfDir(dir: string): string | undefined {
+    if (hasDotComponent(dir)) return 'a hidden (dot) path';
+    const r = resolveInside(this.disk.realRoot, `${dir}/x.c`);
+    return 'refused' in r ? r.refused : undefined;
   }
 
   /** Sub-folders of @dir on disk (the series' own new folders are reached through list()). */
@@ -85,13 +139,28 @@ export class TreeState {
 
   /** Paths this state changed relative to the tree on disk. */
   changedPaths(): string[] {
-    return [...this.overlay.keys()];
+    return [...this.overlay.versions.keys()].filter((p) => this.overlaid(p) !== undefined);
   }
 
   with(changes: Map<string, string | null>): TreeState {
-    const next = new Map(this.overlay);
-    for (const [p, t] of changes) next.set(p, t);
-    return new TreeState(this.root, next, this.disk);
+    let overlay = this.overlay;
+    if (this.version !== overlay.latest) {
+      // A branch from an older state (rare: a patch reversed from a state that already has successors):
+      // it gets its own history, holding this state's view.
+      overlay = new Overlay(this.overlay.patched);
+      for (const p of this.overlay.versions.keys()) {
+        const o = this.overlaid(p);
+        if (o) overlay.versions.set(p, [{ v: 0, text: o.text }]);
+      }
+    }
+    const v = ++overlay.latest;
+    for (const [p, t] of changes) {
+      if (t !== null) overlay.patched.charge(t.length, p);
+      const vs = overlay.versions.get(p);
+      if (vs) vs.push({ v, text: t });
+      else overlay.versions.set(p, [{ v, text: t }]);
+    }
+    return new TreeState(this.root, overlay, v, this.disk);
   }
 }
 
@@ -126,12 +195,33 @@ export interface AppliedPatch {
   notes: string[];
 }
 
-function safePath(p: string, label: string): string {
+/**
+ * checkedPath - @p of a patch, normalised, when the policy lets a review read it: C source or a build file,
+ * no dot component, and a real path inside the tree; anything else refuses the whole patch.
+ */
+function checkedPath(p: string, label: string, state: TreeState): { path: string; kind: PathKind } {
   const norm = posix.normalize(p);
-  if (norm.startsWith('../') || norm === '..' || posix.isAbsolute(norm)) {
-    throw new InputError(`patch "${label}": path ${p} leaves the tree`);
-  }
-  return norm;
+  const kind = pathKind(norm);
+  if (typeof kind !== 'string') throw new RefusedPatchError(label, p, kind.refused);
+  const why = state.refusal(norm);
+  if (why) throw new RefusedPatchError(label, p, why);
+  return { path: norm, kind };
+}
+
+/** The paths of one file change, checked, and the change refused when it cannot be reviewed as text. */
+function checkedFile(fp: FilePatch, label: string, state: TreeState): { oldPath?: string; newPath?: string; kind: PathKind } {
+  const o = fp.oldPath !== undefined ? checkedPath(fp.oldPath, label, state) : undefined;
+  const n = fp.newPath !== undefined ? checkedPath(fp.newPath, label, state) : undefined;
+  // A rename or copy keeps the kind: a Makefile renamed to leak.c would be shown as C.
+  if (o && n && o.kind !== n.kind) throw new RefusedPatchError(label, fp.newPath!, `a ${o.kind === 'c' ? 'C' : 'build'} file renamed or copied into a ${n.kind === 'c' ? 'C' : 'build'} file`);
+  const name = n?.path ?? o?.path ?? '?';
+  const why = fp.unreviewable ?? unreviewableReason(fp.patch, fp.binary, undefined);
+  if (why) throw new NotReviewableError(label, name, why);
+  return { oldPath: o?.path, newPath: n?.path, kind: (n ?? o)?.kind ?? 'c' };
+}
+
+function checkFileCount(patch: SeriesPatch): void {
+  if (patch.files.length > LIMITS.filesPerPatch) throw new LimitError(`patch "${patch.label}": ${patch.files.length} changed files is more than the ${LIMITS.filesPerPatch} a review takes`);
 }
 
 const header = (h: StructuredPatchHunk) => `@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@`;
@@ -173,15 +263,12 @@ export function applyPatchToTree(state: TreeState, patch: SeriesPatch): AppliedP
   const notes: string[] = [];
   const label = patch.label;
   const current = (p: string): string | undefined => (changes.has(p) ? changes.get(p) ?? undefined : state.read(p));
-  for (const fp of patch.files) {
-    const oldPath = fp.oldPath && safePath(fp.oldPath, label);
-    const newPath = fp.newPath && safePath(fp.newPath, label);
+  checkFileCount(patch);
+  const checked = patch.files.map((fp) => checkedFile(fp, label, state));
+  for (let i = 0; i < patch.files.length; i++) {
+    const fp = patch.files[i];
+    const { oldPath, newPath } = checked[i];
     const name = newPath ?? oldPath ?? '?';
-    if (fp.binary) {
-      notes.push(`${name}: binary change not applied`);
-      files.push({ oldPath, newPath, binary: true, before: oldPath ? current(oldPath) : undefined });
-      continue;
-    }
     let before: string | undefined;
     if (oldPath) {
       before = current(oldPath);
@@ -207,6 +294,9 @@ export function applyPatchToTree(state: TreeState, patch: SeriesPatch): AppliedP
 
 /** applySeries - every patch in order, each on the result of the one before. */
 export function applySeries(state: TreeState, patches: SeriesPatch[]): AppliedPatch[] {
+  if (patches.length > LIMITS.patches) throw new LimitError(`${patches.length} patches is more than the ${LIMITS.patches} a review takes`);
+  const files = patches.reduce((n, p) => n + p.files.length, 0);
+  if (files > LIMITS.filesPerSeries) throw new LimitError(`${files} changed files in the series is more than the ${LIMITS.filesPerSeries} a review takes`);
   const out: AppliedPatch[] = [];
   let cur = state;
   for (const p of patches) {
@@ -225,10 +315,11 @@ export function applySeries(state: TreeState, patches: SeriesPatch[]): AppliedPa
 export function unapplyPatchFromTree(state: TreeState, patch: SeriesPatch): AppliedPatch | undefined {
   const changes = new Map<string, string | null>();
   const files: FileChange[] = [];
-  for (const fp of patch.files) {
-    if (fp.binary) return undefined;
-    const oldPath = fp.oldPath && safePath(fp.oldPath, patch.label);
-    const newPath = fp.newPath && safePath(fp.newPath, patch.label);
+  checkFileCount(patch);
+  const checked = patch.files.map((fp) => checkedFile(fp, patch.label, state));
+  for (let i = 0; i < patch.files.length; i++) {
+    const fp = patch.files[i];
+    const { oldPath, newPath } = checked[i];
     const after = newPath ? state.read(newPath) : '';
     if (after === undefined) return undefined;
     if (oldPath && newPath && oldPath !== newPath && state.exists(oldPath)) return undefined;

@@ -4,6 +4,7 @@ import { basename, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { parsePatch, type StructuredPatch } from 'diff';
 import { InputError, looksLikeMail, parsePatchMail, splitMbox, type PatchSubject, type Trailer } from './mail';
+import { Budget, countFileHeaders, LIMITS, LimitError, unreviewableOf } from './policy';
 
 /** One patch of a series, parsed and ready to apply. */
 export interface SeriesPatch {
@@ -29,6 +30,8 @@ export interface FilePatch {
   binary: boolean;
   /** hunks to apply; empty for mode-only changes, pure renames and binary files */
   patch: StructuredPatch;
+  /** why this change cannot be reviewed as text (binary, mode-only, a rename with an unseen change) */
+  unreviewable?: string;
 }
 
 export interface Series {
@@ -55,6 +58,8 @@ export function stripPrefix(p: string | undefined, hadPrefixes: boolean): string
 
 /** parseDiff - the file patches of one unified diff text (git or plain), with paths relative to the tree */
 export function parseDiff(text: string, where: string): FilePatch[] {
+  const headers = countFileHeaders(text);
+  if (headers > LIMITS.filesPerPatch) throw new LimitError(`${where}: ${headers} changed files is more than the ${LIMITS.filesPerPatch} a review takes`);
   let parsed: StructuredPatch[];
   try {
     parsed = parsePatch(text);
@@ -62,6 +67,7 @@ export function parseDiff(text: string, where: string): FilePatch[] {
     throw new InputError(`${where}: malformed diff: ${(e as Error).message}`);
   }
   const out: FilePatch[] = [];
+  const why = unreviewableOf(text, parsed);
   for (const p of parsed) {
     if (p.oldFileName === undefined && p.newFileName === undefined) {
       if (p.hunks.length) throw new InputError(`${where}: a hunk has no file header (--- / +++)`);
@@ -71,7 +77,7 @@ export function parseDiff(text: string, where: string): FilePatch[] {
       || (p.oldFileName === '/dev/null' && /^b\//.test(p.newFileName ?? '')) || (p.newFileName === '/dev/null' && /^a\//.test(p.oldFileName ?? ''));
     const oldPath = p.isCreate ? undefined : stripPrefix(p.oldFileName, prefixed);
     const newPath = p.isDelete ? undefined : stripPrefix(p.newFileName, prefixed);
-    out.push({ oldPath, newPath, binary: Boolean(p.isBinary), patch: p });
+    out.push({ oldPath, newPath, binary: Boolean(p.isBinary), patch: p, ...(why.has(p) ? { unreviewable: why.get(p) } : {}) });
   }
   return out;
 }
@@ -136,6 +142,7 @@ export function parseSeriesText(text: string, name: string, allowCoverOnly = fal
 function addMail(series: Series, raw: string, source: string): void {
   const p = patchFromMail(raw, source, series.patches.length + 1);
   if (!p) return;
+  if (!('cover' in p)) checkSeriesSize(series, p.files.length);
   if ('cover' in p) {
     if (!series.cover && p.subject.index === 0) {
       series.cover = { subject: p.subject, description: p.description };
@@ -144,6 +151,13 @@ function addMail(series: Series, raw: string, source: string): void {
     return;
   }
   series.patches.push(p);
+}
+
+/** Refuses a series past LIMITS before it is held in memory: thousands of tiny patches grew to gigabytes. */
+function checkSeriesSize(series: Series, moreFiles: number): void {
+  if (series.patches.length >= LIMITS.patches) throw new LimitError(`more than ${LIMITS.patches} patches in one series`);
+  const files = series.patches.reduce((n, q) => n + q.files.length, moreFiles);
+  if (files > LIMITS.filesPerSeries) throw new LimitError(`more than ${LIMITS.filesPerSeries} changed files in one series`);
 }
 
 /** Orders a mailbox's patches by their k/N numbers when every one has them (archives may hold them out of order). */
@@ -161,20 +175,24 @@ function finish(series: Series, name: string): void {
   series.patches.forEach((p, i) => (p.position = i + 1));
 }
 
-function readText(path: string): string {
+function readText(path: string, budget: Budget): string {
   const st = statSync(path);
   if (st.size > MAX_INPUT_BYTES) throw new InputError(`${path}: ${st.size} bytes is too large for a patch or mailbox`);
+  if (st.size > budget.left) budget.charge(st.size, path);
   const bytes = readFileSync(path);
   // lore serves threads as t.mbox.gz
   if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
     let text: Buffer;
     try {
-      text = gunzipSync(bytes, { maxOutputLength: MAX_INPUT_BYTES });
+      text = gunzipSync(bytes, { maxOutputLength: Math.max(1, Math.min(MAX_INPUT_BYTES, budget.left)) });
     } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' && budget.left < MAX_INPUT_BYTES) budget.charge(budget.cap + 1, path);
       throw new InputError(`${path}: cannot decompress: ${(e as Error).message}`);
     }
+    budget.charge(text.length, path);
     return text.toString('utf8');
   }
+  budget.charge(bytes.length, path);
   return bytes.toString('utf8');
 }
 
@@ -182,14 +200,14 @@ function readText(path: string): string {
  * loadSeries - read a review input from disk: a file (diff, patch mail, mbox) or a folder of
  * git format-patch files, applied in file-name order (the cover letter is recognised, not applied).
  */
-export function loadSeries(path: string): Series {
+export function loadSeries(path: string, budget = new Budget(LIMITS.inputBytes, 'the review input')): Series {
   let st;
   try {
     st = statSync(path);
   } catch {
     throw new InputError(`${path}: no such file or directory`);
   }
-  if (!st.isDirectory()) return parseSeriesText(readText(path), path);
+  if (!st.isDirectory()) return parseSeriesText(readText(path, budget), path);
   const names = readdirSync(path)
     .filter((n) => /\.(patch|diff|eml|mbx|mbox|mbox\.gz)$/i.test(n))
     .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
@@ -199,12 +217,15 @@ export function loadSeries(path: string): Series {
   const series: Series = { patches: [] };
   for (const n of names) {
     const file = join(path, n);
-    const one = parseSeriesText(readText(file), file, true);
+    const one = parseSeriesText(readText(file, budget), file, true);
     if (one.cover && !series.cover) {
       series.cover = one.cover;
       series.title = one.title;
     }
-    for (const p of one.patches) series.patches.push({ ...p, position: series.patches.length + 1 });
+    for (const p of one.patches) {
+      checkSeriesSize(series, p.files.length);
+      series.patches.push({ ...p, position: series.patches.length + 1 });
+    }
   }
   if (!series.patches.length) throw new InputError(`${path}: no patch with a diff found in the folder`);
   return series;
