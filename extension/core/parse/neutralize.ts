@@ -137,22 +137,32 @@ function opaqueMask(src: string): Uint8Array {
   return mask;
 }
 
-/** Index of the parenthesis closing the one at @open, or -1; skips opaque text. */
-function matchParen(src: string, open: number, mask: Uint8Array): number {
-  let depth = 0;
-  for (let i = open; i < src.length; i++) {
+/**
+ * For every `(` outside opaque text, the index of its closing parenthesis, or -1 when it has none
+ * or a `;` stands directly inside it (a statement end in an argument list means the text is not
+ * what we think). One pass with a stack: searching forward from each candidate instead takes
+ * quadratic time on a run of unclosed `__free(` or nested iterator calls.
+ */
+function parenMatches(src: string, mask: Uint8Array): Int32Array {
+  const n = src.length;
+  const close = new Int32Array(n).fill(-1);
+  const stack: number[] = [];
+  const broken: boolean[] = [];
+  for (let i = 0; i < n; i++) {
     if (mask[i]) continue;
-    const c = src[i];
-    if (c === '(') depth++;
-    else if (c === ')') {
-      depth--;
-      if (depth === 0) return i;
-    } else if (c === ';' && depth <= 1 && i > open) {
-      // A statement end inside an argument list means the text is not what we think.
-      return -1;
+    const c = src.charCodeAt(i);
+    if (c === 40) {
+      stack.push(i);
+      broken.push(false);
+    } else if (c === 41) {
+      if (!stack.length) continue;
+      const open = stack.pop()!;
+      if (!broken.pop()) close[open] = i;
+    } else if (c === 59 && broken.length) {
+      broken[broken.length - 1] = true;
     }
   }
-  return -1;
+  return close;
 }
 
 /** Top-level comma-separated arguments between @open and @close. */
@@ -210,6 +220,11 @@ export function neutralize(src: string): Neutralized {
     blanked.push({ start: s, end: e, text: src.slice(s, e) });
     spans.push({ start: s, text: src.slice(s, e).replace(/[^\n]/g, ' ') });
   };
+  let closes: Int32Array | undefined;
+  const matchParen = (open: number) => (closes ??= parenMatches(src, mask))[open];
+  // The arguments of the last rewritten macro: another macro inside them is not rewritten, so
+  // each argument list is split once (nested ones would be re-read at every level).
+  let argsEnd = -1;
   const ident = new RegExp(CANDIDATES.source, 'g');
   let m: RegExpExecArray | null;
   while ((m = ident.exec(src))) {
@@ -224,7 +239,7 @@ export function neutralize(src: string): Neutralized {
     if (WITH_ARGS.has(name) || name === '__attribute_used__') {
       const open = nextSignificant(src, end, mask);
       if (src[open] === '(') {
-        const close = matchParen(src, open, mask);
+        const close = matchParen(open);
         if (close > 0) {
           blank(start, close + 1);
           ident.lastIndex = close + 1;
@@ -245,13 +260,14 @@ export function neutralize(src: string): Neutralized {
     const isIter = name.length >= 5 && name.includes('for_each') && isIteratorMacro(name);
     const isScoped = SCOPED.has(name);
     if (!isIter && !isScoped) continue;
+    if (start < argsEnd) continue;
     const open = nextSignificant(src, end, mask);
     if (src[open] !== '(') continue;
     // A definition (`#define list_for_each_entry(...)`) is masked; a declaration of a function
     // named like an iterator (`void for_each_x(int a);`) has a type before it.
     const before = prevSignificant(src, start - 1, mask);
     if (before >= 0 && !/[;{}):]/.test(src[before]) && !/\belse$/.test(src.slice(Math.max(0, before - 3), before + 1))) continue;
-    const close = matchParen(src, open, mask);
+    const close = matchParen(open);
     if (close < 0) continue;
     const follow = nextSignificant(src, close + 1, mask);
     if (follow >= src.length || src[follow] === ';' || /[=,)+\-*/<>&|?:.\]]/.test(src[follow])) continue;
@@ -271,6 +287,7 @@ export function neutralize(src: string): Neutralized {
       spans.push({ start, text: 'if' + ' '.repeat(open - start - 2) });
       sites.set(start, { kind: 'scoped_guard', name, start, end: close + 1, args });
     }
+    argsEnd = close;
     ident.lastIndex = open + 1;
   }
   spans.sort((a, b) => a.start - b.start);

@@ -94,10 +94,42 @@ function lineStarts(text: string): number[] {
   return s;
 }
 
+/** What findFunctions and findCalls derive from a text: built once per text, not once per name looked up. */
+interface Scan {
+  mask: string;
+  starts: number[];
+  fns?: CFunction[];
+  /** for each `)` of the mask, the offset of its `(`, or -1 */
+  opens?: Int32Array;
+}
+
+/*
+ * A review looks up many names in the same few texts (every changed function in every touched file);
+ * the last texts' masks are kept so each lookup costs a search, not a fresh mask.
+ */
+const SCANS = new Map<string, Scan>();
+const SCANS_KEPT = 2;
+
+function scanOf(text: string): Scan {
+  let s = SCANS.get(text);
+  if (s) {
+    SCANS.delete(text);
+  } else {
+    s = { mask: mask(text), starts: lineStarts(text) };
+    if (SCANS.size >= SCANS_KEPT) SCANS.delete(SCANS.keys().next().value!);
+  }
+  SCANS.set(text, s);
+  return s;
+}
+
 /** findFunctions - the function definitions of a C file, in order */
 export function findFunctions(text: string): CFunction[] {
-  const m = mask(text);
-  const starts = lineStarts(text);
+  const scan = scanOf(text);
+  scan.fns ??= functionsIn(scan.mask, scan.starts);
+  return scan.fns.map((f) => ({ ...f }));
+}
+
+function functionsIn(m: string, starts: number[]): CFunction[] {
   const out: CFunction[] = [];
   let depth = 0;
   let segStart = 0; // where the current top-level declaration began
@@ -143,6 +175,30 @@ function matchBrace(m: string, open: number): number {
   return m.length - 1;
 }
 
+function isSpace(c: string): boolean {
+  const k = c.charCodeAt(0);
+  return k === 32 || (k >= 9 && k <= 13) || (k >= 0x80 && /\s/.test(c));
+}
+
+function isWordChar(k: number): boolean {
+  return (k >= 48 && k <= 57) || (k >= 65 && k <= 90) || (k >= 97 && k <= 122) || k === 95;
+}
+
+/**
+ * The identifier that ends @s before trailing blanks (what `/([A-Za-z_]\w*)\s*$/` finds), read
+ * backwards: that regex, tried from every letter of a long word, takes quadratic time.
+ */
+function lastWord(s: string): { name: string; index: number } | undefined {
+  let q = s.length;
+  while (q > 0 && isSpace(s[q - 1])) q--;
+  let a = q;
+  while (a > 0 && isWordChar(s.charCodeAt(a - 1))) a--;
+  // the match starts at the first letter or underscore of the run (a leading digit is not a name)
+  let p = a;
+  while (p < q && s.charCodeAt(p) >= 48 && s.charCodeAt(p) <= 57) p++;
+  return p < q ? { name: s.slice(p, q), index: p } : undefined;
+}
+
 /** The function a top-level `{` opens, if it is one: `type name(params) attrs {` with no `=` at paren depth 0. */
 function definitionBefore(m: string, from: number, brace: number): { name: string; nameAt: number; typeAt: number; returnType: string; isStatic: boolean } | undefined {
   const seg = m.slice(from, brace);
@@ -158,9 +214,9 @@ function definitionBefore(m: string, from: number, brace: number): { name: strin
   }
   if (firstParen < 0) return undefined;
   const before = seg.slice(0, firstParen);
-  const nm = /([A-Za-z_]\w*)\s*$/.exec(before);
+  const nm = lastWord(before);
   if (!nm) return undefined;
-  const name = nm[1];
+  const name = nm.name;
   if (/^(if|for|while|switch|return|sizeof)$/.test(name)) return undefined;
   const typeText = before.slice(0, nm.index);
   const lead = typeText.search(/\S/);
@@ -180,50 +236,106 @@ export function normalizeType(t: string): string {
  * findCalls - calls of @name inside function bodies of @text, each with whether its value is used.
  * Declarations and the definition itself sit outside bodies and are not calls.
  */
-export function findCalls(text: string, name: string, fns = findFunctions(text)): CallSite[] {
+export function findCalls(text: string, name: string, fns?: CFunction[]): CallSite[] {
   if (!text.includes(name)) return [];
-  const m = mask(text);
-  const starts = lineStarts(text);
-  const lines = text.split('\n');
+  const scan = scanOf(text);
+  const m = scan.mask;
+  const starts = scan.starts;
+  const bodies = sortedBodies(fns ?? (scan.fns ??= functionsIn(m, starts)));
   const out: CallSite[] = [];
+  const ctx: UseContext = { scan, pos: 0, lastBoundary: -1, lastQuestion: -1 };
   const re = new RegExp(`\\b${name.replace(/[^\w]/g, '')}\\s*\\(`, 'g');
   for (let hit = re.exec(m); hit; hit = re.exec(m)) {
     const at = hit.index;
-    const fn = fns.find((f) => at > f.bodyStart && at < f.bodyEnd);
+    const fn = bodyAt(bodies, at);
     if (!fn) continue;
     if (m[at - 1] === '.' || (m[at - 1] === '>' && m[at - 2] === '-')) continue; // ops->name(...) is a field, not this function
     const line = lineAt(starts, at);
-    out.push({ caller: fn.name, line, text: lines[line - 1].trim(), usesValue: valueUsed(m, at) });
+    const lineEnd = line < starts.length ? starts[line] - 1 : text.length;
+    out.push({ caller: fn.name, line, text: text.slice(starts[line - 1], lineEnd).trim(), usesValue: valueUsed(m, at, ctx) });
   }
   return out;
 }
 
+/** @fns ordered by body, so the body holding an offset is found by bisection (top-level bodies never overlap). */
+function sortedBodies(fns: CFunction[]): CFunction[] {
+  for (let k = 1; k < fns.length; k++) if (fns[k].bodyStart < fns[k - 1].bodyStart) return [...fns].sort((a, b) => a.bodyStart - b.bodyStart);
+  return fns;
+}
+
+function bodyAt(fns: CFunction[], at: number): CFunction | undefined {
+  let lo = 0;
+  let hi = fns.length - 1;
+  let best = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (fns[mid].bodyStart < at) {
+      best = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return best >= 0 && at < fns[best].bodyEnd ? fns[best] : undefined;
+}
+
+/*
+ * What valueUsed needs from the text before a call, kept as the calls are met in order: the last
+ * statement boundary and `?` (a `label:` from the `:` of `?:`), and every `)`'s `(`. Scanning back
+ * from each call instead costs quadratic time on a long expression full of calls.
+ */
+interface UseContext {
+  scan: Scan;
+  /** offsets before this have been read into lastBoundary and lastQuestion */
+  pos: number;
+  lastBoundary: number;
+  lastQuestion: number;
+}
+
+function advance(m: string, ctx: UseContext, to: number): void {
+  for (let k = ctx.pos; k < to; k++) {
+    const c = m[k];
+    if (c === ';' || c === '{' || c === '}') ctx.lastBoundary = k;
+    else if (c === '?') ctx.lastQuestion = k;
+  }
+  if (to > ctx.pos) ctx.pos = to;
+}
+
+function opensOf(scan: Scan): Int32Array {
+  if (scan.opens) return scan.opens;
+  const m = scan.mask;
+  const opens = new Int32Array(m.length).fill(-1);
+  const stack: number[] = [];
+  for (let k = 0; k < m.length; k++) {
+    const c = m.charCodeAt(k);
+    if (c === 40) stack.push(k);
+    else if (c === 41 && stack.length) opens[k] = stack.pop()!;
+  }
+  scan.opens = opens;
+  return opens;
+}
+
 /** Whether the call starting at @at is an expression whose value is consumed rather than a statement of its own. */
-function valueUsed(m: string, at: number): boolean {
+function valueUsed(m: string, at: number, ctx: UseContext): boolean {
   let j = at - 1;
-  while (j >= 0 && /\s/.test(m[j])) j--;
+  while (j >= 0 && isSpace(m[j])) j--;
   if (j < 0) return false;
   const ch = m[j];
   if (ch === ';' || ch === '{' || ch === '}') return false;
   if (ch === ':') {
     // a label (`out:`) or the second arm of `?:`
-    const stmt = m.slice(Math.max(m.lastIndexOf(';', j), m.lastIndexOf('{', j), m.lastIndexOf('}', j)) + 1, j);
-    return stmt.includes('?');
+    advance(m, ctx, j);
+    return ctx.lastQuestion > ctx.lastBoundary;
   }
   if (ch === ')') {
-    let d = 0;
-    let k = j;
-    for (; k >= 0; k--) {
-      if (m[k] === ')') d++;
-      else if (m[k] === '(') {
-        d--;
-        if (d === 0) break;
-      }
-    }
-    const inner = m.slice(k + 1, j).trim();
-    if (inner === 'void') return false; // (void)f(): explicitly discarded
+    const k = opensOf(ctx.scan)[j];
+    // an unbalanced `)`: not a cast, nor a statement's condition we can see
+    if (k < 0) return true;
+    let a = k + 1;
+    let b = j;
+    while (a < b && isSpace(m[a])) a++;
+    while (b > a && isSpace(m[b - 1])) b--;
+    if (b - a === 4 && m.startsWith('void', a)) return false; // (void)f(): explicitly discarded
     let w = k - 1;
-    while (w >= 0 && /\s/.test(m[w])) w--;
+    while (w >= 0 && isSpace(m[w])) w--;
     const word = /([A-Za-z_]\w*)$/.exec(m.slice(Math.max(0, w - 40), w + 1));
     // if (x) f(); while (x) f(); and iterator macros: a statement. A cast like (int)f(): a value.
     if (word && /^(if|while|for|switch)$/.test(word[1])) return false;

@@ -125,6 +125,8 @@ function qpBytes(data: string, soft: boolean): Buffer {
     if (c === '=' && /^[0-9A-Fa-f]{2}$/.test(text.slice(i + 1, i + 3))) {
       out.push(parseInt(text.slice(i + 1, i + 3), 16));
       i += 2;
+    } else if (c.charCodeAt(0) < 0x80) {
+      out.push(c.charCodeAt(0));
     } else {
       for (const b of Buffer.from(c, 'utf8')) out.push(b);
     }
@@ -235,24 +237,44 @@ const TRAILER = /^([A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*):\s+(\S.*)$/;
 
 /** splitTrailers - the trailers of a commit message (its last paragraph, when it is made of trailers only) */
 export function splitTrailers(message: string): { description: string; trailers: Trailer[] } {
-  const lines = message.replace(/\s+$/, '').split('\n');
+  // trimEnd(), not /\s+$/: that regex restarts at every blank of a long run and takes quadratic time.
+  const lines = message.trimEnd().split('\n');
   let start = lines.length;
   while (start > 0 && lines[start - 1].trim() !== '') start--;
   const para = lines.slice(start);
   // "Fixes:" lines may wrap their subject; continuation lines start with whitespace.
   const isTrailerPara = para.length > 0 && para.every((l) => TRAILER.test(l) || /^\s+\S/.test(l) || /^\(cherry picked/.test(l))
     && TRAILER.test(para[0]);
-  if (!isTrailerPara) return { description: message.replace(/\s+$/, ''), trailers: [] };
+  if (!isTrailerPara) return { description: message.trimEnd(), trailers: [] };
   const trailers: Trailer[] = [];
   for (const l of para) {
     const m = TRAILER.exec(l);
     if (m) trailers.push({ name: m[1], value: m[2].trim() });
     else if (trailers.length) trailers[trailers.length - 1].value += ` ${l.trim()}`;
   }
-  return { description: lines.slice(0, start).join('\n').replace(/\s+$/, ''), trailers };
+  return { description: lines.slice(0, start).join('\n').trimEnd(), trailers };
 }
 
-const DIFF_START = /^(diff --git |diff -[A-Za-z]*[ru][A-Za-z]* |Index: |--- \S)/;
+/**
+ * A line that starts a diff: `diff --git `, `Index: `, `--- x`, or a plain `diff` whose options
+ * include -r or -u (`diff -ruN `). The option letters are read by a loop: a regex like
+ * `-[A-Za-z]*[ru][A-Za-z]* ` tries every split of a long run of letters and takes quadratic time.
+ */
+function isDiffStartLine(line: string): boolean {
+  if (line.startsWith('diff --git ') || line.startsWith('Index: ')) return true;
+  if (line.startsWith('--- ')) return line.length > 4 && !/\s/.test(line[4]);
+  if (!line.startsWith('diff -')) return false;
+  let ru = false;
+  for (let k = 6; k < line.length; k++) {
+    const c = line.charCodeAt(k);
+    if (c === 0x20) return ru;
+    const upper = c >= 0x41 && c <= 0x5a;
+    const lower = c >= 0x61 && c <= 0x7a;
+    if (!upper && !lower) return false;
+    if (c === 0x72 || c === 0x75) ru = true;
+  }
+  return false;
+}
 
 /**
  * splitBody - the commit message, and the diff that follows it.
@@ -266,7 +288,7 @@ export function splitBody(body: string): { message: string; diff: string } {
   let diffAt = -1;
   for (let i = 0; i < lines.length; i++) {
     if (sep < 0 && lines[i] === '---') sep = i;
-    if (DIFF_START.test(lines[i]) && isDiffStart(lines, i)) {
+    if (isDiffStartLine(lines[i]) && isDiffStart(lines, i)) {
       diffAt = i;
       break;
     }
