@@ -174,7 +174,11 @@ export class Workspace {
   /** The definition of @name, preferring one in @fromFile (static functions shadow others). */
   definition(name: string, fromFile?: string): { fn: FunctionDef; file: ParsedFile } | undefined {
     const list = this.defs.get(name);
-    const fn = list?.length ? list.find((d) => d.file === fromFile) ?? list.find((d) => !d.isStatic) ?? list[0] : undefined;
+    // A static function is seen only in its own translation unit (or from a header that defines
+    // it); another driver's static helper of the same name (to_smmu_domain()) is a different one.
+    const fn = !list?.length ? undefined
+      : fromFile === undefined ? list.find((d) => !d.isStatic) ?? list[0]
+        : list.find((d) => d.file === fromFile) ?? list.find((d) => !d.isStatic) ?? list.find((d) => /\.h$/.test(d.file));
     if (this.reads) this.reads.set(`${name}\0${fromFile ?? ''}`, fn ? fingerprint(fn) : '');
     return fn ? { fn, file: this.files.get(fn.file)! } : undefined;
   }

@@ -24,7 +24,34 @@ export function detectEra(ws: Workspace): Era {
     // Before iopf_group_response() became void, a failed report left the answer to the driver.
     callerCompletes: response ? /^int\b/.test(response) : false,
     groupHasHandle: true,
+    releaseDomain: mentions(ws, /(?:->|\.)\s*release_domain\b/),
+    pendingGroups: mentions(ws, /(?:->|\.)\s*pending_node\b/),
+    iommufdPasidAttach: iommufdAttachesPasid(ws),
   };
+}
+
+/** Whether any code in @ws matches @re: a member the tree's structs have, as its code uses it. */
+function mentions(ws: Workspace, re: RegExp): boolean {
+  for (const f of ws.files.values()) {
+    // Comments do not count: only code that uses the member shows the tree has it.
+    if (re.test(f.text) && re.test(f.text.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, ' '))) return true;
+  }
+  return false;
+}
+
+/**
+ * iommufdAttachesPasid - whether the tree's iommufd attaches a page table at a PASID: a function
+ * handling an iommufd_hw_pagetable that calls the core's PASID attach or replace. Until iommufd
+ * does, a fault on a PASID never reaches an iommufd fault object (it attaches at the RID only).
+ */
+function iommufdAttachesPasid(ws: Workspace): boolean {
+  for (const f of ws.files.values()) {
+    for (const fn of f.functions) {
+      if (!fn.calls.some((c) => !c.field && /^iommu_(attach|replace)_device_pasid$/.test(c.name))) continue;
+      if (/\bstruct\s+iommufd_hw_pagetable\b/.test(f.text.slice(fn.range.startIndex, fn.range.endIndex))) return true;
+    }
+  }
+  return false;
 }
 
 export interface Explored {

@@ -90,6 +90,12 @@ export interface Era {
   callerCompletes: boolean;
   /** iopf_group holds an attach handle (not a domain) */
   groupHasHandle: boolean;
+  /** the tree's iommu_ops has a release_domain (drivers fill it, the core reads it) */
+  releaseDomain?: boolean;
+  /** the core tracks the groups it handed out on fault_param->faults, linked by pending_node */
+  pendingGroups?: boolean;
+  /** iommufd attaches fault-capable page tables at a PASID, not only at the RID */
+  iommufdPasidAttach?: boolean;
 }
 
 /** Global lock order seen across a whole analysis: "A -> B" with where it was seen. */
@@ -344,7 +350,7 @@ export class Machine {
     ops.fields.set('page_response', { k: 'fn', name: 'page_response' });
     ops.fields.set('release_device', { k: 'fn', name: 'release_device' });
     ops.fields.set('user_pasid_table', ZERO);
-    ops.fields.set('release_domain', this.scenario?.releaseDomain ? ptr(this.world.alloc('iommu_domain', 'world').id) : ZERO);
+    ops.fields.set('release_domain', this.scenario?.releaseDomain && this.era.releaseDomain ? ptr(this.world.alloc('iommu_domain', 'world').id) : ZERO);
     dev.fields.set('__ops', ptr(ops.id));
     return ptr(ops.id);
   }
@@ -500,8 +506,12 @@ export class Machine {
     }
     // An unknown call gives the same result for the same arguments along one path
     // (IS_ENABLED(CONFIG_X86), arch_pgtable_dma_compat(mm)): the world does not change its mind.
+    // Unless the object it returned has been freed since: whatever freed it (iommu_fwspec_free())
+    // may also have cleared where it came from (dev_iommu_fwspec_set(dev, NULL)), which an unknown
+    // getter cannot show, so the next call is a new unknown rather than the freed object.
     const key = `${name}(${args.map(valueKey).join(',')})`;
     let v = this.memo.get(key);
+    if (v?.k === 'sym' && this.symObj.has(v.id) && this.world.root(this.symObj.get(v.id)!).freed) v = undefined;
     if (!v) {
       v = this.world.sym(`${name}()`);
       this.memo.set(key, v);

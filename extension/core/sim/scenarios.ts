@@ -112,8 +112,10 @@ export function buildWorld(m: Machine, s: Scenario): WorldHandles {
   }
   const out: WorldHandles = { dev, param, fp, queue, mm };
   if (fp && s.pending) {
-    const g = pendingGroup(m, fp, 2);
-    // The handler accepted it: its work answers and frees it, unless removal does so first.
+    // The handler accepted it: its work answers and frees it, unless removal does so first. A core
+    // that does not track handed-out groups on the fault parameter (no pending_node in the tree)
+    // leaves both to the handler's work, which its callers flush before removal.
+    const g = pendingGroup(m, fp, 2, m.era.pendingGroups ? undefined : 'handler', m.era.pendingGroups);
     g.owner = 'handler';
     out.group = g;
     const partial = w.alloc('iopf_fault', 'heap');
@@ -123,6 +125,9 @@ export function buildWorld(m: Machine, s: Scenario): WorldHandles {
   }
   if (fp && (s.name === 'group-pending')) out.group = pendingGroup(m, fp, 1, 'caller');
   if (fp && s.iommufdPasids) {
+    // Faults reach the fault object only where iommufd attached it: at PASIDs too only once the
+    // tree's iommufd attaches page tables at a PASID.
+    const pasids = s.iommufdPasids.filter((p) => p === 0 || m.era.iommufdPasidAttach);
     // Faults delivered to user space through the fault object, one per PASID, not yet answered.
     const hwpt = w.alloc('iommufd_hw_pagetable', 'world');
     const fault = w.alloc('iommufd_fault', 'world');
@@ -135,7 +140,7 @@ export function buildWorld(m: Machine, s: Scenario): WorldHandles {
     const igroup = w.alloc('iommufd_group', 'world');
     igroup.fields.set('group', dev.fields.get('iommu_group')!);
     idev.fields.set('igroup', ptr(igroup.id));
-    for (const pasid of s.iommufdPasids) {
+    for (const pasid of pasids) {
       const handle = w.alloc('iommu_attach_handle', 'world');
       m.attach(int(pasid), handle, hwpt.fields.get('domain')!);
       const g = pendingGroup(m, fp, pasid + 1);
@@ -163,7 +168,7 @@ function setFault(m: Machine, evt: Obj, e: { last: boolean; grpid: number; pasid
 }
 
 /** A group the core handed out for request @grpid, holding a reference, on the pending list. */
-export function pendingGroup(m: Machine, fp: Obj, grpid: number, owedBy?: string): Obj {
+export function pendingGroup(m: Machine, fp: Obj, grpid: number, owedBy?: string, onFaultParam = true): Obj {
   const w = m.world;
   const g = w.alloc('iopf_group', 'heap');
   g.fields.set('fault_param', ptr(fp.id));
@@ -173,7 +178,7 @@ export function pendingGroup(m: Machine, fp: Obj, grpid: number, owedBy?: string
   setFault(m, last, { last: true, grpid });
   w.lists.set(w.sub(g.id, 'faults', 'list_head').id, []);
   w.listAdd(w.sub(last.id, 'list', 'list_head').id, w.sub(g.id, 'faults').id);
-  w.listAdd(w.sub(g.id, 'pending_node', 'list_head').id, w.sub(fp.id, 'faults').id);
+  if (onFaultParam) w.listAdd(w.sub(g.id, 'pending_node', 'list_head').id, w.sub(fp.id, 'faults').id);
   const h = w.alloc('iommu_attach_handle', 'world');
   g.fields.set('attach_handle', ptr(h.id));
   w.requests.push({ grpid, pasid: 0, last: true, responses: [], owedBy });
