@@ -6,11 +6,12 @@ import { loadLanguage } from './core/parse/parser';
 import { SCENARIOS as SINGLE } from './core/sim/scenarios';
 import { CONCURRENT } from './core/sim/concurrent';
 import { UsageError, parseArgs, type Parsed } from './cli/args';
-import { b4CheckCommand, checkExitCode, formatCheck, reviewCommand, type CliIo } from './cli/review-commands';
+import { b4CheckCommand, checkExitCode, formatCheck, reviewCommand, stdinTooLarge, type CliIo } from './cli/review-commands';
 import { inputNotes, readInputs, readSource, withSkipped, type Inputs } from './cli/inputs';
 import type { AnalyzeOptions } from './core/types';
 import { formatSimulation } from './core/report/simulation';
 import { RULES } from './core/rules/rules';
+import { safeText } from './core/report/escape';
 
 const VERSION = '0.1.0';
 
@@ -175,12 +176,13 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         throw new UsageError(`unknown command "${cmd}" (check, simulate, review, b4-check, index, rules; --help)`);
     }
   } catch (e) {
+    // Messages quote paths and names from the input: escaped, one line.
     if (e instanceof UsageError) {
-      io.stderr(`iopf-lens: ${e.message}\n`);
+      io.stderr(`iopf-lens: ${safeText(e.message.split('\n')[0])}\n`);
       return 2;
     }
     const msg = e instanceof Error ? e.message : String(e);
-    io.stderr(`iopf-lens: internal error: ${msg.split('\n')[0]}\n`);
+    io.stderr(`iopf-lens: internal error: ${safeText(msg.split('\n')[0])}\n`);
     if (process.env.IOPF_DEBUG) io.stderr(String((e as Error).stack) + '\n');
     return 2;
   }
@@ -193,9 +195,20 @@ if (require.main === module) {
   const io: CliIo = {
     stdout: (s) => process.stdout.write(s),
     stderr: (s) => process.stderr.write(s),
-    stdin: () => new Promise((res, rej) => {
+    stdin: (limit = Infinity) => new Promise((res, rej) => {
       const chunks: Buffer[] = [];
-      process.stdin.on('data', (c) => chunks.push(c as Buffer));
+      let size = 0;
+      process.stdin.on('data', (c: Buffer) => {
+        size += c.length;
+        // Past the cap nothing more is kept: the run ends with one line, not with the heap.
+        if (size > limit) {
+          process.stdin.destroy();
+          chunks.length = 0;
+          rej(stdinTooLarge());
+          return;
+        }
+        chunks.push(c);
+      });
       process.stdin.on('end', () => res(Buffer.concat(chunks).toString('utf8')));
       process.stdin.on('error', rej);
     }),

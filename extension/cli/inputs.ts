@@ -1,9 +1,11 @@
 // The C files a CLI command reads: named files are refused with one clear line when they are not C
 // source; in a folder walk such files are skipped with a warning and listed in the report.
 import { readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
-import { extname, isAbsolute, join, resolve } from 'node:path';
+import { extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { SourceFile } from '../core/types';
 import { UsageError } from './args';
+import { LIMITS, mib as mibOf } from '../core/review/policy';
+import { safeText } from '../core/report/escape';
 
 /** Files larger than this are not C source anyone reviews (the largest in drivers/iommu is ~150 KiB). */
 export const MAX_SOURCE_BYTES = 8 * 1024 * 1024;
@@ -66,8 +68,28 @@ export function readSource(path: string, shown: string, notUtf8?: string[]): Sou
 
 const isC = (name: string) => extname(name) === '.c' || extname(name) === '.h';
 
+/** What one run has read so far: every file of every folder counts against LIMITS.sourceBytes. */
+interface Walk {
+  out: Inputs;
+  seen: Set<string>;
+  /** the real path of the folder named on the command line: a symlink may not lead out of it */
+  top: string;
+  bytes: { used: number };
+}
+
+function charge(bytes: { used: number }, text: string, shown: string): void {
+  bytes.used += Buffer.byteLength(text, 'utf8');
+  if (bytes.used > LIMITS.sourceBytes) throw new UsageError(`${shown}: the C source of this run is larger than the ${mibOf(LIMITS.sourceBytes)} limit of one run`);
+}
+
+const inside = (top: string, real: string) => {
+  const r = relative(top, real);
+  return r === '' || (r !== '..' && !r.startsWith(`..${sep}`) && !isAbsolute(r));
+};
+
 /** Collects .c and .h files under @dir, entering no folder twice (a symlink loop ends there). */
-function collect(dir: string, shown: string, out: Inputs, seen: Set<string>): void {
+function collect(dir: string, shown: string, w: Walk): void {
+  const { out, seen } = w;
   const real = realpathSync(dir);
   if (seen.has(real)) {
     out.skipped.push({ file: shown, reason: 'a symlink to a folder already walked (a loop)' });
@@ -88,6 +110,11 @@ function collect(dir: string, shown: string, out: Inputs, seen: Set<string>): vo
     let isFile = e.isFile();
     if (e.isSymbolicLink()) {
       try {
+        // A link out of the walked folder is not part of what was asked for (drivers/evil -> /some/secret).
+        if (!inside(w.top, realpathSync(p))) {
+          out.skipped.push({ file: s, reason: 'a symlink that leads out of the folder' });
+          continue;
+        }
         const st = statSync(p);
         isDir = st.isDirectory();
         isFile = st.isFile();
@@ -97,11 +124,12 @@ function collect(dir: string, shown: string, out: Inputs, seen: Set<string>): vo
         continue;
       }
     }
-    if (isDir) collect(p, s, out, seen);
+    if (isDir) collect(p, s, w);
     else if (isFile && isC(e.name)) {
       const r = readC(p);
       if ('refused' in r) out.skipped.push({ file: s, reason: r.refused });
       else {
+        charge(w.bytes, r.text, s);
         if (r.notUtf8) out.notUtf8.push(s);
         out.files.push({ path: s, text: r.text });
       }
@@ -117,6 +145,7 @@ export function readInputs(paths: string[], cwd: string, what = 'check'): Inputs
   if (!paths.length) throw new UsageError(`${what} needs at least one file or directory`);
   const out: Inputs = { files: [], skipped: [], notUtf8: [] };
   const seen = new Set<string>();
+  const bytes = { used: 0 };
   for (const p of paths) {
     const full = isAbsolute(p) ? p : resolve(cwd, p);
     let st;
@@ -129,12 +158,14 @@ export function readInputs(paths: string[], cwd: string, what = 'check'): Inputs
     if (st.isDirectory()) {
       const before = out.files.length;
       const skippedBefore = out.skipped.length;
-      collect(full, p, out, seen);
+      collect(full, p, { out, seen, top: realpathSync(full), bytes });
       const skipped = out.skipped.length - skippedBefore;
       if (out.files.length === before) throw new UsageError(`${p}: no .c or .h files under this folder${skipped ? ` that could be read (${skipped} skipped)` : ''}`);
     } else {
       if (!isC(p)) throw new UsageError(`${p}: not a C source file (.c or .h)`);
-      out.files.push(readSource(full, p, out.notUtf8));
+      const f = readSource(full, p, out.notUtf8);
+      charge(bytes, f.text, p);
+      out.files.push(f);
     }
   }
   return out;
@@ -143,8 +174,8 @@ export function readInputs(paths: string[], cwd: string, what = 'check'): Inputs
 /** The one-line notes a command prints on stderr about its inputs. */
 export function inputNotes(inputs: Inputs): string[] {
   return [
-    ...inputs.skipped.map((s) => `iopf-lens: warning: ${s.file}: skipped: ${s.reason}`),
-    ...inputs.notUtf8.map((f) => `iopf-lens: note: ${f}: not valid UTF-8; invalid bytes read as U+FFFD`),
+    ...inputs.skipped.map((s) => `iopf-lens: warning: ${safeText(s.file)}: skipped: ${s.reason}`),
+    ...inputs.notUtf8.map((f) => `iopf-lens: note: ${safeText(f)}: not valid UTF-8; invalid bytes read as U+FFFD`),
   ];
 }
 
@@ -154,7 +185,7 @@ export function inputNotes(inputs: Inputs): string[] {
  */
 export function withSkipped(report: string, format: string, skipped: Skipped[]): string {
   if (!skipped.length) return report;
-  if (format === 'text') return report + skipped.map((s) => `skipped: ${s.file}: ${s.reason}\n`).join('');
+  if (format === 'text') return report + skipped.map((s) => `skipped: ${safeText(s.file)}: ${s.reason}\n`).join('');
   const doc = JSON.parse(report) as Record<string, unknown> & { runs?: Record<string, unknown>[] };
   if (format === 'json') doc.skipped = skipped;
   else if (doc.runs?.[0]) {

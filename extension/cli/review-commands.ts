@@ -4,7 +4,9 @@ import type { AnalysisResult } from '../core/types';
 import { InputError } from '../core/review/mail';
 import { loadSeries, parseSeriesText } from '../core/review/series';
 import { reviewSeries, type Analyzer } from '../core/review/review';
-import { b4Check, b4CheckLines } from '../core/review/b4';
+import { b4Check, b4CheckLines, b4Unreviewed, type B4CheckOutcome } from '../core/review/b4';
+import { LIMITS, LimitError, mib } from '../core/review/policy';
+import { safeText } from '../core/report/escape';
 import { UsageError, parseArgs, type Parsed } from './args';
 import { formatCheck as formatCheckReport, formatReview, isReportFormat, type ReportFormat } from '../core/report';
 
@@ -12,7 +14,8 @@ import { formatCheck as formatCheckReport, formatReview, isReportFormat, type Re
 export interface CliIo {
   stdout(s: string): void;
   stderr(s: string): void;
-  stdin(): Promise<string>;
+  /** all of stdin as text; past @limit bytes the promise rejects (the rest is never held in memory) */
+  stdin(limit?: number): Promise<string>;
   cwd: string;
 }
 
@@ -24,10 +27,20 @@ export interface CommandOptions {
 export const REVIEW_USAGE = 'usage: iopf-lens review <patch|mbox|dir|-> [--tree DIR] [--format text|json|sarif]';
 export const B4_USAGE = 'usage: iopf-lens b4-check [--tree DIR] [--format json|lines] < patch.eml';
 
+/** The first line of an error, escaped: messages quote subjects and paths written by the patch's author. */
 function oneLine(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
-  return msg.split('\n')[0];
+  return safeText(msg.split('\n')[0]);
 }
+
+/** stdin, capped like every other review input of one run. */
+export async function readStdin(io: CliIo): Promise<string> {
+  const text = await io.stdin(LIMITS.inputBytes);
+  if (Buffer.byteLength(text, 'utf8') > LIMITS.inputBytes) throw stdinTooLarge();
+  return text;
+}
+
+export const stdinTooLarge = () => new LimitError(`<stdin>: the review input is larger than the ${mib(LIMITS.inputBytes)} limit of one run`);
 
 const abs = (cwd: string, p: string) => (isAbsolute(p) ? p : resolve(cwd, p));
 
@@ -51,10 +64,11 @@ export async function reviewCommand(argv: string[], io: CliIo, opts: CommandOpti
   const input = parsed.positional[0];
   const tree = abs(io.cwd, parsed.options.get('tree') ?? '.');
   try {
-    const series = input === '-' ? parseSeriesText(await io.stdin(), '<stdin>') : loadSeries(abs(io.cwd, input));
+    const series = input === '-' ? parseSeriesText(await readStdin(io), '<stdin>') : loadSeries(abs(io.cwd, input));
     const result = await reviewSeries(series, tree, { analyzer: opts.analyzer });
     io.stdout(formatReview(result, format));
-    return result.findings.length ? 1 : 0;
+    // A bound is a verdict of its own: not fully reviewed is not clean.
+    return result.findings.length || result.patches.some((p) => p.bounded) ? 1 : 0;
   } catch (e) {
     io.stderr(e instanceof InputError ? `iopf-lens review: ${oneLine(e)}\n` : `iopf-lens review: analysis failed: ${oneLine(e)}\n`);
     return 2;
@@ -73,20 +87,28 @@ export async function b4CheckCommand(argv: string[], io: CliIo, opts: CommandOpt
     const f = parsed.options.get('format') ?? 'json';
     if (f !== 'json' && f !== 'lines') throw new UsageError(`unknown format "${f}" (json or lines)`);
   } catch (e) {
+    // b4 runs the command it was configured with for every patch: it still gets a verdict to show.
+    const lines = argv.includes('lines') || argv.includes('--format=lines');
+    io.stdout(print(b4Unreviewed(new InputError(`usage: ${oneLine(e)}`)), lines));
     io.stderr(`iopf-lens b4-check: ${oneLine(e)} (${B4_USAGE})\n`);
     return 2;
   }
   const lines = parsed.options.get('format') === 'lines';
   const tree = abs(io.cwd, parsed.options.get('tree') ?? '.');
+  let outcome: B4CheckOutcome;
   try {
-    const outcome = await b4Check(await io.stdin(), tree, { analyzer: opts.analyzer });
-    io.stdout(lines ? b4CheckLines(outcome) : JSON.stringify(outcome.results, null, 2) + '\n');
-    if (outcome.error) io.stderr(`iopf-lens b4-check: ${outcome.error}\n`);
-    return outcome.exit;
+    outcome = await b4Check(await readStdin(io), tree, { analyzer: opts.analyzer });
   } catch (e) {
-    io.stderr(e instanceof InputError ? `iopf-lens b4-check: ${oneLine(e)}\n` : `iopf-lens b4-check: analysis failed: ${oneLine(e)}\n`);
-    return 2;
+    // Whatever went wrong (bad input, a refused or unreviewable patch, a cap, an internal error), b4 gets a verdict.
+    outcome = b4Unreviewed(e);
   }
+  io.stdout(print(outcome, lines));
+  if (outcome.error) io.stderr(`iopf-lens b4-check: ${oneLine(outcome.error)}\n`);
+  return outcome.exit;
+}
+
+function print(outcome: B4CheckOutcome, lines: boolean): string {
+  return lines ? b4CheckLines(outcome) : JSON.stringify(outcome.results, null, 2) + '\n';
 }
 
 /** formatCheck - the `check` report in @format ('text' | 'json' | 'sarif'); throws on an unknown format. */

@@ -129,6 +129,10 @@ export function reviewSarif(r: ReviewResult): object {
     tool: { driver: { ...TOOL, rules: rules.list } },
     originalUriBaseIds: { TREE: { uri: pathToFileURL(resolve(r.tree) + '/').href, description: { text: 'the tree the series was applied to (in memory; results point into the patched files)' } } },
     results,
-    properties: { title: r.title ?? null, patches: r.patches.map((p) => ({ position: p.position, subject: p.subject, introduced: p.introduced.length, fixed: p.fixed.length })) },
+    properties: {
+      title: r.title ?? null,
+      bounded: r.patches.some((p) => p.bounded),
+      patches: r.patches.map((p) => ({ position: p.position, subject: p.subject, introduced: p.introduced.length, fixed: p.fixed.length, bounded: p.bounded })),
+    },
   });
 }

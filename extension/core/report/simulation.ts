@@ -1,5 +1,6 @@
 // Text rendering of `simulate`: each path with its outcome, decisions and trace, as a reviewer reads it.
 import type { SimulationResult } from '../analyze';
+import { safeLines } from './escape';
 
 export function formatSimulation(r: SimulationResult): string {
   const f = r.function;
@@ -18,6 +19,5 @@ export function formatSimulation(r: SimulationResult): string {
     }
     for (const x of p.findings) out.push(`  => ${x.rule} (${x.severity}) at line ${x.line}: ${x.message}`);
   }
-  out.push('');
-  return out.join('\n');
+  return safeLines(out);
 }

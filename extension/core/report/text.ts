@@ -2,6 +2,7 @@
 import type { AnalysisResult, Finding, TraceStep } from '../types';
 import type { ContractChange, OutcomeChange, PatchReview, ReviewFinding, ReviewResult } from '../review/review';
 import { ruleInfo } from './rules';
+import { safeLines } from './escape';
 
 // Long traces are cut in text (JSON and SARIF keep them whole); the first and last steps say the most.
 const TRACE_HEAD = 6;
@@ -36,7 +37,7 @@ export function checkText(r: AnalysisResult): string {
   const verdict = r.findings.length ? `${r.findings.length} finding${r.findings.length === 1 ? '' : 's'}` : 'no findings';
   out.push(`${verdict} in ${fns} function${fns === 1 ? '' : 's'}${r.bounded ? ' (bounded: some exploration hit a limit)' : ''}`);
   if (r.unknownCalls.length) out.push(`${r.unknownCalls.length} call${r.unknownCalls.length === 1 ? '' : 's'} not modelled (see --format json)`);
-  return out.join('\n') + '\n';
+  return safeLines(out);
 }
 
 function findingBlock(f: ReviewFinding, out: string[], other?: 'before' | 'after'): void {
@@ -92,10 +93,33 @@ function patchText(p: PatchReview, out: string[]): void {
     for (const c of contracts) contractText(c, out);
   }
   if (!p.introduced.length && !p.fixed.length && !outcomes.length && !contracts.length) {
-    out.push('  No change in simulated behaviour.');
+    out.push(p.bounded ? '  Not fully reviewed: exploration hit a bound; no change on the paths explored.' : '  No change in simulated behaviour.');
   }
   for (const n of p.notes) out.push(`  Note: ${n}`);
   out.push('');
+}
+
+/** boundedPatches - the positions (k/N) of the patches whose changed functions hit an exploration bound. */
+export function boundedPatches(r: ReviewResult): string[] {
+  return r.patches.filter((p) => p.bounded).map((p) => `${p.position}/${p.total}`);
+}
+
+/**
+ * reviewVerdict - the one verdict line of a review. A patch whose exploration hit a bound is not fully
+ * reviewed: the verdict says "bounded" and never that no patch introduces a finding.
+ */
+export function reviewVerdict(r: ReviewResult): string {
+  const n = r.patches.length;
+  const bounded = boundedPatches(r);
+  const cut = bounded.length ? `patch${bounded.length === 1 ? '' : 'es'} ${bounded.join(', ')} not fully reviewed (bounded: exploration hit a bound)` : '';
+  if (!r.findings.length) {
+    return cut ? `Verdict: bounded — ${cut}; no finding on the paths explored, which is not a proof.` : 'Verdict: no patch introduces a finding.';
+  }
+  const at = r.patches.filter((p) => p.introduced.length).map((p) => `${p.position}/${p.total}`).join(', ');
+  const count = `${r.findings.length} finding${r.findings.length === 1 ? '' : 's'} introduced`;
+  const tail = cut ? `; ${cut}` : '';
+  if (n === 1) return `Verdict: ${count}${tail}.`;
+  return `Verdict: ${count} (by patch ${at}); ${r.remaining.length ? `${r.remaining.length} still present after the last patch` : 'all fixed later in the series, but the intermediate states break bisection'}${tail}.`;
 }
 
 export function reviewText(r: ReviewResult): string {
@@ -104,12 +128,7 @@ export function reviewText(r: ReviewResult): string {
   out.push(r.title ? `Review of "${r.title}" (${n} patch${n === 1 ? '' : 'es'}) against ${r.tree}` : `Review of ${n} patch${n === 1 ? '' : 'es'} against ${r.tree}`);
   out.push('');
   for (const p of r.patches) patchText(p, out);
-  if (!r.findings.length) out.push('Verdict: no patch introduces a finding.');
-  else {
-    const at = r.patches.filter((p) => p.introduced.length).map((p) => `${p.position}/${p.total}`).join(', ');
-    const count = `${r.findings.length} finding${r.findings.length === 1 ? '' : 's'} introduced`;
-    if (n === 1) out.push(`Verdict: ${count}.`);
-    else out.push(`Verdict: ${count} (by patch ${at}); ${r.remaining.length ? `${r.remaining.length} still present after the last patch` : 'all fixed later in the series, but the intermediate states break bisection'}.`);
-  }
-  return out.join('\n') + '\n';
+  // Computed last, from the results alone; every line above is escaped, so no input can print a line of its own.
+  out.push(reviewVerdict(r));
+  return safeLines(out);
 }

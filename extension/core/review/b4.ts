@@ -4,6 +4,8 @@ import { InputError } from './mail';
 import { reviewApplied, type PatchReview, type ReviewOptions } from './review';
 import { parseSeriesText } from './series';
 import { reviewText } from '../report/text';
+import { safeLines, safeText } from '../report/escape';
+import { LimitError, NotReviewableError, RefusedPatchError } from './policy';
 
 /** One entry of b4's external check protocol (b4 review: review-perpatch-check-cmd / review-series-check-cmd). */
 export interface B4CheckResult {
@@ -18,7 +20,7 @@ export interface B4CheckOutcome {
   /** the JSON array b4 reads; empty for a cover letter ("nothing to report") */
   results: B4CheckResult[];
   review?: PatchReview;
-  /** CLI exit status: 0 clean, 1 findings, 2 the patch could not be reviewed */
+  /** CLI exit status: 0 clean, 1 findings or bounded (not fully reviewed), 2 the patch could not be reviewed */
   exit: 0 | 1 | 2;
   /** one line for stderr when exit is 2 */
   error?: string;
@@ -50,13 +52,18 @@ export async function b4Check(mail: string, tree: string, opts: ReviewOptions = 
     if (!applied) {
       // Earlier patches of its series are probably not in the tree: say so, do not call it a failure of the patch.
       return {
-        results: [{ tool: 'iopf-lens', status: 'warn', summary: 'not reviewed: the patch does not apply to the tree', url: null, details: e.message }],
+        results: [{ tool: 'iopf-lens', status: 'warn', summary: 'not reviewed: the patch does not apply to the tree', url: null, details: safeText(e.message) }],
         exit: 2,
-        error: e.message,
+        error: safeText(e.message),
       };
     }
   }
   const review = await reviewApplied(patch, applied, opts);
+  return verdictOf(review, tree);
+}
+
+/** The b4 verdict of one reviewed patch: fail for an error finding, warn for any other finding or a bound, else pass. */
+function verdictOf(review: PatchReview, tree: string): B4CheckOutcome {
   const errors = review.introduced.filter((f) => f.severity === 'error');
   const status: B4CheckResult['status'] = errors.length ? 'fail' : review.introduced.length || review.bounded ? 'warn' : 'pass';
   const parts: string[] = [];
@@ -66,13 +73,30 @@ export async function b4Check(mail: string, tree: string, opts: ReviewOptions = 
   if (outcomes) parts.push(`${plural(outcomes, 'path outcome')} changed`);
   const contracts = review.changed.filter((c) => c.kind === 'contract');
   for (const c of contracts) parts.push(`${c.function}() now returns ${c.after}`);
+  // A bound hides paths: that is said first, and never read as "no change".
+  if (review.bounded) parts.unshift('not fully reviewed (bounded: exploration hit a bound)');
   if (!parts.length) parts.push(review.functions.length ? 'no change in simulated behaviour' : 'no C function changed');
   const details = reviewText({ title: undefined, tree, findings: review.introduced, remaining: review.introduced, patches: [review] });
   return {
-    results: [{ tool: 'iopf-lens', status, summary: parts.join('; '), url: null, details }],
+    results: [{ tool: 'iopf-lens', status, summary: safeText(parts.join('; ')), url: null, details }],
     review,
-    exit: review.introduced.length ? 1 : 0,
+    exit: review.introduced.length || review.bounded ? 1 : 0,
   };
+}
+
+/**
+ * b4Unreviewed - the verdict when a patch could not be reviewed at all (refused, not reviewable, past a
+ * cap, or an internal error): b4 always gets a result, a warning that says why, and the CLI exits 2.
+ */
+export function b4Unreviewed(e: unknown): B4CheckOutcome {
+  const msg = safeText((e instanceof Error ? e.message : String(e)).split('\n')[0]);
+  const summary = e instanceof NotReviewableError ? `not reviewable: ${e.path}: ${e.reason}`
+    : e instanceof RefusedPatchError ? 'refused: the patch touches a path a review never reads'
+      : e instanceof LimitError ? 'not reviewed: the input is past a limit of one run'
+        : e instanceof InputError ? 'not reviewed: the input is not a patch this check can read'
+          : 'not reviewed: internal error';
+  const error = e instanceof InputError ? msg : `internal error: ${msg}`;
+  return { results: [{ tool: 'iopf-lens', status: 'warn', summary: safeText(summary), url: null, details: error }], exit: 2, error };
 }
 
 /**
@@ -80,8 +104,9 @@ export async function b4Check(mail: string, tree: string, opts: ReviewOptions = 
  * b4.prep-perpatch-check-cmd, which read one line per problem (a line with "ERROR:" counts as a failure).
  */
 export function b4CheckLines(o: B4CheckOutcome): string {
-  if (o.exit === 2 && o.error) return `-:1: WARNING: iopf-lens: ${o.error}\n`;
+  if (o.exit === 2 && o.error) return safeLines([`-:1: WARNING: iopf-lens: ${o.error}`]);
   const lines = (o.review?.introduced ?? []).map((f) =>
     `${f.file}:${f.line}: ${f.severity === 'error' ? 'ERROR' : 'WARNING'}: ${f.rule}: ${f.message.replace(/\s+/g, ' ')} (in ${f.function}()${f.scenario ? `, scenario ${f.scenario}` : ''})`);
-  return lines.length ? lines.join('\n') + '\n' : '';
+  if (o.review?.bounded) lines.push('-:1: WARNING: iopf-lens: not fully reviewed (bounded): exploration of the changed functions hit a bound; no finding on the paths cut off is not a proof');
+  return lines.length ? safeLines(lines) : '';
 }

@@ -215,7 +215,16 @@ function callerFiles(state: TreeState, touched: string[]): string[] {
 class Memo {
   private analyses = new Map<string, Promise<AnalysisResult>>();
   private sims = new Map<string, Promise<SimulationResult | undefined>>();
+  /** keys used by the patch under review: the state after it is the state before the next one */
+  private live = new Set<string>();
   constructor(private readonly analyzer: Analyzer) {}
+
+  /** Forgets results no later patch can reuse, so a long series holds one patch's results, not all of them. */
+  nextPatch(): void {
+    for (const k of this.analyses.keys()) if (!this.live.has(k)) this.analyses.delete(k);
+    for (const k of this.sims.keys()) if (!this.live.has(k)) this.sims.delete(k);
+    this.live = new Set();
+  }
 
   private static key(files: SourceFile[], extra: string): string {
     const h = createHash('sha1');
@@ -225,6 +234,7 @@ class Memo {
 
   analyze(files: SourceFile[], functions: string[], opts: AnalyzeOptions): Promise<AnalysisResult> {
     const k = Memo.key(files, functions.slice().sort().join(','));
+    this.live.add(k);
     let p = this.analyses.get(k);
     if (!p) {
       p = this.analyzer.analyzeFiles(files, { ...opts, functions });
@@ -236,6 +246,7 @@ class Memo {
   /** Paths of one function; undefined when the simulator cannot run it (the outcome diff is then skipped). */
   simulate(files: SourceFile[], file: string, fn: string, opts: AnalyzeOptions): Promise<SimulationResult | undefined> {
     const k = Memo.key(files, `${file}#${fn}`);
+    this.live.add(k);
     let p = this.sims.get(k);
     if (!p) {
       p = this.analyzer.simulateFunction(files, file, fn, opts).catch(() => undefined);
@@ -463,6 +474,7 @@ export async function reviewSeries(series: Series, tree: string, opts: ReviewOpt
   for (let i = 0; i < applied.length; i++) {
     if (opts.cancelled?.()) break;
     patches.push(await reviewPatch(series.patches[i], series.patches.length, applied[i], memo, opts));
+    memo.nextPatch();
   }
   const findings = patches.flatMap((p) => p.introduced);
   // What the series leaves behind: introduced findings that no later patch fixed.

@@ -92,11 +92,17 @@ describe('b4-check', () => {
     ['an unknown format', 'x', ['--format', 'sarif'], /unknown format "sarif"/],
   ];
   for (const [what, stdin, argv, re] of bad) {
-    it(`${what}: exit 2, nothing on stdout`, async () => {
+    // b4 runs the configured command for every patch: whatever goes wrong, it still reads a verdict.
+    it(`${what}: exit 2, a warn verdict on stdout, one line on stderr`, async () => {
       const io = recordingIo(TREE, stdin);
       assert.equal(await b4CheckCommand(argv, io, { analyzer: markerAnalyzer() }), 2);
-      assert.equal(io.out, '');
+      const [r, more] = JSON.parse(io.out);
+      assert.equal(more, undefined);
+      assert.equal(r.status, 'warn');
+      assert.match(r.summary, /^not reviewed/);
+      assert.match(r.details, re);
       assert.match(io.err, re);
+      assert.equal(io.err.trim().split('\n').length, 1);
     });
   }
 });
