@@ -3,7 +3,7 @@
 // passes as clean, input past a cap ends in exit 2 (never a heap abort), and no input can forge a text report.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -314,6 +314,125 @@ describe('hostile input: bounded memory, a cap ends in exit 2', function () {
       assert.match(r.stderr, /2\.mbox\.gz: the review input is larger than the 32 MiB limit of one run/);
     } finally {
       rmSync(box, { recursive: true, force: true });
+    }
+  });
+});
+
+const RAW = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/;
+
+describe('hostile input: text reports cannot be forged', function () {
+  this.timeout(240_000);
+
+  it('an RFC 2047 subject that decodes to newlines, a fake clean verdict and ESC[8m is shown escaped, with the real verdict last', async () => {
+    const fake = 'iommu: Tidy up\n\n  No change in simulated behaviour.\n\nVerdict: no patch introduces a finding.\n\x1b[8m\u202e';
+    const encoded = `=?UTF-8?B?${Buffer.from(fake).toString('base64')}?=`;
+    const patch = readFileSync(PATCH_FILES[0], 'utf8').replace(/^Subject: .*$/m, `Subject: [PATCH v2 1/4] ${encoded}`);
+    const box = mkdtempSync(join(tmpdir(), 'iopf-forge-'));
+    try {
+      writeFileSync(join(box, 'p.eml'), patch);
+      const io = recordingIo(box);
+      assert.equal(await reviewCommand([join(box, 'p.eml'), '--tree', TREE], io), 1, io.err);
+      assert.doesNotMatch(io.out, RAW, 'no raw control or bidi character in the report');
+      const lines = io.out.trimEnd().split('\n');
+      assert.equal(lines.filter((l) => /Verdict:/.test(l) && !l.startsWith('[')).length, 1, 'one verdict line of our own');
+      assert.match(lines[lines.length - 1], /^Verdict: \d+ findings? introduced\.$/);
+      assert.ok(!lines.some((l) => /^\s*No change in simulated behaviour/.test(l)), 'the fake "No change" is not a line of its own');
+      assert.ok(lines.includes('[PATCH v2 1/4] iommu: Tidy up\\x0a\\x0a  No change in simulated behaviour.\\x0a\\x0aVerdict: no patch introduces a finding.\\x0a\\x1b[8m\\u202e'), 'the subject on one line, escaped');
+      const b4 = recordingIo(box, patch);
+      assert.equal(await b4CheckCommand(['--tree', TREE], b4), 1);
+      const [v] = JSON.parse(b4.out);
+      assert.doesNotMatch(v.details + v.summary, RAW);
+      assert.match(v.details, /\nVerdict: \d+ findings? introduced\.\n$/);
+    } finally {
+      rmSync(box, { recursive: true, force: true });
+    }
+  });
+
+  it('CR, ESC and bidi overrides in file and function names are escaped in review text, b4-check lines and check text', async () => {
+    const name = 'drivers/iommu/ev\u202eil\x1b[2J\rx.c';
+    const fn = 'int evil_lock(struct mutex *m)\n{\n\tmutex_lock(m);\n\treturn 0;\n}\n';
+    const patch = mail('[PATCH] iommu: \u2066evil\u2069 \u202ehelper', `diff --git a/${name} b/${name}\nnew file mode 100644\n--- /dev/null\n+++ b/${name}\n@@ -0,0 +1,5 @@\n${fn.trimEnd().split('\n').map((l) => `+${l}`).join('\n')}\n`);
+    const box = mkdtempSync(join(tmpdir(), 'iopf-names-'));
+    try {
+      writeFileSync(join(box, 'p.eml'), patch);
+      const io = recordingIo(box);
+      assert.equal(await reviewCommand([join(box, 'p.eml'), '--tree', TREE], io), 1, io.err);
+      assert.doesNotMatch(io.out, RAW);
+      assert.match(io.out, /drivers\/iommu\/ev\\u202eil\\x1b\[2J\\x0dx\.c:\d+: lock\/imbalance in evil_lock\(\)/);
+      assert.match(io.out, /\[1\/1\] \[PATCH\] iommu: \\u2066evil\\u2069 \\u202ehelper\n/);
+      const b4 = recordingIo(box, patch);
+      assert.equal(await b4CheckCommand(['--tree', TREE, '--format', 'lines'], b4), 1);
+      assert.doesNotMatch(b4.out, RAW);
+      assert.match(b4.out, /^drivers\/iommu\/ev\\u202eil\\x1b\[2J\\x0dx\.c:\d+: (ERROR|WARNING): lock\/imbalance: /);
+      // check on a folder holding such a file
+      const dir = join(box, 'src');
+      mkdirSync(dir);
+      writeFileSync(join(dir, 'ev\u202eil\x1b[2J\rx.c'), fn);
+      const c = recordingIo(box);
+      assert.equal(await main(['check', dir], c), 1, c.err);
+      assert.doesNotMatch(c.out, RAW);
+      assert.match(c.out, /ev\\u202eil\\x1b\[2J\\x0dx\.c:4:\d+: error: returns with mutex#\d+ still held/);
+    } finally {
+      rmSync(box, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('hostile input: a bound is a verdict, and b4-check always gives one', function () {
+  this.timeout(240_000);
+
+  /** A tree with one function, and a patch adding nine independent ifs (512 paths, over the default 400) before a lock that leaks only when none was taken. */
+  function boundedCase(box: string) {
+    const tree = join(box, 'tree');
+    mkdirSync(join(tree, 'drivers', 'iommu'), { recursive: true });
+    writeFileSync(join(tree, 'drivers', 'iommu', 'foo.c'), '#include <linux/mutex.h>\n\nint foo_work(struct mutex *m, int a, int b, int c, int d, int e, int f, int g, int h, int i)\n{\n\tint x = 0;\n\n\treturn x;\n}\n');
+    const ifs = [...'abcdefghi'].map((v) => `+\tif (${v})\n+\t\tx++;\n`).join('');
+    const diff = 'diff --git a/drivers/iommu/foo.c b/drivers/iommu/foo.c\n--- a/drivers/iommu/foo.c\n+++ b/drivers/iommu/foo.c\n'
+      + '@@ -4,5 +4,27 @@ int foo_work(struct mutex *m, int a, int b, int c, int d, int e, int f, int g, int h, int i)\n {\n \tint x = 0;\n \n'
+      + `${ifs}+\tmutex_lock(m);\n+\tif (!x)\n+\t\treturn -22;\n+\tmutex_unlock(m);\n \treturn x;\n }\n`;
+    return { tree, patch: mail('[PATCH] iommu: Count the work', diff) };
+  }
+
+  it('nine ifs before a leak on the one path past the bound: "bounded" in the verdict, exit 1, b4-check warn', async () => {
+    const box = mkdtempSync(join(tmpdir(), 'iopf-bound-'));
+    try {
+      const { tree, patch } = boundedCase(box);
+      const runs = await everyOutput(patch, tree);
+      for (const r of runs) {
+        assert.equal(r.code, 1, `${r.what}: exit 1 (not fully reviewed), got ${r.code}: ${r.err}`);
+        assert.doesNotMatch(r.out, /no patch introduces a finding|"status": "pass"/, r.what);
+      }
+      const text = runs[0].out.trimEnd().split('\n');
+      assert.match(text[text.length - 1], /^Verdict: bounded — patch 1\/1 not fully reviewed \(bounded: exploration hit a bound\)/);
+      assert.ok(text.includes('  Not fully reviewed: exploration hit a bound; no change on the paths explored.') || text.some((l) => l.startsWith('  Paths whose outcome changed')));
+      assert.equal(JSON.parse(runs[1].out).patches[0].bounded, true);
+      assert.equal(JSON.parse(runs[2].out).runs[0].properties.bounded, true);
+      const [v] = JSON.parse(runs[3].out);
+      assert.equal(v.status, 'warn');
+      assert.match(v.summary, /^not fully reviewed \(bounded/);
+      assert.match(runs[4].out, /^-:1: WARNING: iopf-lens: not fully reviewed \(bounded\)/m);
+    } finally {
+      rmSync(box, { recursive: true, force: true });
+    }
+  });
+
+  it('an internal error (a stack overflow in the analysis): b4-check still prints a warn verdict with the reason, exit 2', async () => {
+    const broken: Analyzer = {
+      analyzeFiles: async () => { throw new RangeError('Maximum call stack size exceeded'); },
+      simulateFunction: async () => { throw new RangeError('Maximum call stack size exceeded'); },
+    };
+    const patch = readFileSync(PATCH_FILES[0], 'utf8');
+    for (const format of ['json', 'lines']) {
+      const io = recordingIo(TREE, patch);
+      assert.equal(await b4CheckCommand(['--tree', TREE, '--format', format], io, { analyzer: broken }), 2);
+      assert.equal(io.err.trim().split('\n').length, 1);
+      assert.match(io.err, /internal error: Maximum call stack size exceeded/);
+      if (format === 'json') {
+        const [v] = JSON.parse(io.out);
+        assert.equal(v.status, 'warn');
+        assert.equal(v.summary, 'not reviewed: internal error');
+        assert.match(v.details, /Maximum call stack size exceeded/);
+      } else assert.equal(io.out, '-:1: WARNING: iopf-lens: internal error: Maximum call stack size exceeded\n');
     }
   });
 });
