@@ -42,7 +42,8 @@ options common to check and simulate:
   --call-depth N   callee bodies entered (default 6)
   --max-states N   scheduling states per concurrent scenario (default 50000)
 
-exit status: 0 no findings, 1 findings, 2 bad input or usage
+exit status: 0 no findings, 1 findings (or, for review and b4-check, bounded: not fully reviewed),
+  2 bad input, a refused or unreviewable patch, a limit, or usage
 scenarios: ${SCENARIOS.map((s) => s.name).join(', ')}
 `;
 
