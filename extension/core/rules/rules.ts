@@ -64,6 +64,12 @@ export const RULES: Record<string, Rule> = Object.fromEntries([
   r('release/release-domain', 'error', 'Device released before it is put into the release domain',
     'When the driver has ops->release_domain, the core attaches it (blocking or identity) before ops->release_device() so no DMA is translated through tables being freed.',
     '"iommu: Add static iommu_ops->release_domain" (2024).'),
+  r('api/err-ptr-check', 'error', 'ERR_PTR() result tested against NULL, or NULL result tested with IS_ERR()',
+    'A function that reports failure with ERR_PTR() and never returns NULL (iommu_sva_bind_device(), memdup_user(), a helper of the tree whose every failure return is ERR_PTR()) must be tested with IS_ERR(): `!p` lets the error through as a valid pointer. One that returns NULL and never ERR_PTR() (kzalloc() and the other allocators, a helper whose failures all return NULL) must be tested for NULL: IS_ERR(NULL) is false. Which kind a function is comes from its body in the workspace, else from the documented contract of a few kernel APIs; functions that may return both are never flagged. Example: `handle = iommu_sva_bind_device(dev, mm);` then `if (!handle) return -ENODEV;` keeps ERR_PTR(-ENODEV) as the handle.',
+    'Smatch warns "\'p\' is an error pointer or valid" and "\'p\' isn\'t an ERR_PTR"; the "Fix NULL vs IS_ERR() check" patches it produces land in nearly every release, IOMMU drivers included.'),
+  r('api/user-copy-result', 'error', 'Bytes-not-copied count of a user copy used as an error code',
+    'copy_from_user(), copy_to_user() and clear_user() return the number of bytes they could not copy: 0 on success, a positive count on failure, never -EFAULT. Returning that count from a function that otherwise returns 0 or -errno hands callers (and user space, through an ioctl) a positive value; testing it for a negative value never sees the failure; and failing with -EFAULT where it returned 0 inverts the test. Example: `if (copy_to_user(arg, &info, sizeof(info)))` then `return -EFAULT;` is right; `return copy_to_user(arg, &info, sizeof(info));` is not.',
+    'Smatch warns "maybe return -EFAULT instead of the bytes remaining?"; "return -EFAULT if copy_to_user() fails" fixes are a steady stream in drivers with ioctls (uacce and idxd take their descriptors from user space this way).'),
 ]);
 
 /** Markdown documentation of every rule, for the README and the diagnostics' links. */
