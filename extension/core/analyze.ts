@@ -9,6 +9,7 @@ export { AnalysisMemo } from './memo';
 import { scenariosFor, scenarioByName, type Scenario } from './sim/scenarios';
 import { concurrentByName, concurrentFor, exploringConcurrent, type ConcurrentOptions, type ConcurrentScenario } from './sim/concurrent';
 import { RULES } from './rules/rules';
+import { apiChecks } from './checks';
 import type { AnalysisResult, AnalyzeOptions, Finding, FunctionSummary, PathResult, SourceFile, UnknownCall } from './types';
 
 export interface SimulationResult {
@@ -176,6 +177,8 @@ export function* analyzing(ws: Workspace, opts: AnalyzeOptions = {}, onlyFiles?:
     }
     merge(yield* unit(concurrentKey(c), () => concurrentUnit(ws, c, { ...eo, maxStates: opts.maxStates }, era)));
   }
+  // API-contract checks (checks/*): each function read on its own, every function of the files.
+  merge({ scenarios: [], paths: 0, bounded: false, findings: yield* apiChecks(ws, opts, onlyFiles), unknown: [], lockOrder: [] });
   return result([]);
 
   /** What was found so far, with @extra units' findings as well (not kept). */
