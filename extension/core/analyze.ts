@@ -26,6 +26,11 @@ export function isKnown(fn: FunctionDef): boolean {
   return fn.calls.some((c) => MODEL_OPS.test(c.op) && c.op !== 'lock.init' && c.op !== 'lock.assert');
 }
 
+/** The functions @fn calls by name (not through a field). */
+function callsOf(fn: FunctionDef): Set<string> {
+  return new Set(fn.calls.filter((c) => !c.field).map((c) => c.name));
+}
+
 function mentionedOutside(text: string, fn: FunctionDef): boolean {
   const re = new RegExp(`\\b${fn.name}\\b`, 'g');
   for (const m of text.matchAll(re)) {
@@ -135,17 +140,19 @@ export function* analyzing(ws: Workspace, opts: AnalyzeOptions = {}, onlyFiles?:
       };
       functions.push(summary);
       if (!known && !opts.functions) continue;
+      const cfg = cfgOf(fn, file);
+      const scenarios = scenariosFor(cfg, opts.scenarios, callsOf(fn));
       // Static helpers called from elsewhere in the workspace are checked through their callers,
-      // where their arguments are real; on their own every argument would be unconstrained.
-      if (!opts.functions && fn.isStatic && calledFromWorkspace.has(fn.name)) continue;
+      // where their arguments are real; on their own every argument would be unconstrained. Unless
+      // what they do gives them a role of their own (a driver's fault path that reports to the core).
+      if (!opts.functions && fn.isStatic && calledFromWorkspace.has(fn.name) && !scenarios.some((s) => s.role)) continue;
       // A static function nothing calls and nothing takes the address of is dead code here.
       if (!opts.functions && fn.isStatic && !mentionedOutside(file.text, fn)) continue;
       if (opts.cancelled?.()) {
         bounded = true;
         continue;
       }
-      const cfg = cfgOf(fn, file);
-      const r = yield* unit(`fn\0${file.path}\0${fn.name}`, () => functionUnit(ws, fn.name, file.path, scenariosFor(cfg, opts.scenarios), eo, era));
+      const r = yield* unit(`fn\0${file.path}\0${fn.name}`, () => functionUnit(ws, fn.name, file.path, scenarios, eo, era));
       summary.scenarios = r.scenarios;
       summary.paths = r.paths;
       summary.bounded = r.bounded;
@@ -308,7 +315,7 @@ function* simulating(ws: Workspace, file: string, fn: string, opts: AnalyzeOptio
       if (!s) throw new Error(`no scenario named ${n}`);
       return s;
     })
-    : scenariosFor(cfg);
+    : scenariosFor(cfg, undefined, callsOf(def.fn));
   const era = detectEra(ws);
   const eo = options(opts, true);
   const paths: PathResult[] = [];

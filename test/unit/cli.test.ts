@@ -52,14 +52,14 @@ describe('cli', () => {
   });
 
   it('check --function limits the entry points', () => {
-    const r = run(['check', join(SEEDS, 'helpers.c'), join(SEEDS, 'report_no_response.c'), '--function', 'iommu_report_device_fault', '--format', 'json']);
+    const r = run(['check', join(SEEDS, 'helpers.h'), join(SEEDS, 'report_no_response.c'), '--function', 'iommu_report_device_fault', '--format', 'json']);
     assert.equal(r.status, 1);
     const rules = JSON.parse(r.stdout).findings.map((f: { rule: string }) => f.rule);
     assert.deepEqual(rules, ['iopf/unanswered-page-request', 'iopf/unanswered-page-request']);
   });
 
   it('simulate prints every path with its outcome, and JSON with traces', () => {
-    const t = run(['simulate', join(SEEDS, 'report_no_response.c'), 'iommu_report_device_fault', '--scenario', 'no-domain', '--with', join(SEEDS, 'helpers.c')]);
+    const t = run(['simulate', join(SEEDS, 'report_no_response.c'), 'iommu_report_device_fault', '--scenario', 'no-domain', '--with', join(SEEDS, 'helpers.h')]);
     assert.equal(t.status, 1);
     assert.match(t.stdout, /path 1 \[no-domain\]: returns 0; grpid 1: no response/);
     const j = run(['simulate', join(SEEDS, 'remove_device.c'), 'iopf_queue_remove_device', '--format', 'json']);
@@ -76,7 +76,7 @@ describe('cli', () => {
     assert.equal(r.status, 0, r.stderr);
     const idx = JSON.parse(r.stdout);
     const fn = idx.functions.find((f: { name: string; file: string }) => f.name === 'iopf_get_dev_fault_param');
-    assert.equal(fn.file, join(SEEDS, 'helpers.c'));
+    assert.equal(fn.file, join(SEEDS, 'helpers.h'));
     assert.equal(fn.line, 15);
     assert.ok(idx.callGraph.iommu_report_device_fault.includes('iopf_get_dev_fault_param'));
   });
@@ -96,8 +96,8 @@ describe('cli', () => {
     oneLineError(run(['frobnicate']), /unknown command "frobnicate"/);
     oneLineError(run(['check', SEEDS, '--format', 'xml']), /unknown format "xml"/);
     oneLineError(run(['check', SEEDS, '--bogus', '1']), /unknown option --bogus/);
-    oneLineError(run(['simulate', join(SEEDS, 'helpers.c'), 'no_such_fn']), /no function named no_such_fn/);
-    oneLineError(run(['simulate', join(SEEDS, 'helpers.c'), 'iopf_free_group', '--scenario', 'nope']), /no scenario named nope/);
+    oneLineError(run(['simulate', join(SEEDS, 'helpers.h'), 'no_such_fn']), /no function named no_such_fn/);
+    oneLineError(run(['simulate', join(SEEDS, 'helpers.h'), 'iopf_free_group', '--scenario', 'nope']), /no scenario named nope/);
     assert.equal(readFileSync(join(dir, 'bin.c')).length, 7, 'the input is untouched');
   });
 

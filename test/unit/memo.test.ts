@@ -22,7 +22,7 @@ async function fresh(files: SourceFile[]): Promise<AnalysisResult> {
 
 describe('analysis memo', function () {
   this.timeout(120_000);
-  const helpers = read('helpers.c');
+  const helpers = read('helpers.h');
   const report = read('report_lost_return.c');
 
   it('re-uses everything when nothing changed, and gives the same result', async () => {

@@ -13,7 +13,7 @@ function load(name: string): SourceFile {
   return { path: name, text: readFileSync(join(DIR, name), 'utf8') };
 }
 
-const fixtures = readdirSync(DIR).filter((f) => f.endsWith('.c') && f !== 'helpers.c').sort();
+const fixtures = readdirSync(DIR).filter((f) => f.endsWith('.c')).sort();
 
 describe('seed scenarios', () => {
   it('has a fixture for every seed of the history', () => {
@@ -26,7 +26,7 @@ describe('seed scenarios', () => {
   for (const name of fixtures) {
     it(`${name}: exactly the findings written in the fixture`, async () => {
       // The report_* fixtures share the core's helpers, as io-pgfault.c does.
-      const files = name.startsWith('report_') ? [load('helpers.c'), load(name)] : [load(name)];
+      const files = name.startsWith('report_') ? [load('helpers.h'), load(name)] : [load(name)];
       const expected = files.flatMap((f) => expectations(f.path, f.text)).sort();
       const result = await analyzeFiles(files);
       const got = result.findings.map((f) => `${basename(f.file)}:${f.line} ${f.rule}`).sort();
@@ -41,9 +41,9 @@ describe('seed scenarios', () => {
 
   it('the fixed report answers with INVALID when no domain is attached, and the broken one does not', async () => {
     const { simulateFunction } = await import('../../extension/core/analyze');
-    const fixed = await simulateFunction([load('helpers.c'), load('report_fixed.c')], 'report_fixed.c', 'iommu_report_device_fault', { scenarios: ['no-domain'] });
+    const fixed = await simulateFunction([load('helpers.h'), load('report_fixed.c')], 'report_fixed.c', 'iommu_report_device_fault', { scenarios: ['no-domain'] });
     assert.deepEqual(fixed.paths.map((p) => p.outcome), ['returns -EINVAL; grpid 1: IOMMU_PAGE_RESP_INVALID']);
-    const broken = await simulateFunction([load('helpers.c'), load('report_no_response.c')], 'report_no_response.c', 'iommu_report_device_fault', { scenarios: ['no-domain'] });
+    const broken = await simulateFunction([load('helpers.h'), load('report_no_response.c')], 'report_no_response.c', 'iommu_report_device_fault', { scenarios: ['no-domain'] });
     assert.deepEqual(broken.paths.map((p) => p.outcome), ['returns 0; grpid 1: no response']);
   });
 });

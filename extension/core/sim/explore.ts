@@ -95,6 +95,7 @@ export function* exploring(ws: Workspace, entry: string, file: string | undefine
     m.world.threads.push({ id: 0, name: entry, held: [], rcuDepth: 0, atomic: 0, done: false });
     m.stacks = [[]];
     const h = buildWorld(m, scenario);
+    m.worldDevice = h.dev;
     const results: Value[] = [];
     let cut: Cut['reason'] | undefined;
     const calls = scenario.events?.length ?? scenario.repeat ?? 1;
@@ -199,7 +200,9 @@ export function endChecks(m: Machine, entry: string, s: Scenario, results: Value
       why.push('the caller (returned)');
     }
     for (const o of w.objs.values()) {
-      if (o.type === 'dev_iommu' && o.fields.get('fault_param')?.k === 'ptr' && (o.fields.get('fault_param') as { obj: number }).obj === fp.id) {
+      // A pointer the path read before it knew the object is still that object (m.norm).
+      const published = o.type === 'dev_iommu' ? o.fields.get('fault_param') : undefined;
+      if (published && m.norm(published).k === 'ptr' && (m.norm(published) as { obj: number }).obj === fp.id) {
         holders++;
         why.push('the device (dev->iommu->fault_param)');
       }

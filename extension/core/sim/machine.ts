@@ -112,6 +112,8 @@ export class Machine {
   tid = 0;
   stacks: Frame[][] = [];
   scenario: import('./scenarios').Scenario | undefined;
+  /** the scenario's device, once its world is built */
+  worldDevice: Obj | undefined;
   /** what the iopf_handler contract returns for the handed group; undefined forks both ways */
   handlerResult: number | undefined = 0;
   stepCount = 0;
@@ -361,7 +363,11 @@ export class Machine {
   /** iommu_attach_handle_get(): the handle attached at @pasid, else ERR_PTR(-ENOENT). */
   attachHandle(pasid: Value, at: Ast, quiet = false): Value {
     const key = pasid.k === 'int' ? String(pasid.v) : pasid.k === 'sym' ? `s${pasid.id}` : '?';
-    const h = this.attached.get(key);
+    let h = this.attached.get(key);
+    if (h === undefined && this.scenario?.anyPasid && !this.scenario.noDomain && pasid.k !== 'err') {
+      this.attach(pasid, this.world.alloc('iommu_attach_handle', 'world'), ptr(this.faultDomain().id));
+      h = this.attached.get(key);
+    }
     if (h === undefined || this.world.root(h).freed) {
       if (quiet) return { k: 'err', code: -CONSTANTS.ENOENT };
       this.step(at, 'iommu_attach_handle_get()', `nothing attached at PASID ${pasid.k === 'int' ? pasid.v : '?'}: ERR_PTR(-ENOENT)`);
@@ -371,11 +377,39 @@ export class Machine {
     return ptr(h);
   }
 
+  /** A fault-capable domain whose handler accepts groups. */
+  private faultDomain(): Obj {
+    const d = this.world.alloc('iommu_domain', 'world');
+    d.fields.set('iopf_handler', { k: 'fn', name: 'iopf_handler' });
+    return d;
+  }
+
   /** Records @handle as attached at @pasid, with @domain. */
   attach(pasid: Value, handle: Obj, domain: Value): void {
     const key = pasid.k === 'int' ? String(pasid.v) : pasid.k === 'sym' ? `s${pasid.id}` : '?';
     handle.fields.set('domain', domain);
     this.attached.set(key, handle.id);
+  }
+
+  /**
+   * In a driver's fault path, the event the driver hands to the core's iommu_report_device_fault()
+   * (its body or its contract) is a request the device made and waits on.
+   */
+  hardwareRequest(dev: Value | undefined, evt: Value | undefined): void {
+    if (!this.scenario?.hardwareRequests || evt?.k !== 'ptr') return;
+    // The device the driver looked up for the request (its stream table, its PCI function) is
+    // the scenario's device: IOPF enabled, its group and driver ops, unless the path already
+    // learned something else about it.
+    const d = dev ? this.norm(dev) : undefined;
+    const world = this.worldDevice;
+    if (d?.k === 'ptr' && world && d.obj !== world.id) {
+      const o = this.world.obj(d.obj);
+      for (const f of ['iommu', 'iommu_group', '__ops']) {
+        const v = world.fields.get(f);
+        if (v && !o.fields.has(f)) o.fields.set(f, v);
+      }
+    }
+    this.requestFor(this.world.obj(evt.obj));
   }
 
   /** The device's page request an event carries, registered on first sight. */
@@ -385,7 +419,9 @@ export class Machine {
     const fault = this.world.sub(evt.id, 'fault', 'iommu_fault');
     const prm = this.world.sub(fault.id, 'prm', 'iommu_fault_page_request');
     const g = prm.fields.get('grpid');
-    const flags = prm.fields.get('flags');
+    // A field never written of a zeroed or stack event (`struct iopf_fault event = { };`) is 0.
+    const zeroed = (o: Obj) => o.alloc === 'zeroed' || o.alloc === 'stack' || this.world.root(o.id).alloc === 'stack';
+    const flags = prm.fields.get('flags') ?? (zeroed(prm) ? ZERO : undefined);
     const last = flags?.k === 'int' ? (flags.v & CONSTANTS.IOMMU_FAULT_PAGE_REQUEST_LAST_PAGE) !== 0 : true;
     const r: PageRequest = { grpid: g?.k === 'int' ? g.v : this.world.requests.length + 1, pasid: 0, last, responses: [], evt: evt.id };
     this.world.requests.push(r);
@@ -557,6 +593,7 @@ export class Machine {
       if (v?.k === 'ptr' && p.pointer > 0) this.typeObj(v.obj, p.type);
     });
     if (this.stacks[this.tid].length > 0 && at) this.step(at, `call ${name}()`, '');
+    if (name === 'iommu_report_device_fault') this.hardwareRequest(args[0], args[1]);
     this.stacks[this.tid].push(frame);
     if (this.stacks[this.tid].length === 1) this.idle = { ...frame };
     try {
@@ -1030,7 +1067,15 @@ export class Machine {
           // `group->last_fault.fault = evt->fault`, `iopf->fault = *fault`: a struct copy, not aliasing.
           this.touch(lv.obj, e, `writes ${lv.field} of`);
           const src = this.world.obj(v.obj);
-          this.copyStruct(src, this.world.sub(lv.obj.id, lv.field, src.type));
+          const dst = this.world.sub(lv.obj.id, lv.field, src.type);
+          // A compound literal replaces the whole struct: members it does not name become 0.
+          if (right.type === 'compound_literal_expression') {
+            for (const [k, old] of [...dst.fields]) {
+              const sub = old.k === 'ptr' ? this.world.objs.get(old.obj) : undefined;
+              if (!(sub?.parent?.obj === dst.id)) dst.fields.set(k, ZERO);
+            }
+          }
+          this.copyStruct(src, dst);
           return v;
         }
         if (e.op && e.op !== '=') {
@@ -1289,6 +1334,7 @@ const PREFER_CONTRACT = new Set(['iommu_sva_domain_alloc', 'iommu_attach_device_
 /** Whether the right-hand side of an assignment denotes a struct value (copied) rather than a pointer. */
 function isStructValue(right: Ast, o: Obj): boolean {
   if (right.type === 'pointer_expression' && right.op === '*') return true;
+  if (right.type === 'compound_literal_expression') return true;
   return right.type === 'field_expression' && o.parent !== undefined;
 }
 

@@ -8,8 +8,17 @@ import type { Machine } from './machine';
 export interface Scenario {
   name: string;
   summary: string;
-  /** whether the scenario fits the entry point */
-  fits(cfg: Cfg): boolean;
+  /** whether the scenario fits the entry point, by its parameters or by the calls it makes */
+  fits(cfg: Cfg, calls: ReadonlySet<string>): boolean;
+  /**
+   * The scenario gives the function a role of its own, found from what it calls: it runs as an entry
+   * point even when it is a static helper whose callers are simulated too.
+   */
+  role?: boolean;
+  /** a fault-capable domain is attached at the RID and at whatever PASID a request names */
+  anyPasid?: boolean;
+  /** each event the code hands to iommu_report_device_fault() is a request the device made */
+  hardwareRequests?: boolean;
   /** IOPF not enabled: dev->iommu->fault_param is NULL */
   noFaultParam?: boolean;
   /** no fault-capable domain attached */
@@ -38,6 +47,13 @@ export const SCENARIOS: Scenario[] = [
   { name: 'handler-fails', summary: 'the last request of a group whose domain handler returns an error', fits: isReport, handlerResult: -CONSTANTS.EINVAL, events: [{ last: true, grpid: 1 }] },
   { name: 'no-fault-param', summary: 'a page request for a device whose IOPF was never enabled (no iommu_fault_param)', fits: isReport, noFaultParam: true, handlerResult: 0, events: [{ last: true, grpid: 1 }] },
   { name: 'no-domain', summary: 'a page request while no fault-capable domain is attached', fits: isReport, noDomain: true, handlerResult: 0, events: [{ last: true, grpid: 1 }] },
+  {
+    name: 'hardware-request',
+    summary: 'the hardware delivered a page request and the driver reports it to the core: IOPF is enabled on the device and a fault-capable domain is attached at the RID and at any PASID',
+    // A driver's fault path: it builds the event itself and hands it to the core.
+    fits: (c, calls) => calls.has('iommu_report_device_fault') && !isReport(c),
+    role: true, anyPasid: true, hardwareRequests: true, handlerResult: 0,
+  },
   { name: 'group-pending', summary: 'an iopf_group handed out for an outstanding request, still on the pending list', fits: (c) => has(c, 'iopf_group') },
   { name: 'remove-with-pending', summary: 'removing a device with a pending group and a partial fault outstanding', fits: (c) => has(c, 'device') && (has(c, 'iopf_queue') || /iopf.*(remove|disable)/.test(c.name)) && /remove|disable/.test(c.name) && !isReport(c), pending: true },
   { name: 'iopf-enable', summary: 'enabling IOPF for a device that has no fault parameter yet', fits: (c) => has(c, 'device') && /add_device|enable/.test(c.name) && !isReport(c), noFaultParam: true },
@@ -48,9 +64,9 @@ export const SCENARIOS: Scenario[] = [
 ];
 
 /** scenariosFor - the named scenarios that fit @cfg; `default` only when nothing specific fits. */
-export function scenariosFor(cfg: Cfg, only?: string[]): Scenario[] {
-  if (only?.length) return SCENARIOS.filter((s) => only.includes(s.name) && (s.fits(cfg) || s.name === 'default'));
-  const specific = SCENARIOS.filter((s) => s.name !== 'default' && s.fits(cfg));
+export function scenariosFor(cfg: Cfg, only?: string[], calls: ReadonlySet<string> = new Set()): Scenario[] {
+  if (only?.length) return SCENARIOS.filter((s) => only.includes(s.name) && (s.fits(cfg, calls) || s.name === 'default'));
+  const specific = SCENARIOS.filter((s) => s.name !== 'default' && s.fits(cfg, calls));
   return specific.length ? specific : SCENARIOS.filter((s) => s.name === 'default');
 }
 
@@ -101,14 +117,9 @@ export function buildWorld(m: Machine, s: Scenario): WorldHandles {
   m.opsOf(dev);
   param.fields.set('max_pasids', int(1 << 20));
   dev.fields.set('iommu_group', ptr(w.alloc('iommu_group', 'world').id));
-  if (s.events && !s.noDomain) {
+  if ((s.events || s.anyPasid) && !s.noDomain) {
     // A fault-capable domain is attached to the RID and to any PASID the events name.
-    for (const pasid of new Set([0, ...s.events.map((e) => e.pasid ?? 0)])) {
-      const handle = w.alloc('iommu_attach_handle', 'world');
-      const domain = w.alloc('iommu_domain', 'world');
-      domain.fields.set('iopf_handler', { k: 'fn', name: 'iopf_handler' });
-      m.attach(int(pasid), handle, ptr(domain.id));
-    }
+    for (const pasid of new Set([0, ...(s.events ?? []).map((e) => e.pasid ?? 0)])) faultDomainAt(m, int(pasid));
   }
   const out: WorldHandles = { dev, param, fp, queue, mm };
   if (fp && s.pending) {
@@ -153,6 +164,15 @@ export function buildWorld(m: Machine, s: Scenario): WorldHandles {
     out.idev = idev;
   }
   return out;
+}
+
+/** Attaches a fault-capable domain, whose handler accepts groups, at @pasid. */
+export function faultDomainAt(m: Machine, pasid: Value): Obj {
+  const handle = m.world.alloc('iommu_attach_handle', 'world');
+  const domain = m.world.alloc('iommu_domain', 'world');
+  domain.fields.set('iopf_handler', { k: 'fn', name: 'iopf_handler' });
+  m.attach(pasid, handle, ptr(domain.id));
+  return handle;
 }
 
 function setFault(m: Machine, evt: Obj, e: { last: boolean; grpid: number; pasid?: number }): void {
