@@ -17,6 +17,11 @@ const ALL = NUL | ERR | PTR;
 export interface PV {
   m: number;
   o: number[];
+  /**
+   * Passed to a test this pass does not read (a validity helper): m still bounds what the value may
+   * be, but a check can no longer say that any one of those is still possible.
+   */
+  u?: boolean;
 }
 
 export interface Contract {
@@ -63,9 +68,9 @@ const CONTAINER = new Set(['container_of', 'container_of_const', 'list_entry', '
 
 /** Union of what values may be, with their origins. */
 export function joinPV(a: PV, b: PV): PV {
-  if (a.m === b.m && a.o === b.o) return a;
+  if (a.m === b.m && a.o === b.o && a.u === b.u) return a;
   const o = a.o === b.o ? a.o : [...new Set([...a.o, ...b.o])].sort((x, y) => x - y);
-  return { m: a.m | b.m, o };
+  return a.u || b.u ? { m: a.m | b.m, o, u: true } : { m: a.m | b.m, o };
 }
 
 function restrict(st: State<PV>, key: string, mask: number): State<PV> | undefined {
@@ -73,7 +78,7 @@ function restrict(st: State<PV>, key: string, mask: number): State<PV> | undefin
   const m = v.m & mask;
   if (m === 0) return undefined;
   const out = new Map(st);
-  out.set(key, m === v.m ? v : { m, o: v.o });
+  out.set(key, m === v.m ? v : { ...v, m });
   return out;
 }
 
@@ -110,7 +115,7 @@ export interface Origin {
 export function pointerDomain(contract: (name: string) => Contract | undefined, origins?: Map<number, Origin>): Domain<PV> {
   const d: Domain<PV> = {
     join: joinPV,
-    equal: (a, b) => a.m === b.m && a.o.length === b.o.length && a.o.every((x, i) => x === b.o[i]),
+    equal: (a, b) => a.m === b.m && !a.u === !b.u && a.o.length === b.o.length && a.o.every((x, i) => x === b.o[i]),
     value(e, st, vars): PV | undefined {
       const s = strip(e);
       if (!s) return undefined;
@@ -168,15 +173,17 @@ export function pointerDomain(contract: (name: string) => Contract | undefined, 
       const key = t && vars.key(t.operand);
       if (t && key) return [restrict(st, key, t.yes), restrict(st, key, t.no)];
       // Any other test that is handed a followed pointer (a validity helper, IS_ERR_VALUE()) may
-      // say what it is in ways this pass does not know: it stops being followed.
-      const dropped = new Map(st);
+      // tell its cases apart in ways this pass does not read: what it may be still holds, but no
+      // one case is known to reach either edge any more.
       const e = strip(cond);
       if (e?.type === 'call_expression') {
+        const marked = new Map(st);
         for (const a of callArgs(e)) {
           const k = vars.key(a);
-          if (k) dropped.delete(k);
+          const v = k ? st.get(k) : undefined;
+          if (k && v) marked.set(k, { ...v, u: true });
         }
-        return [dropped, dropped];
+        return [marked, marked];
       }
       return [st, st];
     },

@@ -80,7 +80,7 @@ export function checkErrPtr(fn: FunctionDef, file: ParsedFile, contracts: Contra
     const st = new Map(before);
     exec(node.ast, st, d, vars);
     const v: PV | undefined = st.get(key);
-    if (!v) continue;
+    if (!v || v.u) continue;
     const cond = conditionOf(def, node.ast);
     const whole = (cond?.type === 'parenthesized_expression' && cond.children.length === 1 ? cond.children[0] : cond) ?? node.ast;
     let bad: Origin[] = [];
