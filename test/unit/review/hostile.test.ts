@@ -289,6 +289,23 @@ describe('hostile input: bounded memory, a cap ends in exit 2', function () {
     assert.match(r.stderr, new RegExp(`${n} changed files is more than the ${LIMITS.filesPerPatch}`));
   });
 
+  it('a series that grows one file by 1 MiB per patch: exit 2 at the cap on patched text, before any analysis, in 512 MB', () => {
+    const n = 16384; // lines of 64 bytes: 1 MiB per patch
+    const body = `+/* ${'g'.repeat(57)} */\n`.repeat(n);
+    const mails: string[] = [];
+    for (let k = 1; k <= 24; k++) {
+      const at = (k - 1) * n;
+      const head = k === 1
+        ? 'diff --git a/drivers/iommu/grow.c b/drivers/iommu/grow.c\nnew file mode 100644\n--- /dev/null\n+++ b/drivers/iommu/grow.c\n@@ -0,0 +1,16384 @@\n'
+        : `diff --git a/drivers/iommu/grow.c b/drivers/iommu/grow.c\n--- a/drivers/iommu/grow.c\n+++ b/drivers/iommu/grow.c\n@@ -${at},0 +${at + 1},16384 @@\n`;
+      mails.push(`From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001\n${mail(`[PATCH ${k}/24] iommu: grow`, head + body)}\n`);
+    }
+    const r = cliChild(['review', '-', '--tree', TREE], mails.join(''));
+    assert.equal(r.signal, null, r.stderr);
+    assert.equal(r.status, 2, r.stderr.slice(-300));
+    assert.match(r.stderr, /^iopf-lens review: drivers\/iommu\/grow\.c: the text the patches produce is larger than the 128 MiB limit of one run\n$/);
+  });
+
   it('stdin past the input cap: exit 2 with one line for review - and b4-check (which still prints a verdict)', () => {
     const big = Buffer.alloc(LIMITS.inputBytes + 1024 * 1024, 'a');
     const review = cliChild(['review', '-', '--tree', TREE], big);
