@@ -49,7 +49,8 @@ function leakPatch(from: string, lines: number): string {
 
 /** Every output of review (text, json, sarif) and b4-check (json, lines) for @patch: exit codes and all text written. */
 async function everyOutput(patch: string, tree: string, analyzer?: Analyzer) {
-  const file = join(tree, '..', 'in.eml');
+  const box = mkdtempSync(join(tmpdir(), 'iopf-in-'));
+  const file = join(box, 'in.eml');
   writeFileSync(file, patch);
   const runs: { what: string; code: number; out: string; err: string }[] = [];
   for (const format of ['text', 'json', 'sarif']) {
@@ -62,6 +63,7 @@ async function everyOutput(patch: string, tree: string, analyzer?: Analyzer) {
     const code = await b4CheckCommand(['--tree', tree, '--format', format], io, { analyzer });
     runs.push({ what: `b4-check --format ${format}`, code, out: io.out, err: io.err });
   }
+  rmSync(box, { recursive: true, force: true });
   return runs;
 }
 
