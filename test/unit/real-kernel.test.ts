@@ -11,6 +11,8 @@ import { cFiles, kernelTree } from '../support/kernel';
 const EXPLAINED: Record<string, string> = {
   'drivers/iommu/iommufd/fault.c|iommufd_fault_domain_detach_dev|iommufd/auto-response-pasid':
     'Auto-response covers only the RID attach handle. In 6.12 iommufd attaches fault-capable page tables to the RID only, so PASID faults cannot reach this object yet; this is the question asked in review of the fault object ("Couldn\'t there be PASID\'s doing PRI?") and becomes a stall once PASID attach is added.',
+  'drivers/iommu/apple-dart.c|apple_dart_device_group|api/err-ptr-check':
+    'generic_device_group() returns iommu_group_alloc(), which fails with ERR_PTR(-ENOMEM) and never returns NULL; `if (!group)` lets the error through to iommu_group_get_iommudata(group), which dereferences it.',
 };
 
 describe('real kernel: drivers/iommu of linux-source-6.12', function () {
