@@ -55,6 +55,8 @@ export function strip(e: Ast | undefined): Ast | undefined {
 /** The names a function may track: its parameters and locals whose address is never taken. */
 export class Vars {
   private readonly locals = new Set<string>();
+  /** names declared twice (an inner block shadowing an outer variable): one key cannot tell them apart */
+  private readonly shadowed = new Set<string>();
   /** operands of `&`: a variable, or the field chain, that something else may write through */
   private readonly addressed: string[] = [];
 
@@ -64,6 +66,7 @@ export class Vars {
         for (const d of n.children) {
           if (d.field !== 'declarator') continue;
           const { name } = declaratorName(d.type === 'init_declarator' ? child(d, 'declarator') : d);
+          if (name && this.locals.has(name)) this.shadowed.add(name);
           if (name) this.locals.add(name);
         }
       }
@@ -76,12 +79,12 @@ export class Vars {
 
   /** Whether the local @name may be followed. */
   tracks(name: string): boolean {
-    return this.locals.has(name) && !this.addressed.some((a) => a === name || a.startsWith(`${name}.`));
+    return this.locals.has(name) && !this.shadowed.has(name) && !this.addressed.some((a) => a === name || a.startsWith(`${name}.`));
   }
 
   /** The state key of a variable or field chain the pass may follow, else undefined. */
   key(e: Ast | undefined): string | undefined {
-    const k = chainOf(strip(e), (base) => this.locals.has(base));
+    const k = chainOf(strip(e), (base) => this.locals.has(base) && !this.shadowed.has(base));
     if (!k) return undefined;
     for (const a of this.addressed) {
       if (k === a || k.startsWith(`${a}.`) || k.startsWith(`${a}->`) || a.startsWith(`${k}.`)) return undefined;
@@ -171,6 +174,20 @@ export function exec<V>(e: Ast, st: State<V>, d: Domain<V>, vars: Vars): void {
       }
       return;
     }
+    case 'compound_statement':
+    case 'if_statement':
+    case 'for_statement':
+    case 'while_statement':
+    case 'do_statement':
+    case 'switch_statement':
+      // Statements inside an expression (`({ ... })`): what they assign is dropped, not guessed.
+      walk(e, (n) => {
+        const target = n.type === 'assignment_expression' || n.type === 'update_expression' ? vars.key(n.children[0])
+          : n.type === 'init_declarator' ? declaratorName(child(n, 'declarator')).name : undefined;
+        if (target) kill(st, target);
+      });
+      for (const k of [...st.keys()]) if (k.includes('->') || k.includes('.')) st.delete(k);
+      return;
     case 'conditional_expression': {
       // Only one arm runs: what either may assign is dropped.
       const c = child(e, 'condition');
