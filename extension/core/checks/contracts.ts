@@ -211,10 +211,10 @@ export class Contracts {
   private readonly memo = new Map<string, Contract | null>();
   private readonly summaries = new Map<FunctionDef, Summary | null>();
 
-  constructor(private readonly ws: Workspace) {}
+  constructor(readonly ws: Workspace) {}
 
-  /** contract - how @name, called from @fromFile, reports failure; undefined when not decided. */
-  contract(name: string, fromFile: string): Contract | undefined {
+  /** The workspace's definitions a call of @name from @fromFile may reach. */
+  reached(name: string, fromFile: string): FunctionDef[] {
     if (!this.defs) {
       this.defs = new Map();
       for (const f of this.ws.files.values()) {
@@ -225,7 +225,12 @@ export class Contracts {
         }
       }
     }
-    const defs = reached(this.defs.get(name) ?? [], fromFile);
+    return reached(this.defs.get(name) ?? [], fromFile);
+  }
+
+  /** contract - how @name, called from @fromFile, reports failure; undefined when not decided. */
+  contract(name: string, fromFile: string): Contract | undefined {
+    const defs = this.reached(name, fromFile);
     const key = `${name}\0${defs.map((d) => `${d.file}:${d.range.startIndex}`).join(',')}`;
     const hit = this.memo.get(key);
     if (hit !== undefined) return hit ?? undefined;

@@ -10,6 +10,7 @@ import type { Cfg } from '../parse/cfg';
 import type { Finding, TraceStep } from '../types';
 import { RULES } from '../rules/rules';
 import { assigned, callName, conditionOf, Domain, exec, negErrno, solve, State, strip, testOf, Vars } from './flow';
+import type { Contracts } from './contracts';
 
 const RULE = 'api/user-copy-result';
 
@@ -55,7 +56,7 @@ function masks(kind: string): [number, number] | undefined {
   }
 }
 
-function domain(calls: Map<number, Ast>): Domain<CV> {
+function domain(calls: Map<number, Ast>, isCount: (name: string) => boolean): Domain<CV> {
   const d: Domain<CV> = {
     join,
     equal: (a, b) => a.m === b.m && a.o.length === b.o.length && a.o.every((x, i) => x === b.o[i]),
@@ -63,7 +64,7 @@ function domain(calls: Map<number, Ast>): Domain<CV> {
       const s = strip(e);
       if (!s) return undefined;
       const name = callName(s);
-      if (name && COPIES.has(name)) {
+      if (name && isCount(name)) {
         calls.set(s.start, s);
         return { m: ZERO | NONZERO, o: [s.start] };
       }
@@ -145,14 +146,102 @@ const oneLine = (s: string, max = 90) => {
   return t.length > max ? `${t.slice(0, max - 1)}…` : t;
 };
 
+/**
+ * Functions of the workspace whose result is a user copy's byte count passed on unchanged
+ * (`static int my_get(...) { return copy_to_user(...); }`): their callers hold the same count.
+ */
+export class ByteCounts {
+  private readonly memo = new Map<FunctionDef, boolean>();
+  /** names of functions that copy from or to user space, or call one that does: the only candidates */
+  private candidates?: Set<string>;
+
+  constructor(private readonly contracts: Contracts) {}
+
+  private candidate(name: string): boolean {
+    if (!this.candidates) {
+      const c = new Set<string>();
+      const callers = new Map<string, Set<string>>();
+      for (const f of this.contracts.ws.files.values()) {
+        for (const fn of f.functions) {
+          for (const call of fn.calls) {
+            if (call.field) continue;
+            if (COPIES.has(call.name)) c.add(fn.name);
+            const l = callers.get(call.name) ?? new Set<string>();
+            l.add(fn.name);
+            callers.set(call.name, l);
+          }
+        }
+      }
+      const work = [...c];
+      while (work.length) {
+        for (const caller of callers.get(work.pop()!) ?? []) {
+          if (c.has(caller)) continue;
+          c.add(caller);
+          work.push(caller);
+        }
+      }
+      this.candidates = c;
+    }
+    return this.candidates.has(name);
+  }
+
+  /** Whether a call of @name from @fromFile returns a copy's byte count: a copy, or a helper whose every body does. */
+  isCount(name: string, fromFile: string): boolean {
+    if (COPIES.has(name)) return true;
+    if (!this.candidate(name)) return false;
+    const defs = this.contracts.reached(name, fromFile);
+    return defs.length > 0 && defs.every((d) => this.returnsCount(d));
+  }
+
+  private returnsCount(fn: FunctionDef): boolean {
+    const hit = this.memo.get(fn);
+    if (hit !== undefined) return hit;
+    this.memo.set(fn, false); // recursion: undecided is "no"
+    const file = this.contracts.ws.files.get(fn.file);
+    let yes = false;
+    try {
+      yes = !!file && countReturned(fn, file, (n) => this.isCount(n, fn.file));
+    } catch {
+      yes = false;
+    }
+    this.memo.set(fn, yes);
+    return yes;
+  }
+}
+
+/** Every return of @fn is a byte count (or 0), and some return may be a non-zero one. */
+function countReturned(fn: FunctionDef, file: ParsedFile, isCount: (name: string) => boolean): boolean {
+  const cfg = cfgOf(fn, file);
+  if (cfg.returnType.endsWith('*') || cfg.returnType === 'void') return false;
+  const vars = new Vars(astOf(fn, file));
+  const d = domain(new Map(), isCount);
+  const IN = solve(cfg, d, vars);
+  if (!IN) return false;
+  let nonzero = false;
+  for (const node of cfg.nodes) {
+    if (node.kind !== 'return' || !node.ast) continue;
+    const st = IN.get(node.id);
+    if (!st) continue;
+    const e = node.ast.children.find((c) => c.type !== 'comment');
+    const v = e && d.value(e, st, vars);
+    if (!v || v.m & OTHER) return false;
+    if (v.m & NONZERO) nonzero = true;
+  }
+  return nonzero;
+}
+
+/** What the trace and messages call the source of a count: the copy, or the helper that returns one. */
+const describe = (c: Ast) => COPIES.has(callName(c) ?? '') ? `${callName(c)}()` : `${callName(c)}() (the byte count of its user copy)`;
+
 /** checkUserCopy - the api/user-copy-result findings of @fn. */
-export function checkUserCopy(fn: FunctionDef, file: ParsedFile): Finding[] {
-  if (!/\b_*(?:raw_)?(?:copy_(?:from|to|in)_user|clear_user)\w*\s*\(/.test(fn.text)) return [];
+export function checkUserCopy(fn: FunctionDef, file: ParsedFile, counts: ByteCounts): Finding[] {
+  const isCount = (n: string) => counts.isCount(n, fn.file);
+  if (!fn.calls.some((c) => !c.field && isCount(c.name))) return [];
   const def = astOf(fn, file);
   const cfg = cfgOf(fn, file);
   const vars = new Vars(def);
   const calls = new Map<number, Ast>();
-  const d = domain(calls);
+  const d = domain(calls, isCount);
   const IN = solve(cfg, d, vars);
   if (!IN) return [];
   const errno = errnoStyle(def, cfg.returnType, vars);
@@ -160,8 +249,9 @@ export function checkUserCopy(fn: FunctionDef, file: ParsedFile): Finding[] {
   const step = (n: Ast, op: string, detail: string): TraceStep => ({
     file: fn.file, line: n.startLine + 1, range: rangeOf(n), function: fn.name, op, detail,
   });
-  const copyStep = (c: Ast) => step(c, oneLine(file.text.slice(c.start, c.end)),
-    `${callName(c)}() returns the number of bytes it could not copy: 0 on success, a positive count on failure, never -EFAULT`);
+  const copyStep = (c: Ast) => step(c, oneLine(file.text.slice(c.start, c.end)), COPIES.has(callName(c) ?? '')
+    ? `${callName(c)}() returns the number of bytes it could not copy: 0 on success, a positive count on failure, never -EFAULT`
+    : `${callName(c)}() returns what its user copy returns: the number of bytes not copied, never -EFAULT`);
   const report = (at: Ast, message: string, trace: TraceStep[]) => out.push({
     rule: RULE, severity: RULES[RULE]?.severity ?? 'error', file: fn.file, line: at.startLine + 1, column: at.startCol + 1,
     function: fn.name, message, trace,
@@ -173,8 +263,8 @@ export function checkUserCopy(fn: FunctionDef, file: ParsedFile): Finding[] {
       const e = strip(node.ast.children[0]);
       if (!e) continue;
       const name = callName(e);
-      if (name && COPIES.has(name)) {
-        report(node.ast, `${fn.name}() returns 0 or a negative errno elsewhere, but here it returns what ${name}() returns: the number of bytes not copied, so a failed copy reaches its callers as a positive value instead of -EFAULT`,
+      if (name && isCount(name)) {
+        report(node.ast, `${fn.name}() returns 0 or a negative errno elsewhere, but here it returns what ${describe(e)} returns: the number of bytes not copied, so a failed copy reaches its callers as a positive value instead of -EFAULT`,
           [copyStep(e), step(node.ast, oneLine(file.text.slice(node.ast.start, node.ast.end)), 'the byte count becomes the function\'s result')]);
         continue;
       }
@@ -183,7 +273,7 @@ export function checkUserCopy(fn: FunctionDef, file: ParsedFile): Finding[] {
       const v = key ? st.get(key) : undefined;
       if (!key || !v || !(v.m & NONZERO) || !v.o.length) continue;
       const from = v.o.map((o) => calls.get(o)!).filter(Boolean);
-      const names = [...new Set(from.map((c) => `${callName(c)}()`))].join(' or ');
+      const names = [...new Set(from.map(describe))].join(' or ');
       report(node.ast, `${fn.name}() returns 0 or a negative errno elsewhere, but here it returns ${key}, which may hold what ${names} returned on failure: the number of bytes not copied, a positive value instead of -EFAULT`,
         [...from.slice(0, 4).map(copyStep), step(node.ast, oneLine(file.text.slice(node.ast.start, node.ast.end)), `${key} may be a positive byte count here`)]);
       continue;
@@ -196,7 +286,7 @@ export function checkUserCopy(fn: FunctionDef, file: ParsedFile): Finding[] {
     exec(node.ast, st, d, vars);
     let from: Ast[] = [];
     const direct = strip(t.operand);
-    if (direct && COPIES.has(callName(direct) ?? '')) from = [direct];
+    if (direct && isCount(callName(direct) ?? '')) from = [direct];
     else {
       const key = vars.key(operand);
       const v = key ? st.get(key) : undefined;
@@ -204,7 +294,7 @@ export function checkUserCopy(fn: FunctionDef, file: ParsedFile): Finding[] {
       if (v && !(v.m & OTHER) && v.o.length) from = v.o.map((o) => calls.get(o)!).filter(Boolean);
     }
     if (!from.length) continue;
-    const names = [...new Set(from.map((c) => `${callName(c)}()`))].join(' or ');
+    const names = [...new Set(from.map(describe))].join(' or ');
     const cond = conditionOf(def, node.ast);
     const whole = (cond?.type === 'parenthesized_expression' && cond.children.length === 1 ? cond.children[0] : cond) ?? node.ast;
     const testStep = (detail: string) => step(whole, `if (${oneLine(file.text.slice(whole.start, whole.end))})`, detail);
