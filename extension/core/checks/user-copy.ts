@@ -250,7 +250,7 @@ export function checkUserCopy(fn: FunctionDef, file: ParsedFile, counts: ByteCou
     file: fn.file, line: n.startLine + 1, range: rangeOf(n), function: fn.name, op, detail,
   });
   const copyStep = (c: Ast) => step(c, oneLine(file.text.slice(c.start, c.end)), COPIES.has(callName(c) ?? '')
-    ? `${callName(c)}() returns the number of bytes it could not copy: 0 on success, a positive count on failure, never -EFAULT`
+    ? `${callName(c)}() returns the number of bytes it could not ${/clear/.test(callName(c) ?? '') ? 'clear' : 'copy'}: 0 on success, a positive count on failure, never -EFAULT`
     : `${callName(c)}() returns what its user copy returns: the number of bytes not copied, never -EFAULT`);
   const report = (at: Ast, message: string, trace: TraceStep[]) => out.push({
     rule: RULE, severity: RULES[RULE]?.severity ?? 'error', file: fn.file, line: at.startLine + 1, column: at.startCol + 1,
@@ -299,7 +299,7 @@ export function checkUserCopy(fn: FunctionDef, file: ParsedFile, counts: ByteCou
     const whole = (cond?.type === 'parenthesized_expression' && cond.children.length === 1 ? cond.children[0] : cond) ?? node.ast;
     const testStep = (detail: string) => step(whole, `if (${oneLine(file.text.slice(whole.start, whole.end))})`, detail);
     if (t.kind === 'lt-zero' || t.kind === 'eq-neg-errno') {
-      report(node.ast, `${names} returns the number of bytes not copied, never a negative value: this test is never true, so a failed copy goes on as a success (test it for non-zero)`,
+      report(node.ast, `${names} returns the number of bytes it could not ${from.every((c) => /clear/.test(callName(c) ?? '')) ? 'clear' : 'copy'}, never a negative value: this test is never true, so a failed copy goes on as a success (test it for non-zero)`,
         [...from.slice(0, 4).map(copyStep), testStep('never true for a byte count')]);
       continue;
     }
