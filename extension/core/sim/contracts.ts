@@ -476,7 +476,7 @@ const C: Record<string, Contract> = {
         m.step(at, 'iommu_report_device_fault()', 'queued: the core will answer');
         return ZERO;
       }
-      if (r) r.owedBy = undefined;
+      if (r) r.owedBy = 'reporter';
       m.step(at, 'iommu_report_device_fault() fails', 'returns -EINVAL: in this era the caller must answer the request');
       return int(-CONSTANTS.EINVAL);
     }
@@ -489,9 +489,24 @@ const C: Record<string, Contract> = {
     if (!g) return ZERO;
     yield { kind: 'sched' };
     m.touch(g, at, 'answers');
-    respond(m, groupGrpid(m, g), a[1], at, 'iopf_group_response()');
     const pending = m.world.sub(g.id, 'pending_node', 'list_head');
-    m.world.listRemove(pending.id);
+    if (!m.era.pendingGroups) {
+      respond(m, groupGrpid(m, g), a[1], at, 'iopf_group_response()');
+      m.world.listRemove(pending.id);
+      return ZERO;
+    }
+    // The core answers only a group still pending, deciding it under fault_param->lock: removal
+    // may have answered it already.
+    const fp = g.fields.get('fault_param');
+    const lock = fp?.k === 'ptr' ? ptr(m.world.sub(fp.obj, 'lock', 'mutex').id) : undefined;
+    if (lock) yield* m.lockAcquire(lock, 'mutex', at);
+    if (!m.world.nodeOn.has(pending.id)) {
+      m.step(at, 'iopf_group_response()', `${m.world.name(g.id)} is no longer pending: no response is sent`);
+    } else {
+      respond(m, groupGrpid(m, g), a[1], at, 'iopf_group_response()');
+      m.world.listRemove(pending.id);
+    }
+    if (lock) yield* m.lockRelease(lock, at);
     return ZERO;
   },
   *iopf_free_group(m, a, _as, at) {

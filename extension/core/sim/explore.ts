@@ -22,7 +22,8 @@ export function detectEra(ws: Workspace): Era {
   return {
     reportReturnsInt: report ? /^int\b/.test(report) : true,
     // Before iopf_group_response() became void, a failed report left the answer to the driver.
-    callerCompletes: response ? /^int\b/.test(response) : false,
+    // With neither (the 6.1 core), a report returning int leaves a failed request to the driver.
+    callerCompletes: response ? /^int\b/.test(response) : report ? /^int\b/.test(report) && !ws.definition('iopf_group_response') : false,
     groupHasHandle: true,
     releaseDomain: mentions(ws, /(?:->|\.)\s*release_domain\b/),
     pendingGroups: mentions(ws, /(?:->|\.)\s*pending_node\b/),
@@ -161,7 +162,14 @@ export function endChecks(m: Machine, entry: string, s: Scenario, results: Value
   const ret = results[results.length - 1];
   const failed = ret?.k === 'int' && ret.v < 0;
   for (const r of w.requests) {
-    if (!r.last || r.responses.length > 0 || r.owedBy) continue;
+    if (!r.last || r.responses.length > 0) continue;
+    if (r.owedBy === 'reporter') {
+      // The report failed and left the answer to the driver: it must answer or fail in turn.
+      if (entry === 'iommu_report_device_fault' || (ret && m.isFailure(ret))) continue;
+      m.report('iopf/unanswered-page-request', `iommu_report_device_fault() failed for page request grpid ${r.grpid} and left its answer to the driver, which neither answers it nor returns the failure to its caller: the device stalls`, at);
+      continue;
+    }
+    if (r.owedBy) continue;
     // In the era where a failed report leaves the answer to the driver, the core may return an error.
     if (entry === 'iommu_report_device_fault' && m.era.callerCompletes && failed) continue;
     if (s.iommufdPasids) {
@@ -177,7 +185,7 @@ export function endChecks(m: Machine, entry: string, s: Scenario, results: Value
     if (o.freed || o.parent || (o.alloc !== 'heap' && o.alloc !== 'zeroed')) continue;
     if (referenced.has(o.id) || o.owner) continue;
     if (o.type === 'iopf_group') {
-      m.report('iopf/group-leak', `${w.name(o.id)} (${o.allocLine ? `allocated at line ${o.allocLine}` : 'handed in by the caller'}) is neither freed nor owned by a handler when the path ends`, at);
+      m.report('iopf/group-leak', `${w.name(o.id)} (${o.allocLine ? `allocated at line ${o.allocLine}` : 'already pending when the path began'}) is neither freed nor owned by a handler when the path ends`, at);
     } else if (o.type === 'iopf_fault') {
       m.report('iopf/partial-fault-leak', `partial fault ${w.name(o.id)} (${o.allocLine ? `allocated at line ${o.allocLine}` : 'collected before this call'}) is on no list and never freed`, at);
     }
@@ -222,7 +230,21 @@ export function endChecks(m: Machine, entry: string, s: Scenario, results: Value
   }
   if (s.repeat && s.repeat > 1 && results.length === s.repeat) {
     const [a, b] = results;
-    if (a.k === 'ptr' && !(b.k === 'ptr' && b.obj === a.obj)) {
+    const first = m.steps.findIndex((st) => st.op === `${entry}() returns`);
+    // A second bind that failed because the machine did (an allocation, a PASID) is not a
+    // sharing bug; one sharing the first bind's domain through a handle of its own is how the
+    // cores from 6.2 to 6.7 shared a bond (domain->users), before handles were refcounted.
+    // (-EBUSY from an occupied PASID is the core's own answer, not the machine failing.)
+    const envFailed = m.steps.slice(first + 1).some((st) => /\(\) fails$/.test(st.op) && !st.detail.startsWith('-EBUSY'));
+    const domainOf = (v: Value) => {
+      if (v.k !== 'ptr') return undefined;
+      const h = m.world.obj(v.obj);
+      const d = h.fields.get('domain') ?? (h.fields.get('handle')?.k === 'ptr' ? m.world.obj((h.fields.get('handle') as { obj: number }).obj).fields.get('domain') : undefined);
+      const n = d ? m.norm(d) : undefined;
+      return n?.k === 'ptr' ? n.obj : undefined;
+    };
+    const sameDomain = b.k === 'ptr' && domainOf(a) !== undefined && domainOf(a) === domainOf(b);
+    if (a.k === 'ptr' && !(b.k === 'ptr' && b.obj === a.obj) && !sameDomain && !(b.k !== 'ptr' && envFailed)) {
       m.report('sva/handle-sharing', `binding the same (mm, device) a second time returns ${m.name(b)} instead of the first bind's handle ${m.name(a)}: uacce and idxd rely on the core sharing the handle`, at);
     }
   }

@@ -412,6 +412,37 @@ export class Machine {
     this.requestFor(this.world.obj(evt.obj));
   }
 
+  /**
+   * In the era where iommu_report_device_fault() returns int and a failed report leaves the answer
+   * to the driver, a request whose report failed is owed by the reporter ('reporter'): it answers
+   * it itself or hands the failure on to its own caller.
+   */
+  reportReturned(evt: Value | undefined, ret: Value | undefined): void {
+    if (!this.era.callerCompletes || evt?.k !== 'ptr' || !ret) return;
+    const r = this.world.requests.find((q) => q.evt === evt.obj);
+    if (!r || r.responses.length || r.owedBy) return;
+    if (this.isFailure(ret)) r.owedBy = 'reporter';
+    // Called by a driver (the core's report is not the function under review): a report that
+    // succeeded handed the request to the fault handler the driver registered, which answers it.
+    // The core's own paths are checked when it is the entry point.
+    else if (this.stacks[this.tid].length > 1 && this.isSuccess(ret)) r.owedBy = 'core';
+  }
+
+  /** Whether a returned value is 0: an int 0, or an unknown the path decided to be 0. */
+  isSuccess(v: Value): boolean {
+    const n = this.norm(v);
+    if (n.k === 'int') return n.v === 0;
+    return n.k === 'sym' && this.world.symTruth.get(n.id) === false;
+  }
+
+  /** Whether a returned value is an error: a negative int, an error pointer, an unknown known to be nonzero. */
+  isFailure(v: Value): boolean {
+    const n = this.norm(v);
+    if (n.k === 'int') return n.v !== 0;
+    if (n.k === 'err') return true;
+    return n.k === 'sym' && this.world.symTruth.get(n.id) === true;
+  }
+
   /** The device's page request an event carries, registered on first sight. */
   requestFor(evt: Obj): PageRequest {
     const have = this.world.requests.find((r) => r.evt === evt.id);
@@ -599,6 +630,7 @@ export class Machine {
     try {
       yield* this.runCfg(frame);
       this.leaveFrame(frame);
+      if (name === 'iommu_report_device_fault') this.reportReturned(args[1], frame.retval);
     } finally {
       this.stacks[this.tid].pop();
     }
