@@ -216,7 +216,9 @@ export class World {
     }
     for (const v of this.globals.values()) mark(v);
     for (const [node, head] of this.nodeOn) {
-      if (!this.root(head).freed) out.add(this.root(node).id);
+      const holder = this.root(head);
+      // A list inside one object (group->last_fault on group->faults) does not keep it alive.
+      if (!holder.freed && holder.id !== this.root(node).id) out.add(this.root(node).id);
     }
     return out;
   }

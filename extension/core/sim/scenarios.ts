@@ -123,18 +123,23 @@ export function buildWorld(m: Machine, s: Scenario): WorldHandles {
   }
   const out: WorldHandles = { dev, param, fp, queue, mm };
   if (fp && s.pending) {
-    // The handler accepted it: its work answers and frees it, unless removal does so first. A core
-    // that does not track handed-out groups on the fault parameter (no pending_node in the tree)
-    // leaves both to the handler's work, which its callers flush before removal.
+    // A group still waiting for its answer when the device is removed. A core that tracks the
+    // groups it handed out on the fault parameter (pending_node) answers and frees them itself on
+    // removal, its callers having flushed the fault work first: nobody else will. A core that does
+    // not (no pending_node in the tree) leaves both to the handler's work that holds the group.
     const g = pendingGroup(m, fp, 2, m.era.pendingGroups ? undefined : 'handler', m.era.pendingGroups);
-    g.owner = 'handler';
+    if (!m.era.pendingGroups) g.owner = 'handler';
     out.group = g;
     const partial = w.alloc('iopf_fault', 'heap');
     setFault(m, partial, { last: false, grpid: 3 });
     w.listAdd(w.sub(partial.id, 'list', 'list_head').id, w.sub(fp.id, 'partial').id);
     w.requests.push({ grpid: 3, pasid: 0, last: false, responses: [] });
   }
-  if (fp && (s.name === 'group-pending')) out.group = pendingGroup(m, fp, 1, 'caller');
+  if (fp && (s.name === 'group-pending')) {
+    // The caller handed the group in and keeps it: answering and freeing it is its business.
+    out.group = pendingGroup(m, fp, 1, 'caller');
+    out.group.owner = 'caller';
+  }
   if (fp && s.iommufdPasids) {
     // Faults reach the fault object only where iommufd attached it: at PASIDs too only once the
     // tree's iommufd attaches page tables at a PASID.
