@@ -1,0 +1,58 @@
+// The honesty ledger's data: check on the real trees, every error and warning finding matched with
+// the verdict a reader gave it in docs/real-code.verdicts.json (TRUE, FALSE or DEBATABLE, and why).
+import { readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { Workspace } from '../../extension/core/index';
+import { analyzeWorkspace } from '../../extension/core/analyze';
+import type { AnalysisResult, Finding, FunctionSummary } from '../../extension/core/types';
+import { KERNEL_DIRS, type KernelVersion, cFiles } from './kernel';
+
+export const VERDICTS_FILE = join(__dirname, '..', '..', 'docs', 'real-code.verdicts.json');
+
+export interface Verdict {
+  tree: KernelVersion;
+  file: string;
+  function: string;
+  rule: string;
+  verdict: 'TRUE' | 'FALSE' | 'DEBATABLE';
+  reason: string;
+}
+
+export interface TreeRun {
+  version: KernelVersion;
+  files: number;
+  result: AnalysisResult;
+  /** error and warning findings, each with its verdict when one is written */
+  judged: { finding: Finding; verdict?: Verdict }[];
+  /** functions that play the driver fault-path role (they report to the core) */
+  reporters: FunctionSummary[];
+  ms: number;
+}
+
+export function loadVerdicts(): Verdict[] {
+  return JSON.parse(readFileSync(VERDICTS_FILE, 'utf8')) as Verdict[];
+}
+
+/** The identity a verdict is written for: tree, file, entry function and rule (lines move between versions). */
+export function verdictKey(v: { tree: string; file: string; function: string; rule: string }): string {
+  return `${v.tree}|${v.file}|${v.function.split(' → ')[0]}|${v.rule}`;
+}
+
+/** runTree - check KERNEL_DIRS of the tree at @root as `iopf-lens check` does, with paths relative to it. */
+export async function runTree(version: KernelVersion, root: string, verdicts: Verdict[]): Promise<TreeRun> {
+  const t0 = performance.now();
+  const paths = KERNEL_DIRS.flatMap((d) => cFiles(join(root, d)));
+  const ws = await Workspace.create(paths.map((p) => ({ path: relative(root, p), text: readFileSync(p, 'utf8') })));
+  let result: AnalysisResult;
+  try {
+    result = analyzeWorkspace(ws);
+  } finally {
+    ws.dispose();
+  }
+  const byKey = new Map(verdicts.filter((v) => v.tree === version).map((v) => [verdictKey(v), v]));
+  const judged = result.findings
+    .filter((f) => f.severity === 'error' || f.severity === 'warning')
+    .map((finding) => ({ finding, verdict: byKey.get(verdictKey({ tree: version, ...finding })) }));
+  const reporters = result.functions.filter((f) => f.scenarios.includes('hardware-request'));
+  return { version, files: paths.length, result, judged, reporters, ms: performance.now() - t0 };
+}
