@@ -141,7 +141,7 @@ export function* analyzing(ws: Workspace, opts: AnalyzeOptions = {}, onlyFiles?:
       functions.push(summary);
       if (!known && !opts.functions) continue;
       const cfg = cfgOf(fn, file);
-      const scenarios = scenariosFor(cfg, opts.scenarios, callsOf(fn));
+      const scenarios = scenariosFor(cfg, opts.scenarios, callsOf(fn), fn.text);
       // Static helpers called from elsewhere in the workspace are checked through their callers,
       // where their arguments are real; on their own every argument would be unconstrained. Unless
       // what they do gives them a role of their own (a driver's fault path that reports to the core).
@@ -315,7 +315,7 @@ function* simulating(ws: Workspace, file: string, fn: string, opts: AnalyzeOptio
       if (!s) throw new Error(`no scenario named ${n}`);
       return s;
     })
-    : scenariosFor(cfg, undefined, callsOf(def.fn));
+    : scenariosFor(cfg, undefined, callsOf(def.fn), def.fn.text);
   const era = detectEra(ws);
   const eo = options(opts, true);
   const paths: PathResult[] = [];

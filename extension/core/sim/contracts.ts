@@ -711,7 +711,10 @@ function* containerOf(m: Machine, as: Ast[]): Gen<Value> {
   const member = as[2] ? m.src(as[2]).trim() : '?';
   if (v.k === 'ptr') {
     const o = m.world.obj(v.obj);
-    if (o.parent) return ptr(o.parent.obj);
+    // Only the member the object is maps back to its container: container_of(p, T, other) of an
+    // object embedded as `member` elsewhere is not that container.
+    if (o.parent && (o.parent.field === member || !/^\w+$/.test(member))) return ptr(o.parent.obj);
+    if (o.parent) return m.world.sym(`container_of(${type})`);
     // A world object seen through its member: create its container.
     const c = m.world.alloc(type, 'world');
     m.world.objs.get(v.obj)!.parent = { obj: c.id, field: member };

@@ -119,6 +119,12 @@ export function* exploring(ws: Workspace, entry: string, file: string | undefine
       if (e instanceof Cut) cut = e.reason;
       else throw e;
     }
+    if (!cut && scenario.faultObjectDestroy && h.fault) {
+      // The iommufd core frees the object once its destroy callback returns: what it still holds
+      // is reachable from nothing after that.
+      h.fault.freed = 'kfree';
+      m.step(cfg.range, 'iommufd object freed', `${m.world.name(h.fault.id)} is freed by the iommufd core after its destroy callback`);
+    }
     if (cut !== 'infeasible') {
       if (!cut) endChecks(m, entry, scenario, results);
       if (m.bounded) bounded = true;
@@ -172,7 +178,9 @@ export function endChecks(m: Machine, entry: string, s: Scenario, results: Value
     if (r.owedBy) continue;
     // In the era where a failed report leaves the answer to the driver, the core may return an error.
     if (entry === 'iommu_report_device_fault' && m.era.callerCompletes && failed) continue;
-    if (s.iommufdPasids) {
+    if (s.faultObjectDestroy) {
+      m.report('iopf/unanswered-page-request', `page request grpid ${r.grpid} is never answered: its group was still held by the iommufd fault object (delivered, or read by user space and waiting in the response xarray), and the object is destroyed without answering it, so the device waits`, at);
+    } else if (s.iommufdPasids) {
       m.report('iommufd/auto-response-pasid', `the fault on ${r.pasid ? `PASID ${r.pasid}` : 'the RID'} (grpid ${r.grpid}) is still outstanding after the fault-capable page table is detached: the device waits forever`, at);
     } else {
       m.report('iopf/unanswered-page-request', m.concurrent
@@ -181,6 +189,9 @@ export function endChecks(m: Machine, entry: string, s: Scenario, results: Value
     }
   }
   const referenced = w.referenced();
+  for (const id of m.xaHeld()) referenced.add(id);
+  // A queued work item's container is the workqueue's until its work function runs (and frees it).
+  for (const work of w.queuedWork.keys()) if (w.objs.has(work)) referenced.add(w.root(work).id);
   for (const o of w.objs.values()) {
     if (o.freed || o.parent || (o.alloc !== 'heap' && o.alloc !== 'zeroed')) continue;
     if (referenced.has(o.id) || o.owner) continue;

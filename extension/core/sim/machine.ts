@@ -323,6 +323,16 @@ export class Machine {
   private symErr = new Map<number, boolean>();
   private workLocks: Set<string> | undefined;
 
+  /** Objects stored in an xarray whose owner is still live: reachable, not leaked. */
+  xaHeld(): Set<number> {
+    const out = new Set<number>();
+    for (const [x, entries] of this.xas) {
+      if (this.world.root(x).freed) continue;
+      for (const id of entries.values()) if (this.world.objs.has(id)) out.add(this.world.root(id).id);
+    }
+    return out;
+  }
+
   xa(id: number): Map<number, number> {
     let x = this.xas.get(id);
     if (!x) {

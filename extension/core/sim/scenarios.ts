@@ -9,7 +9,7 @@ export interface Scenario {
   name: string;
   summary: string;
   /** whether the scenario fits the entry point, by its parameters or by the calls it makes */
-  fits(cfg: Cfg, calls: ReadonlySet<string>): boolean;
+  fits(cfg: Cfg, calls: ReadonlySet<string>, text: string): boolean;
   /**
    * The scenario gives the function a role of its own, found from what it calls: it runs as an entry
    * point even when it is a static helper whose callers are simulated too.
@@ -19,6 +19,11 @@ export interface Scenario {
   anyPasid?: boolean;
   /** each event the code hands to iommu_report_device_fault() is a request the device made */
   hardwareRequests?: boolean;
+  /**
+   * iommufd: a fault object about to be destroyed, with a group on its deliver list and another one
+   * user space has read, waiting in its response xarray; nobody else will answer them
+   */
+  faultObjectDestroy?: boolean;
   /** IOPF not enabled: dev->iommu->fault_param is NULL */
   noFaultParam?: boolean;
   /** no fault-capable domain attached */
@@ -54,6 +59,13 @@ export const SCENARIOS: Scenario[] = [
     fits: (c, calls) => calls.has('iommu_report_device_fault') && !isReport(c),
     role: true, anyPasid: true, hardwareRequests: true, handlerResult: 0,
   },
+  {
+    name: 'fault-object-destroy',
+    summary: 'destroying an iommufd fault object whose deliver list holds a group and whose response xarray holds one user space has read: each must be answered and freed',
+    // The fault object's destroy callback: it turns the iommufd object back into its iommufd_fault.
+    fits: (c, _calls, text) => has(c, 'iommufd_object') && /container_of\s*\([^,]*,\s*(?:struct\s+)?iommufd_fault\s*,/.test(text),
+    faultObjectDestroy: true,
+  },
   { name: 'group-pending', summary: 'an iopf_group handed out for an outstanding request, still on the pending list', fits: (c) => has(c, 'iopf_group') },
   { name: 'remove-with-pending', summary: 'removing a device with a pending group and a partial fault outstanding', fits: (c) => has(c, 'device') && (has(c, 'iopf_queue') || /iopf.*(remove|disable)/.test(c.name)) && /remove|disable/.test(c.name) && !isReport(c), pending: true },
   { name: 'iopf-enable', summary: 'enabling IOPF for a device that has no fault parameter yet', fits: (c) => has(c, 'device') && /add_device|enable/.test(c.name) && !isReport(c), noFaultParam: true },
@@ -64,9 +76,9 @@ export const SCENARIOS: Scenario[] = [
 ];
 
 /** scenariosFor - the named scenarios that fit @cfg; `default` only when nothing specific fits. */
-export function scenariosFor(cfg: Cfg, only?: string[], calls: ReadonlySet<string> = new Set()): Scenario[] {
-  if (only?.length) return SCENARIOS.filter((s) => only.includes(s.name) && (s.fits(cfg, calls) || s.name === 'default'));
-  const specific = SCENARIOS.filter((s) => s.name !== 'default' && s.fits(cfg, calls));
+export function scenariosFor(cfg: Cfg, only?: string[], calls: ReadonlySet<string> = new Set(), text = ''): Scenario[] {
+  if (only?.length) return SCENARIOS.filter((s) => only.includes(s.name) && (s.fits(cfg, calls, text) || s.name === 'default'));
+  const specific = SCENARIOS.filter((s) => s.name !== 'default' && s.fits(cfg, calls, text));
   return specific.length ? specific : SCENARIOS.filter((s) => s.name === 'default');
 }
 
@@ -168,7 +180,32 @@ export function buildWorld(m: Machine, s: Scenario): WorldHandles {
     out.hwpt = hwpt;
     out.idev = idev;
   }
+  if (fp && s.faultObjectDestroy) faultObject(m, out);
   return out;
+}
+
+/**
+ * An iommufd fault object of a fault-capable page table attached at the RID: one group delivered
+ * and not yet read, one read by user space and waiting in the response xarray for its answer.
+ * The object is being destroyed, so the groups and their answers are its destroy's to give.
+ */
+function faultObject(m: Machine, h: WorldHandles): void {
+  const w = m.world;
+  const fault = w.alloc('iommufd_fault', 'world');
+  w.lists.set(w.sub(fault.id, 'deliver', 'list_head').id, []);
+  const response = w.sub(fault.id, 'response', 'xarray');
+  const domain = w.alloc('iommu_domain', 'world');
+  domain.fields.set('iopf_handler', { k: 'fn', name: 'iommufd_fault_iopf_handler' });
+  const handle = w.alloc('iommu_attach_handle', 'world');
+  m.attach(int(CONSTANTS.IOMMU_NO_PASID), handle, ptr(domain.id));
+  const delivered = pendingGroup(m, h.fp!, 1);
+  delivered.fields.set('attach_handle', ptr(handle.id));
+  w.listAdd(w.sub(delivered.id, 'node', 'list_head').id, w.sub(fault.id, 'deliver').id, true);
+  const read = pendingGroup(m, h.fp!, 2);
+  read.fields.set('attach_handle', ptr(handle.id));
+  read.fields.set('cookie', int(0));
+  m.xa(response.id).set(0, read.id);
+  h.fault = fault;
 }
 
 /** Attaches a fault-capable domain, whose handler accepts groups, at @pasid. */
@@ -236,6 +273,8 @@ export function argsFor(m: Machine, cfg: Cfg, h: WorldHandles, evt?: Obj): Value
       case 'iopf_group': return h.group ? ptr(h.group.id) : m.world.sym(p.name);
       case 'iommufd_hw_pagetable': if (h.hwpt) return ptr(h.hwpt.id); break;
       case 'iommufd_device': if (h.idev) return ptr(h.idev.id); break;
+      case 'iommufd_fault': if (h.fault) return ptr(h.fault.id); break;
+      case 'iommufd_object': if (h.fault) return ptr(m.world.sub(h.fault.id, 'obj', 'iommufd_object').id); break;
     }
     switch (p.type) {
       default: {

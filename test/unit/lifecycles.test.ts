@@ -1,0 +1,28 @@
+// Lifecycle fixtures of our own C: each file carries the findings it must give (`expect:` comments),
+// a buggy and a fixed variant for each invariant the lifecycle can break.
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { analyzeFiles } from '../../extension/core/analyze';
+import { expectations } from '../support/expect';
+
+const DIR = join(__dirname, '..', 'fixtures', 'lifecycles');
+
+describe('lifecycles', () => {
+  for (const name of readdirSync(DIR).filter((f) => f.endsWith('.c')).sort()) {
+    it(`${name}: exactly the findings written in the fixture`, async () => {
+      const text = readFileSync(join(DIR, name), 'utf8');
+      const r = await analyzeFiles([{ path: name, text }]);
+      assert.deepEqual(r.findings.map((f) => `${basename(f.file)}:${f.line} ${f.rule}`).sort(), expectations(name, text));
+      assert.ok(r.findings.every((f) => f.trace.length > 0));
+      assert.equal(r.bounded, false);
+    });
+  }
+
+  it('the fault object\'s destroy takes its role from what it does (container_of to iommufd_fault), not its name', async () => {
+    const text = readFileSync(join(DIR, 'fault_destroy_forgets_responses.c'), 'utf8').replace(/iommufd_fault_destroy/g, 'fault_obj_release');
+    const r = await analyzeFiles([{ path: 'renamed.c', text }]);
+    assert.deepEqual(r.functions.find((f) => f.name === 'fault_obj_release')!.scenarios, ['fault-object-destroy']);
+    assert.deepEqual(r.findings.map((f) => f.rule), ['iopf/unanswered-page-request']);
+  });
+});
