@@ -67,7 +67,7 @@ describe('interleavings', () => {
     assert.deepEqual(await fitting('mutex_era.c'), ['report-x-remove']);
     // Removal answers pending groups but leaves them to the work that owns them.
     assert.deepEqual(await fitting('pending_locked.c'), ['lookup-x-remove', 'response-x-remove']);
-    assert.deepEqual(await fitting('sva_bind_unbind.c'), ['bind-x-unbind']);
+    assert.deepEqual(await fitting('sva_bind_unbind.c'), ['bind-x-unbind', 'sva-two-devices', 'sva-two-devices-reverse']);
     assert.deepEqual(await fitting('iommufd_response.c'), ['response-x-detach']);
   });
 

@@ -26,3 +26,18 @@ describe('lifecycles', () => {
     assert.deepEqual(r.findings.map((f) => f.rule), ['iopf/unanswered-page-request']);
   });
 });
+
+describe('lifecycle programs', () => {
+  it('sva-two-devices: the finding points at the bind that broke sharing, with the program\'s steps in its trace', async () => {
+    const text = readFileSync(join(DIR, 'sva_two_devices_joined_not_shared.c'), 'utf8');
+    const r = await analyzeFiles([{ path: 'sva.c', text }], { scenarios: ['sva-two-devices'] });
+    const [f, ...more] = r.findings;
+    assert.equal(more.length, 0);
+    assert.equal(f.rule, 'sva/handle-sharing');
+    assert.equal(f.function, 'iommu_sva_bind_device');
+    assert.match(f.message, /handle_b_again is ERR_PTR\(-EBUSY\)/);
+    // Three binds ran before the check: device A, device B, device B again.
+    assert.equal(f.trace.filter((s) => s.op.startsWith('mutex_lock(iommu_sva_lock')).length >= 3, true);
+    assert.ok(f.trace.some((s) => s.op === 'iommu_attach_device_pasid() fails' && s.detail.startsWith('-EBUSY')));
+  });
+});

@@ -34,6 +34,7 @@ export const API: Record<string, ApiEntry> = {
   iommu_page_response: e('iopf.respond', 'Answers a page request through ops->page_response() (older API).'),
   find_fault_handler: e('attach.handle.get', 'Finds the attach handle of the fault\'s PASID (or the RID) whose domain has an iopf_handler; NULL when no fault-capable domain is attached.'),
   iommu_attach_handle_get: e('attach.handle.get', 'Looks up the iommu_attach_handle of a group and PASID; ERR_PTR(-ENOENT) when nothing (or a domain of another type) is attached.'),
+  iommu_get_domain_for_dev_pasid: e('attach.domain.get', 'The domain attached at a PASID of the device (of the requested type), NULL when none is; before attach handles.'),
   iommu_attach_device_pasid: e('attach.pasid', 'Attaches a domain to a PASID of the device, recording an iommu_attach_handle.'),
   iommu_detach_device_pasid: e('detach.pasid', 'Detaches the domain from the PASID; outstanding faults for it must be flushed or answered first.'),
   iommu_attach_group_handle: e('attach.group', 'Attaches a domain to a group with an attach handle (iommufd fault-capable page tables).'),

@@ -8,6 +8,8 @@ import type { Finding, PathResult, TraceStep } from '../types';
 import { Cut, Era, Gen, LockOrder, Machine, Oracle } from './machine';
 import { ExploreOptions, drain, endChecks, findingKey, outcome } from './explore';
 import { SCENARIOS, Scenario, WorldHandles, argsFor, buildWorld, eventObj, pendingGroup } from './scenarios';
+import { compile } from '../lifecycles/program';
+import { PROGRAMS } from '../lifecycles';
 
 export interface ConcurrentScenario {
   name: string;
@@ -31,6 +33,8 @@ export interface ConcurrentScenario {
   threads: { name: string; body: (m: Machine, h: WorldHandles) => Gen<Value> }[];
   /** Run only when asked for by name. */
   explicitOnly?: boolean;
+  /** checks of the scenario's own at its end, before the end-of-path checks every path gets */
+  check?: (m: Machine, h: WorldHandles) => void;
 }
 
 /** Where a thread's call of @name is shown: the callee's definition, else the stand-in frame. */
@@ -240,6 +244,9 @@ export const CONCURRENT: ConcurrentScenario[] = [
   },
 ];
 
+// Lifecycle programs (extension/core/lifecycles) run as scenarios of their own.
+CONCURRENT.push(...PROGRAMS.map(compile));
+
 export function concurrentByName(name: string): ConcurrentScenario | undefined {
   return CONCURRENT.find((c) => c.name === name);
 }
@@ -314,6 +321,7 @@ function* run(ws: Workspace, c: ConcurrentScenario, opts: ConcurrentOptions, era
     m.handlerResult = base.handlerResult;
     m.stacks = [];
     const h = buildWorld(m, { ...base, events: base.events ? [] : undefined });
+    m.worldDevice = h.dev;
     if (base.events && !base.noDomain) {
       // buildWorld attached the domains only for scenarios with events; make sure the RID has one.
       if (!m.attached.size) {
@@ -411,6 +419,7 @@ function* run(ws: Workspace, c: ConcurrentScenario, opts: ConcurrentOptions, era
           m.idle = exit.frame;
           m.lastReturn = exit.at;
         }
+        c.check?.(m, h);
         endChecks(m, c.name, { ...base, name: c.name }, []);
       }
       paths.push({

@@ -559,9 +559,27 @@ const C: Record<string, Contract> = {
     yield* putParam(m, fp, at);
     return ZERO;
   },
+  *iommu_get_domain_for_dev_pasid(m, a, _as, at) {
+    // The domain attached at @pasid of the device's group (of the requested type), else NULL.
+    yield { kind: 'sched' };
+    const h = m.attachHandle(a[1] ?? ZERO, at, true, m.groupOfDevice(a[0]));
+    if (h.k !== 'ptr') {
+      m.step(at, 'iommu_get_domain_for_dev_pasid()', `nothing attached at PASID ${m.name(a[1] ?? ZERO)}: NULL`);
+      return ZERO;
+    }
+    const d = m.world.obj(h.obj).fields.get('domain') ?? ZERO;
+    const t = a[2] ? m.norm(a[2]) : undefined;
+    const dt = d.k === 'ptr' ? m.world.obj(d.obj).fields.get('type') : undefined;
+    if (t?.k === 'int' && t.v !== 0 && dt?.k === 'int' && dt.v !== t.v) {
+      m.step(at, 'iommu_get_domain_for_dev_pasid()', `${m.name(d)} is not of the requested type: ERR_PTR(-EBUSY)`);
+      return { k: 'err', code: -CONSTANTS.EBUSY };
+    }
+    m.step(at, 'iommu_get_domain_for_dev_pasid()', m.name(d));
+    return d;
+  },
   *iommu_attach_handle_get(m, a, _as, at) {
     yield { kind: 'sched' };
-    return m.attachHandle(a[1] ?? ZERO, at);
+    return m.attachHandle(a[1] ?? ZERO, at, false, a[0]);
   },
   *smp_store_release(m, a, as, at) {
     const target = as[0];
@@ -611,7 +629,8 @@ const C: Record<string, Contract> = {
   *iommu_attach_device_pasid(m, a, _as, at) {
     yield { kind: 'sched' };
     const h = a[3] && (a[3].k === 'ptr' || a[3].k === 'sym') ? m.deref(a[3], at, 'iommu_attach_handle') : undefined;
-    const taken = m.attachHandle(a[2] ?? ZERO, at, true);
+    const group = m.groupOfDevice(a[1]);
+    const taken = m.attachHandle(a[2] ?? ZERO, at, true, group);
     if (taken.k === 'ptr') {
       m.step(at, 'iommu_attach_device_pasid() fails', `-EBUSY: PASID ${m.name(a[2] ?? ZERO)} already has ${m.name(taken)} attached`);
       return int(-CONSTANTS.EBUSY);
@@ -620,14 +639,14 @@ const C: Record<string, Contract> = {
       m.step(at, 'iommu_attach_device_pasid() fails', 'the driver refuses the domain');
       return int(-CONSTANTS.EINVAL);
     }
-    if (h) m.attach(a[2] ?? ZERO, h, a[0] ?? ZERO);
+    // Before attach handles (the three-argument form), the core still records the PASID as taken.
+    m.attach(a[2] ?? ZERO, h ?? m.world.alloc('iommu_attach_handle', 'world'), a[0] ?? ZERO, group);
     m.step(at, 'iommu_attach_device_pasid()', `${m.name(a[0] ?? ZERO)} attached at PASID ${m.name(a[2] ?? ZERO)}`);
     return ZERO;
   },
   *iommu_detach_device_pasid(m, a, _as, at) {
     yield { kind: 'sched' };
-    const key = a[2]?.k === 'int' ? String(a[2].v) : a[2]?.k === 'sym' ? `s${a[2].id}` : '?';
-    m.attached.delete(key);
+    m.attached.delete(m.attachKey(a[2] ?? ZERO, m.groupOfDevice(a[1])));
     m.step(at, 'iommu_detach_device_pasid()', `PASID ${m.name(a[2] ?? ZERO)} detached`);
     return ZERO;
   },

@@ -367,15 +367,33 @@ export class Machine {
     return ptr(ops.id);
   }
 
-  /** Attach handles recorded by iommu_attach_device_pasid() (and by the scenario), by PASID. */
+  /**
+   * Attach handles recorded by iommu_attach_device_pasid() (and by the scenario), by group and PASID:
+   * `group|pasid`. The same PASID (an mm's, global) is attached on each device's group of its own.
+   */
   attached = new Map<string, number>();
 
-  /** iommu_attach_handle_get(): the handle attached at @pasid, else ERR_PTR(-ENOENT). */
-  attachHandle(pasid: Value, at: Ast, quiet = false): Value {
-    const key = pasid.k === 'int' ? String(pasid.v) : pasid.k === 'sym' ? `s${pasid.id}` : '?';
+  /** The key of @pasid on @group (default: the scenario device's group). */
+  attachKey(pasid: Value, group?: Value): string {
+    const g = group ? this.norm(group) : this.worldDevice?.fields.get('iommu_group');
+    const gk = !g ? 'g' : g.k === 'ptr' ? `g${this.world.root(g.obj).id}` : g.k === 'sym' ? `s${g.id}` : 'g';
+    const pk = pasid.k === 'int' ? String(pasid.v) : pasid.k === 'sym' ? `s${pasid.id}` : '?';
+    return `${gk}|${pk}`;
+  }
+
+  /** The iommu_group of device @dev, as attach and detach by device find it. */
+  groupOfDevice(dev: Value | undefined): Value | undefined {
+    const d = dev ? this.norm(dev) : undefined;
+    if (d?.k !== 'ptr') return undefined;
+    return this.readField(this.world.obj(d.obj), 'iommu_group');
+  }
+
+  /** iommu_attach_handle_get(): the handle attached at @pasid of @group, else ERR_PTR(-ENOENT). */
+  attachHandle(pasid: Value, at: Ast, quiet = false, group?: Value): Value {
+    const key = this.attachKey(pasid, group);
     let h = this.attached.get(key);
     if (h === undefined && this.scenario?.anyPasid && !this.scenario.noDomain && pasid.k !== 'err') {
-      this.attach(pasid, this.world.alloc('iommu_attach_handle', 'world'), ptr(this.faultDomain().id));
+      this.attach(pasid, this.world.alloc('iommu_attach_handle', 'world'), ptr(this.faultDomain().id), group);
       h = this.attached.get(key);
     }
     if (h === undefined || this.world.root(h).freed) {
@@ -394,11 +412,10 @@ export class Machine {
     return d;
   }
 
-  /** Records @handle as attached at @pasid, with @domain. */
-  attach(pasid: Value, handle: Obj, domain: Value): void {
-    const key = pasid.k === 'int' ? String(pasid.v) : pasid.k === 'sym' ? `s${pasid.id}` : '?';
+  /** Records @handle as attached at @pasid of @group (default: the scenario device's), with @domain. */
+  attach(pasid: Value, handle: Obj, domain: Value, group?: Value): void {
     handle.fields.set('domain', domain);
-    this.attached.set(key, handle.id);
+    this.attached.set(this.attachKey(pasid, group), handle.id);
   }
 
   /**

@@ -102,6 +102,12 @@ export interface WorldHandles {
   sva?: Obj;
   /** concurrent scenarios: the iommufd fault object whose response xarray holds a group */
   fault?: Obj;
+  /** lifecycle programs: actors and the results of earlier steps, by name */
+  env?: Map<string, Value>;
+  /** lifecycle programs: names whose step the machine itself failed (an allocation) */
+  failed?: Set<string>;
+  /** lifecycle programs: where each named step returned (frame and return statement) */
+  sites?: Map<string, { frame: import('./machine').Frame; at: import('../types').SourceRange }>;
 }
 
 export function buildWorld(m: Machine, s: Scenario): WorldHandles {
@@ -129,6 +135,7 @@ export function buildWorld(m: Machine, s: Scenario): WorldHandles {
   m.opsOf(dev);
   param.fields.set('max_pasids', int(1 << 20));
   dev.fields.set('iommu_group', ptr(w.alloc('iommu_group', 'world').id));
+  m.worldDevice = dev;
   if ((s.events || s.anyPasid) && !s.noDomain) {
     // A fault-capable domain is attached to the RID and to any PASID the events name.
     for (const pasid of new Set([0, ...(s.events ?? []).map((e) => e.pasid ?? 0)])) faultDomainAt(m, int(pasid));
