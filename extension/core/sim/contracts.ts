@@ -385,7 +385,20 @@ const C: Record<string, Contract> = {
   *xa_store(m, a, _as, at) { const x = obj(m, a[0], at, 'xarray'); if (x && a[2]?.k === 'ptr') xaPut(m, x, a[1], a[2].obj); return ZERO; },
   *xa_alloc(m, a, _as, at) {
     const x = obj(m, a[0], at, 'xarray');
-    if (x && a[2]?.k === 'ptr') xaPut(m, x, undefined, a[2].obj);
+    if (!x || a[2]?.k !== 'ptr') return ZERO;
+    // It allocates memory for the entry and can fail; on success the index is written to *id.
+    if (m.oracle.choose(2) === 1) {
+      m.step(at, 'xa_alloc() fails', '-ENOMEM');
+      return int(-CONSTANTS.ENOMEM);
+    }
+    const k = xaPut(m, x, undefined, a[2].obj);
+    const id = a[1] ? m.norm(a[1]) : undefined;
+    if (id?.k === 'ptr') {
+      const slot = m.world.obj(id.obj);
+      // &group->cookie: the field of its container holds the index from now on.
+      if (slot.parent) m.world.obj(slot.parent.obj).fields.set(slot.parent.field, int(k));
+    }
+    m.step(at, 'xa_alloc()', `${m.world.name(a[2].obj)} at index ${k} of ${m.world.name(x.id)}`);
     return ZERO;
   },
   *xa_erase(m, a, _as, at) {
@@ -395,6 +408,7 @@ const C: Record<string, Contract> = {
     const key = a[1]?.k === 'int' ? a[1].v : undefined;
     const hit = key !== undefined ? entries.get(key) : undefined;
     if (key !== undefined) entries.delete(key);
+    if (hit !== undefined) m.step(at, 'xa_erase()', `${m.world.name(hit)} removed from index ${key} of ${m.world.name(x.id)}`);
     return hit !== undefined ? ptr(hit) : ZERO;
   },
   *xa_load(m, a, _as, at) {
@@ -743,10 +757,11 @@ function* containerOf(m: Machine, as: Ast[]): Gen<Value> {
   return m.world.sym(`container_of(${type})`);
 }
 
-function xaPut(m: Machine, x: Obj, key: Value | undefined, id: number): void {
+function xaPut(m: Machine, x: Obj, key: Value | undefined, id: number): number {
   const entries = m.xa(x.id);
   const k = key?.k === 'int' ? key.v : entries.size === 0 ? 0 : Math.max(...entries.keys()) + 1;
   entries.set(k, id);
+  return k;
 }
 
 function* flush(m: Machine, at: Ast, what: string): Gen<Value> {

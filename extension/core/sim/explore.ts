@@ -167,6 +167,7 @@ export function endChecks(m: Machine, entry: string, s: Scenario, results: Value
   const at = m.lastReturn;
   const ret = results[results.length - 1];
   const failed = ret?.k === 'int' && ret.v < 0;
+  if (s.faultObjectRead) faultObjectKeeps(m, at);
   for (const r of w.requests) {
     if (!r.last || r.responses.length > 0) continue;
     if (r.owedBy === 'reporter') {
@@ -258,6 +259,24 @@ export function endChecks(m: Machine, entry: string, s: Scenario, results: Value
     if (a.k === 'ptr' && !(b.k === 'ptr' && b.obj === a.obj) && !sameDomain && !(b.k !== 'ptr' && envFailed)) {
       m.report('sva/handle-sharing', `binding the same (mm, device) a second time returns ${m.name(b)} instead of the first bind's handle ${m.name(a)}: uacce and idxd rely on the core sharing the handle`, at);
     }
+  }
+}
+
+/**
+ * After a read of an iommufd fault object's file, each group the object held is still its own:
+ * on the deliver list, or in the response xarray for user space to answer, unless answered.
+ */
+function faultObjectKeeps(m: Machine, at: Machine['lastReturn']): void {
+  const w = m.world;
+  for (const g of w.objs.values()) {
+    if (g.type !== 'iopf_group' || g.owner !== 'iommufd' || g.freed) continue;
+    const prm = w.sub(w.sub(w.sub(g.id, 'last_fault').id, 'fault').id, 'prm');
+    const grpid = prm.fields.get('grpid');
+    const request = w.requests.find((q) => q.last && grpid?.k === 'int' && q.grpid === grpid.v);
+    if (request?.responses.length) continue;
+    const node = w.sub(g.id, 'node', 'list_head');
+    if (w.nodeOn.has(node.id) || m.xaHeld().has(g.id)) continue;
+    m.report('iopf/unanswered-page-request', `${w.name(g.id)} was taken off the fault object's deliver list and is neither in its response xarray nor answered: user space can never answer it, and the device waits`, at);
   }
 }
 

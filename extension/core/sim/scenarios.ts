@@ -24,6 +24,11 @@ export interface Scenario {
    * user space has read, waiting in its response xarray; nobody else will answer them
    */
   faultObjectDestroy?: boolean;
+  /**
+   * iommufd: user space reads the fault object's file while a group waits on its deliver list; a
+   * group read must stay with the object (response xarray) until user space answers it
+   */
+  faultObjectRead?: boolean;
   /** IOPF not enabled: dev->iommu->fault_param is NULL */
   noFaultParam?: boolean;
   /** no fault-capable domain attached */
@@ -65,6 +70,13 @@ export const SCENARIOS: Scenario[] = [
     // The fault object's destroy callback: it turns the iommufd object back into its iommufd_fault.
     fits: (c, _calls, text) => has(c, 'iommufd_object') && /container_of\s*\([^,]*,\s*(?:struct\s+)?iommufd_fault\s*,/.test(text),
     faultObjectDestroy: true,
+  },
+  {
+    name: 'fault-object-read',
+    summary: 'user space reads the iommufd fault object\'s file while a group waits on its deliver list (each copy to user space may fail): every group stays on the list, moves to the response xarray, or is answered',
+    // The fault object's read: a file operation that moves groups from the deliver list to the response xarray.
+    fits: (c, _calls, text) => has(c, 'file') && /->\s*response\b/.test(text) && /\bxa_alloc\s*\(/.test(text),
+    faultObjectRead: true,
   },
   { name: 'group-pending', summary: 'an iopf_group handed out for an outstanding request, still on the pending list', fits: (c) => has(c, 'iopf_group') },
   { name: 'remove-with-pending', summary: 'removing a device with a pending group and a partial fault outstanding', fits: (c) => has(c, 'device') && (has(c, 'iopf_queue') || /iopf.*(remove|disable)/.test(c.name)) && /remove|disable/.test(c.name) && !isReport(c), pending: true },
@@ -188,6 +200,7 @@ export function buildWorld(m: Machine, s: Scenario): WorldHandles {
     out.idev = idev;
   }
   if (fp && s.faultObjectDestroy) faultObject(m, out);
+  if (fp && s.faultObjectRead) deliveredToFaultObject(m, out);
   return out;
 }
 
@@ -213,6 +226,27 @@ function faultObject(m: Machine, h: WorldHandles): void {
   read.fields.set('cookie', int(0));
   m.xa(response.id).set(0, read.id);
   h.fault = fault;
+}
+
+/**
+ * An iommufd fault object with one group delivered by its iopf handler and not yet read: the
+ * object holds it (and owes its answer) until user space answers it through the file.
+ */
+function deliveredToFaultObject(m: Machine, h: WorldHandles): void {
+  const w = m.world;
+  const fault = w.alloc('iommufd_fault', 'world');
+  w.lists.set(w.sub(fault.id, 'deliver', 'list_head').id, []);
+  w.sub(fault.id, 'response', 'xarray');
+  const domain = w.alloc('iommu_domain', 'world');
+  const handle = w.alloc('iommu_attach_handle', 'world');
+  m.attach(int(CONSTANTS.IOMMU_NO_PASID), handle, ptr(domain.id));
+  const g = pendingGroup(m, h.fp!, 1, 'iommufd');
+  g.owner = 'iommufd';
+  g.fields.set('attach_handle', ptr(handle.id));
+  g.fields.set('fault_count', int(1));
+  w.listAdd(w.sub(g.id, 'node', 'list_head').id, w.sub(fault.id, 'deliver').id, true);
+  h.fault = fault;
+  h.group = g;
 }
 
 /** Attaches a fault-capable domain, whose handler accepts groups, at @pasid. */
@@ -264,9 +298,20 @@ export function eventObj(m: Machine, e: { last: boolean; grpid: number; pasid?: 
 
 /** Arguments for @cfg's parameters, by their struct types. */
 export function argsFor(m: Machine, cfg: Cfg, h: WorldHandles, evt?: Obj): Value[] {
+  let file: Obj | undefined;
+  const faultFile = (): Obj => {
+    if (!file) {
+      file = m.world.alloc('file', 'world');
+      file.fields.set('private_data', ptr(h.fault!.id));
+      file.fields.set('f_pos', ZERO);
+    }
+    return file;
+  };
   return cfg.params.map((p) => {
     if (p.pointer === 0) {
       if (/response_code|status/.test(p.type) || p.name === 'status' || p.name === 'code') return int(CONSTANTS.IOMMU_PAGE_RESP_SUCCESS);
+      // A read or write of a fault object's file: room for a few records.
+      if (h.fault && p.type === 'size_t') return int(256);
       return m.world.sym(p.name);
     }
     switch (p.type) {
@@ -283,6 +328,9 @@ export function argsFor(m: Machine, cfg: Cfg, h: WorldHandles, evt?: Obj): Value
       case 'iommufd_fault': if (h.fault) return ptr(h.fault.id); break;
       case 'iommufd_object': if (h.fault) return ptr(m.world.sub(h.fault.id, 'obj', 'iommufd_object').id); break;
     }
+    // The fault object's file: private_data is the object, read or written at offset 0.
+    if (h.fault && p.type === 'file') return ptr(faultFile().id);
+    if (h.fault && p.type === 'loff_t') return ptr(m.world.sub(faultFile().id, 'f_pos', 'loff_t').id);
     switch (p.type) {
       default: {
         const o = m.world.alloc(p.type, 'world');
