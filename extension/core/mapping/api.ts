@@ -100,6 +100,12 @@ export const API: Record<string, ApiEntry> = {
   refcount_dec: e('ref.dec', 'Drops a reference that is not the last.'),
   refcount_dec_and_test: e('ref.dec_and_test', 'Drops a reference; true when it was the last one and the caller must free the object.'),
   refcount_read: e('ref.read', 'Reads the count.'),
+  iommufd_object_alloc: e('mem.alloc', 'iommufd: allocates an object (zeroed) whose embedded obj.users holds one reference; ERR_PTR on failure.'),
+  // files: a file's last reference runs its file_operations' .release
+  anon_inode_getfile: e('ref.file.new', 'Makes a file with one reference whose .release (of the given file_operations) runs when the last reference goes; may fail (ERR_PTR).'),
+  fput: e('ref.file.put', 'Drops a file reference; the last one runs the file\'s .release, which drops what the file held.'),
+  get_file: e('ref.file.get', 'Takes another reference on a file.'),
+  fd_install: e('ref.file.install', 'Hands the file reference to the process\'s fd table: from here it is the table\'s to drop.'),
   // lists
   INIT_LIST_HEAD: e('list.init', 'Initialises an empty list (or an unlinked node).'),
   list_add: e('list.add', 'Adds a node at the head of a list.'),

@@ -486,6 +486,39 @@ export class Machine {
     return r;
   }
 
+  /**
+   * The function a static ops table of the tree names for @member (`.release = iommufd_fault_fops_release`
+   * in `iommufd_fault_fops`), read from the table's designated initializer.
+   */
+  opsMember(table: string, member: string): string | undefined {
+    const key = `${table}.${member}`;
+    if (this.opsMembers.has(key)) return this.opsMembers.get(key);
+    let found: string | undefined;
+    const head = new RegExp(`\\b${table}\\s*=\\s*\\{`);
+    for (const f of this.ws.files.values()) {
+      const m = head.exec(f.text);
+      if (!m) continue;
+      // The initializer's body, up to its closing brace.
+      let depth = 0;
+      let end = m.index + m[0].length - 1;
+      for (; end < f.text.length; end++) {
+        const c = f.text[end];
+        if (c === '{') depth++;
+        else if (c === '}' && --depth === 0) break;
+      }
+      const init = f.text.slice(m.index, end);
+      const hit = new RegExp(`\\.${member}\\s*=\\s*&?\\s*(\\w+)`).exec(init);
+      if (hit) {
+        found = hit[1];
+        break;
+      }
+    }
+    this.opsMembers.set(key, found);
+    return found;
+  }
+
+  private opsMembers = new Map<string, string | undefined>();
+
   /** Field names of locks that work functions take (flushing while holding one deadlocks). */
   workLockClasses(): Set<string> {
     if (!this.workLocks) {
