@@ -36,6 +36,10 @@ export interface Obj {
   allocLine?: number;
   /** the address of a value field (`&dmaru->devices`): `*slot` is that field's value */
   slot?: boolean;
+  /** handed to a function the model cannot see into: it may have kept it */
+  escaped?: boolean;
+  /** filled from outside (copy_from_user()): a field never written here reads as unknown, not 0 */
+  unknownContents?: boolean;
 }
 
 /** A page request group the device waits on. */

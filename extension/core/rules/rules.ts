@@ -70,6 +70,9 @@ export const RULES: Record<string, Rule> = Object.fromEntries([
   r('api/user-copy-result', 'error', 'Bytes-not-copied count of a user copy used as an error code',
     'copy_from_user(), copy_to_user() and clear_user() return the number of bytes they could not copy: 0 on success, a positive count on failure, never -EFAULT. Returning that count from a function that otherwise returns 0 or -errno hands callers (and user space, through an ioctl) a positive value; testing it for a negative value never sees the failure; and failing with -EFAULT where it returned 0 inverts the test. Example: `if (copy_to_user(arg, &info, sizeof(info)))` then `return -EFAULT;` is right; `return copy_to_user(arg, &info, sizeof(info));` is not.',
     'Smatch warns "maybe return -EFAULT instead of the bytes remaining?"; "return -EFAULT if copy_to_user() fails" fixes are a steady stream in drivers with ioctls (uacce and idxd take their descriptors from user space this way).'),
+  r('mem/leak', 'warning', 'Allocation leaked at the end of a path',
+    'An object from kzalloc(), kmalloc(), kcalloc(), kmemdup() and the other allocators that, when the path ends, is neither freed nor reachable from anything still live (a global, a list, an xarray, a field of a live object, the workqueue, the return value, an out-parameter) nor handed to a function the model cannot see into. An error when the path returns failure: error paths are where leaks hide. Example: `buf = kzalloc(len, GFP_KERNEL);` then `if (copy_from_user(buf, ubuf, len)) return -EFAULT;` leaks buf.',
+    'kmemleak reports and "Fix memory leak in ... error path" patches; in this domain "Fix potential memory leak in iopf_queue_remove_device()" (2024).'),
 ]);
 
 /** Markdown documentation of every rule, for the README and the diagnostics' links. */

@@ -228,7 +228,9 @@ export const CONCURRENT: ConcurrentScenario[] = [
         name: 'response write',
         body: function* (m, h) {
           const cfg = m.ws.cfg('iommufd_fault_fops_write')!;
-          // write(fd, &response, sizeof(response)) at offset 0 on the fault object's file.
+          // write(fd, &response, sizeof(response)) at offset 0 on the fault object's file: user
+          // space answers the group it read, by its cookie.
+          m.userWrites = new Map([['cookie', int(0)], ['code', int(CONSTANTS.IOMMU_PAGE_RESP_SUCCESS)]]);
           const file = m.world.alloc('file', 'world');
           file.fields.set('private_data', ptr(h.fault!.id));
           file.fields.set('f_pos', ZERO);

@@ -301,6 +301,21 @@ const C: Record<string, Contract> = {
     m.step(at, `refcount_inc_not_zero(${refName(m, o)})`, `${n} -> ${n + 1}`);
     return int(1);
   },
+  *copy_from_user(m, a, _as, at) { return yield* userCopy(m, a[0], at, 'copy_from_user()'); },
+  *copy_to_user(m, _a, _as, at) { return yield* userCopy(m, undefined, at, 'copy_to_user()'); },
+  *ida_alloc_max(m, a, _as, at) {
+    // An id in [0, max], or -ENOMEM/-ENOSPC: with max 0 the only id it can give is 0.
+    yield { kind: 'sched' };
+    if (m.oracle.choose(2) === 1) {
+      m.step(at, 'ida_alloc_max() fails', '-ENOSPC');
+      return int(-CONSTANTS.ENOSPC);
+    }
+    const max = a[1] ? m.norm(a[1]) : undefined;
+    if (max?.k === 'int' && max.v === 0) return ZERO;
+    const id = m.world.sym('ida_alloc_max()');
+    if (id.k === 'sym') m.nonNegative.add(id.id);
+    return id;
+  },
   *iommufd_object_alloc(m, _a, _as, at) {
     // A macro around _iommufd_object_alloc(): a zeroed object of the pointer's type, its
     // embedded struct iommufd_object holding the creator's reference.
@@ -778,6 +793,28 @@ const C: Record<string, Contract> = {
     return ZERO;
   },
 };
+
+/**
+ * A copy between user space and the kernel: it may fault and sleep, and returns the number of
+ * bytes it could not copy (an unknown the path decides). What it copies into the kernel is
+ * whatever user space wrote: the destination's fields are unknown from here on.
+ */
+function* userCopy(m: Machine, dst: Value | undefined, at: Ast, what: string): Gen<Value> {
+  m.mightSleep(at, what);
+  yield { kind: 'sched' };
+  const d = dst ? m.norm(dst) : undefined;
+  if (d?.k === 'ptr') {
+    const o = m.world.obj(d.obj);
+    m.touch(o, at, 'copies into');
+    for (const [k, v] of [...o.fields]) {
+      const sub = v.k === 'ptr' ? m.world.objs.get(v.obj) : undefined;
+      if (!(sub?.parent?.obj === o.id)) o.fields.delete(k);
+    }
+    m.world.root(o.id).unknownContents = true;
+    for (const [k, v] of m.userWrites ?? []) o.fields.set(k, v);
+  }
+  return m.world.sym(what);
+}
 
 function* listAdd(m: Machine, a: Value[], at: Ast, tail: boolean): Gen<Value> {
   yield { kind: 'sched' };

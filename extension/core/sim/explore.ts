@@ -191,12 +191,19 @@ export function endChecks(m: Machine, entry: string, s: Scenario, results: Value
   }
   const referenced = w.referenced();
   for (const id of m.xaHeld()) referenced.add(id);
+  // An attach handle is the core's (the group's PASID table) while it is attached.
+  for (const h of m.attached.values()) if (w.objs.has(h)) referenced.add(w.root(h).id);
   // A queued work item's container is the workqueue's until its work function runs (and frees it).
   for (const work of w.queuedWork.keys()) if (w.objs.has(work)) referenced.add(w.root(work).id);
   for (const o of w.objs.values()) {
     if (o.freed || o.parent || (o.alloc !== 'heap' && o.alloc !== 'zeroed')) continue;
     if (referenced.has(o.id) || o.owner) continue;
-    if (o.type === 'iopf_group') {
+    if (o.type !== 'iopf_group' && o.type !== 'iopf_fault') {
+      // Any other allocation of this path: returned (or its member), handed away, or leaked.
+      if (!o.allocLine || o.escaped || results.some((r) => returns(m, r, o.id))) continue;
+      const what = o.type === '?' ? `#${o.id}` : w.name(o.id);
+      m.report('mem/leak', `${what}, allocated at line ${o.allocLine}, is neither freed nor reachable from anything live when the path ends${failed || ret?.k === 'err' ? ', on a path that returns failure' : ''}`, at, failed || ret?.k === 'err' ? 'error' : 'warning');
+    } else if (o.type === 'iopf_group') {
       m.report('iopf/group-leak', `${w.name(o.id)} (${o.allocLine ? `allocated at line ${o.allocLine}` : 'already pending when the path began'}) is neither freed nor owned by a handler when the path ends`, at);
     } else if (o.type === 'iopf_fault') {
       m.report('iopf/partial-fault-leak', `partial fault ${w.name(o.id)} (${o.allocLine ? `allocated at line ${o.allocLine}` : 'collected before this call'}) is on no list and never freed`, at);
@@ -278,6 +285,12 @@ function faultObjectKeeps(m: Machine, at: Machine['lastReturn']): void {
     if (w.nodeOn.has(node.id) || m.xaHeld().has(g.id)) continue;
     m.report('iopf/unanswered-page-request', `${w.name(g.id)} was taken off the fault object's deliver list and is neither in its response xarray nor answered: user space can never answer it, and the device waits`, at);
   }
+}
+
+/** Whether @v (a returned value) is @id or points into it. */
+function returns(m: Machine, v: Value, id: number): boolean {
+  const n = m.norm(v);
+  return n.k === 'ptr' && m.world.objs.has(n.obj) && m.world.root(n.obj).id === id;
 }
 
 /** Findings equal but for their traces: the same rule at the same place with the same words. */

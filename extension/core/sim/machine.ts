@@ -281,13 +281,47 @@ export class Machine {
       case 'sym': {
         const known = this.world.symTruth.get(v.id);
         if (known !== undefined) return known;
+        // A comparison of an unknown with 0 follows from what the path knows of the unknown...
+        const cmp = this.comparisons.get(v.id);
+        const base = cmp ? this.world.symTruth.get(cmp.sym) : undefined;
+        if (cmp && base === false) {
+          const t = cmp.op === '==' || cmp.op === '<=' || cmp.op === '>=';
+          this.world.symTruth.set(v.id, t);
+          return t;
+        }
+        if (cmp && this.nonNegative.has(cmp.sym) && (cmp.op === '<' || cmp.op === '>=')) {
+          const t = cmp.op === '>=';
+          this.world.symTruth.set(v.id, t);
+          return t;
+        }
+        if (cmp && base === true && (cmp.op === '==' || cmp.op === '!=')) {
+          const t = cmp.op === '!=';
+          this.world.symTruth.set(v.id, t);
+          return t;
+        }
         const t = this.oracle.choose(2) === 0;
         this.world.symTruth.set(v.id, t);
         this.decisions.push(`${why} = ${t}`);
+        // ...and tells it something: ret < 0 means ret is not 0 (if (ret) later agrees).
+        if (cmp && base === undefined) {
+          const nonzero = t ? cmp.op === '<' || cmp.op === '>' || cmp.op === '!=' : cmp.op === '==' ? true : cmp.op === '>=' || cmp.op === '<=';
+          const zero = t ? cmp.op === '==' : cmp.op === '!=';
+          if (nonzero) this.world.symTruth.set(cmp.sym, true);
+          else if (zero) this.world.symTruth.set(cmp.sym, false);
+        }
         return t;
       }
     }
   }
+
+  /** Comparisons of an unknown with 0, by the unknown that stands for their result. */
+  private comparisons = new Map<number, { sym: number; op: string }>();
+
+  /** What user space wrote into the buffers the scenario's writes copy from: fields by name. */
+  userWrites: Map<string, Value> | undefined;
+
+  /** Unknowns known never to be negative (an id from ida_alloc_max()). */
+  nonNegative = new Set<number>();
 
   /** The object a pointer value designates; a non-zero symbol becomes a fresh world object. */
   deref(v: Value, at: Ast | undefined, hint = '?', holder?: { obj: number; field: string }): Obj | undefined {
@@ -573,7 +607,7 @@ export class Machine {
     const v = o.fields.get(field);
     if (v) return this.norm(v);
     let fresh: Value;
-    if (o.alloc === 'zeroed' || o.alloc === 'stack') fresh = ZERO;
+    if ((o.alloc === 'zeroed' || o.alloc === 'stack') && !this.world.root(o.id).unknownContents) fresh = ZERO;
     else {
       const known = fieldType(o.type, field);
       fresh = this.world.sym(`${this.world.name(o.id)}->${field}`);
@@ -623,6 +657,7 @@ export class Machine {
       const f = this.frame();
       this.unknownCalls.push({ name, file: f.file, line: at.startLine + 1, function: f.fn });
     }
+    if (!KEEPS_NOTHING.test(name)) this.escape(args);
     // to_iommufd_handle(h) and friends wrap container_of(): the argument's container.
     if (!def && /^to_\w+$/.test(name) && args.length === 1 && args[0].k === 'ptr') {
       const o = this.world.obj(args[0].obj);
@@ -654,7 +689,16 @@ export class Machine {
     if (fnv?.k === 'fn' && this.ws.definition(fnv.name)) return yield* this.call(fnv.name, args, argAsts, at, this.frame().file);
     const f = this.frame();
     this.unknownCalls.push({ name: `->${field}`, file: f.file, line: at.startLine + 1, function: f.fn });
+    this.escape(args);
     return this.world.sym(`${field}()`);
+  }
+
+  /** Objects handed to a call the model cannot see into may be kept by it: not leaks of ours. */
+  private escape(args: Value[]): void {
+    for (const a of args) {
+      const v = this.norm(a);
+      if (v.k === 'ptr' && this.world.objs.has(v.obj)) this.world.root(v.obj).escaped = true;
+    }
   }
 
   /** runFunction - enter @name's body with @args, run its CFG, return its value. */
@@ -1053,7 +1097,8 @@ export class Machine {
 
   *assign(lv: { local: string } | { obj: Obj; field: string }, v: Value, frame: Frame, at: Ast): Gen<void> {
     if ('local' in lv) {
-      if (frame.env.has(lv.local) || !this.world.globals.has(lv.local)) {
+      // A name the function never declared is a file-scope variable (iommu_wq = alloc_workqueue()).
+      if (frame.env.has(lv.local) || frame.types.has(lv.local)) {
         frame.env.set(lv.local, v);
         const t = frame.types.get(lv.local);
         if (t && v.k === 'ptr' && t.pointer > 0) this.typeObj(v.obj, t.type);
@@ -1175,6 +1220,9 @@ export class Machine {
           v = this.binop(e.op.slice(0, -1), old, v);
         }
         if (lv) yield* this.assign(lv, v, frame, e);
+        // A store the model does not follow (an array element: cmdqv->vintfs[idx] = vintf) keeps
+        // the object somewhere live.
+        else this.escape([v]);
         return v;
       }
       case 'update_expression': {
@@ -1274,6 +1322,10 @@ export class Machine {
     if (!v) {
       v = this.world.sym(`(${op})`);
       this.memo.set(key, v);
+      // Against 0 (ret < 0, count > 0): its answer and the unknown's truth constrain each other.
+      const zeroCmp = /^(==|!=|<|>|<=|>=)$/.test(op);
+      if (zeroCmp && l.k === 'sym' && r.k === 'int' && r.v === 0 && v.k === 'sym') this.comparisons.set(v.id, { sym: l.id, op });
+      else if (zeroCmp && r.k === 'sym' && l.k === 'int' && l.v === 0 && v.k === 'sym') this.comparisons.set(v.id, { sym: r.id, op: flip(op) });
     }
     return v;
   }
@@ -1424,6 +1476,17 @@ const PREFER_CONTRACT = new Set(['iommu_sva_domain_alloc', 'iommu_attach_device_
   'iommu_alloc_global_pasid', 'iommu_free_global_pasid', 'iommu_domain_free', 'iommu_attach_handle_get']);
 
 /** Whether the right-hand side of an assignment denotes a struct value (copied) rather than a pointer. */
+/**
+ * Kernel helpers that only read or write through the pointers they are given and keep none of
+ * them: an object passed to them has not escaped.
+ */
+const KEEPS_NOTHING = /^(copy_(from|to)_user|__copy_(from|to)_user\w*|clear_user|memcpy|memmove|memset|memcmp|memchr|str(n?cpy|n?cmp|n?len|scpy|chr|rchr|str|n?cat)|sn?printf|scnprintf|vsn?printf|kstrto\w+|printk|pr_\w+|dev_(err|warn|info|dbg|notice|crit|alert|emerg)(_ratelimited|_once)?|dev_name|print_hex_dump\w*|trace_\w+|might_sleep|lockdep_\w+|WARN\w*|BUG_ON|bitmap_\w+|(set|clear|test)_bit|__(set|clear)_bit|find_(first|next)_\w*bit|hweight\d+|ilog2|fls\w*|ffs\w*)$/;
+
+/** The comparison with its operands swapped: 0 < x is x > 0. */
+function flip(op: string): string {
+  return op === '<' ? '>' : op === '>' ? '<' : op === '<=' ? '>=' : op === '>=' ? '<=' : op;
+}
+
 function isStructValue(right: Ast, o: Obj): boolean {
   if (right.type === 'pointer_expression' && right.op === '*') return true;
   if (right.type === 'compound_literal_expression') return true;
