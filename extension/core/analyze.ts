@@ -1,6 +1,6 @@
 // Entry points of the pure core: analyse files (check) and simulate one function (simulate).
 import { Workspace } from './index';
-import { cfgOf, FunctionDef } from './parse/source';
+import { cfgOf, FunctionDef, parseNotes } from './parse/source';
 import { DEFAULT_BOUNDS, detectEra, drain, exploring, ExploreOptions, findingKey } from './sim/explore';
 import type { Era, LockOrder } from './sim/machine';
 import type { UnitResult } from './memo';
@@ -215,7 +215,8 @@ export function* analyzing(ws: Workspace, opts: AnalyzeOptions = {}, onlyFiles?:
       }
     }
     const sorted = [...all.values()].sort((x, y) => x.file.localeCompare(y.file) || x.line - y.line || x.rule.localeCompare(y.rule));
-    return { findings: sorted, functions: functions.map((f) => ({ ...f })), unknownCalls: [...unknownAll.values()], bounded: isBounded };
+    const notes = parseNotes(ws.files.values(), onlyFiles);
+    return { findings: sorted, functions: functions.map((f) => ({ ...f })), unknownCalls: [...unknownAll.values()], bounded: isBounded, ...(notes.length ? { notes } : {}) };
   }
 }
 

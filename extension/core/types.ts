@@ -112,6 +112,19 @@ export interface AnalysisResult {
   bounded: boolean;
   /** concurrent scenarios whose findings here are from before the edit: they are being explored again */
   pending?: string[];
+  /** what the analysis left out and why (a function nested too deeply to simulate); absent when nothing was */
+  notes?: AnalysisNote[];
+}
+
+/** Something of the input the analysis did not look at, said once. */
+export interface AnalysisNote {
+  file: string;
+  /** 1-based */
+  line: number;
+  /** the function concerned, when there is one */
+  function?: string;
+  /** one line: "too deeply nested (100003 levels), not analysed" */
+  message: string;
 }
 
 /** A file handed to the core: its path as the user gave it, and its text. */

@@ -8,7 +8,7 @@ import { buildCfg, Cfg, functionName } from './cfg';
 import { neutralize, Neutralized } from './neutralize';
 import { cParser, query } from './parser';
 import { lookupOperation, isLogging } from '../mapping/api';
-import type { SourceRange } from '../types';
+import type { AnalysisNote, SourceRange } from '../types';
 
 export interface MappedCall {
   /** the called name: `kfree`, or the field of `ops->page_response` */
@@ -46,6 +46,59 @@ export interface ParsedFile {
   prototypes: Map<string, string>;
   /** the tree, while the workspace keeps it for incremental edits (bodies are read from it on demand) */
   tree?: Tree;
+  /** definitions nested deeper than MAX_NESTING: left out of `functions`, never simulated */
+  tooDeep?: TooDeep[];
+}
+
+/** A function definition left out of the analysis because its body nests too deep. */
+export interface TooDeep {
+  /** the function's name; none for a declaration or a definition whose name could not be read */
+  name?: string;
+  /** 0-based line of the definition */
+  line: number;
+  /** levels of the syntax tree below the definition */
+  depth: number;
+}
+
+/**
+ * Levels of syntax tree a function body may nest (tree-sitter's nodes, tokens included). Copying,
+ * CFG building and interpretation recurse on the tree; a body nested deeper (100,000 parentheses
+ * or `if`s in a hostile patch) would exhaust the stack, so it is reported and not analysed. Kernel
+ * functions stay far below this.
+ */
+export const MAX_NESTING = 256;
+
+/** parseNotes - what parsing left out of @files (functions nested too deeply), as analysis notes */
+export function parseNotes(files: Iterable<ParsedFile>, only?: Set<string>): AnalysisNote[] {
+  const out: AnalysisNote[] = [];
+  for (const f of files) {
+    if (only && !only.has(f.path)) continue;
+    for (const d of f.tooDeep ?? []) {
+      out.push({
+        file: f.path, line: d.line + 1, ...(d.name ? { function: d.name } : {}),
+        message: `${d.name ? `${d.name}() is` : 'a declaration is'} too deeply nested (${d.depth} levels), not analysed`,
+      });
+    }
+  }
+  return out;
+}
+
+/** Characters from which a file-level declaration (a table, an initializer) is measured too. */
+const LARGE_DECLARATION = 4096;
+
+/*
+ * The text outside @zones (sorted, disjoint), as ranges for the calls query. Its range options
+ * count bytes of the UTF-16 text the parser was given, two per character (hence the `* 2`).
+ */
+function gaps(zones: { start: number; end: number }[], length: number): { start: number; end: number }[] {
+  const out: { start: number; end: number }[] = [];
+  let at = 0;
+  for (const z of [...zones].sort((a, b) => a.start - b.start)) {
+    if (z.start > at) out.push({ start: at, end: z.start });
+    at = Math.max(at, z.end);
+  }
+  if (at < length) out.push({ start: at, end: length });
+  return out;
 }
 
 let queryText: { calls: string; defs: string } | undefined;
@@ -107,11 +160,24 @@ export function extract(path: string, text: string, neutral: Neutralized, tree: 
   const lines = new Lines(neutral.text);
   const functions: FunctionDef[] = [];
   const reused = new Set<FunctionDef>();
+  const tooDeep: TooDeep[] = [];
   // Prototypes tell the era of the API when the body lives elsewhere (include/linux/iommu.h).
   const prototypes = new Map<string, string>();
+  // Top-level nodes nested too deep: never copied or simulated, and kept out of the calls query,
+  // whose in-progress matches grow with the nesting of calls (quadratic on `f(f(f(…)))`).
+  const deepZones: { start: number; end: number }[] = [];
+  const tooDeepAt = (w: Walker, name?: string): boolean => {
+    if (nestingDepth(w, MAX_NESTING) <= MAX_NESTING) return false;
+    deepZones.push({ start: w.start, end: w.end });
+    tooDeep.push({ name, line: lines.line(w.start), depth: nestingDepth(w, Infinity) });
+    return true;
+  };
   topLevel(root, (w, depth) => {
-    if (w.type === 'declaration') {
-      if (depth === 0) prototypeAt(w, neutral.text, prototypes);
+    const type = w.type;
+    if (type !== 'function_definition') {
+      // Only a large declaration can nest deep enough to cost the query anything.
+      if (w.end - w.start >= LARGE_DECLARATION && tooDeepAt(w)) return false;
+      if (type === 'declaration' && depth === 0) prototypeAt(w, neutral.text, prototypes);
       return false;
     }
     const start = w.start;
@@ -124,7 +190,11 @@ export function extract(path: string, text: string, neutral: Neutralized, tree: 
       return false;
     }
     const { name, isStatic } = definitionAt(w, neutral.text);
-    if (!name) return false;
+    if (!name) {
+      tooDeepAt(w);
+      return false;
+    }
+    if (tooDeepAt(w, name)) return false;
     const fn: FunctionDef = { name, file: path, range: rangeAt(start, end, lines), text: neutral.text.slice(start, end), calls: [], isStatic };
     functions.push(fn);
     return false;
@@ -145,12 +215,13 @@ export function extract(path: string, text: string, neutral: Neutralized, tree: 
   // After an edit only the re-extracted functions need their calls; a query limited to their
   // ranges keeps the per-edit cost proportional to what changed.
   const fresh = functions.filter((f) => !reused.has(f));
-  const callMatches = reused.size === 0
-    ? query(q.calls).matches(root)
-    : fresh.flatMap((f) => query(q.calls).matches(root, {
+  const callMatches = reused.size > 0
+    ? fresh.flatMap((f) => query(q.calls).matches(root, {
       startPosition: { row: f.range.start.line, column: f.range.start.column },
       endPosition: { row: f.range.end.line, column: f.range.end.column },
-    }));
+    }))
+    : deepZones.length === 0 ? query(q.calls).matches(root)
+      : gaps(deepZones, neutral.text.length).flatMap((g) => query(q.calls).matches(root, { startIndex: g.start * 2, endIndex: g.end * 2 }));
   for (const m of callMatches) {
     const nameCap = m.captures.find((c) => c.name === 'call.name' || c.name === 'call.field');
     if (!nameCap) continue;
@@ -184,7 +255,9 @@ export function extract(path: string, text: string, neutral: Neutralized, tree: 
       range: { start: { line, column }, end: { line, column: column + site.name.length }, startIndex: site.start, endIndex: site.end },
     });
   }
-  return { path, text, neutral, functions, errors: countErrors(root), prototypes, tree: kept };
+  const parsed: ParsedFile = { path, text, neutral, functions, errors: countErrors(root), prototypes, tree: kept };
+  if (tooDeep.length) parsed.tooDeep = tooDeep;
+  return parsed;
 }
 
 function rangeAt(start: number, end: number, lines: Lines): SourceRange {
@@ -194,27 +267,63 @@ function rangeAt(start: number, end: number, lines: Lines): SourceRange {
 }
 
 /**
- * topLevel - visit function definitions at file level, including those inside #if/#ifdef blocks
- * (the nodes grammars/queries/definitions.scm captures), and file-level declarations, without
- * walking function bodies. @visit sees the walker on the node and its nesting; true stops the walk.
+ * topLevel - visit the nodes at file level (function definitions, declarations, type definitions…),
+ * including those inside #if/#ifdef blocks (the nodes grammars/queries/definitions.scm captures),
+ * without walking function bodies. @visit sees the walker on the node and its nesting; true stops the walk.
+ * The walk keeps its place in the cursor, not on the stack: #if blocks may nest arbitrarily deep.
  */
 function topLevel(root: TSNode, visit: (w: Walker, depth: number) => boolean): void {
   const w = new Walker(root, root.tree.language);
-  let stop = false;
-  const children = (depth: number) => {
-    if (!w.firstChild()) return;
-    do {
-      if (!w.named) continue;
-      const t = w.type;
-      if (t === 'function_definition' || t === 'declaration') stop = visit(w, depth);
-      else if (t.startsWith('preproc_') || t === 'linkage_specification' || t === 'declaration_list' || t === 'ERROR') children(depth + 1);
-    } while (!stop && w.nextSibling());
-    w.parent();
-  };
   try {
-    children(0);
+    if (!w.firstChild()) return;
+    let depth = 0;
+    for (;;) {
+      let enter = false;
+      if (w.named) {
+        const t = w.type;
+        if (t.startsWith('preproc_') || t === 'linkage_specification' || t === 'declaration_list' || t === 'ERROR') enter = true;
+        else if (visit(w, depth)) return;
+      }
+      if (enter && w.firstChild()) {
+        depth++;
+        continue;
+      }
+      while (!w.nextSibling()) {
+        if (depth === 0) return;
+        w.parent();
+        depth--;
+      }
+    }
   } finally {
     w.close();
+  }
+}
+
+/**
+ * nestingDepth - levels of the tree below the walker's node, counted with the cursor (no recursion),
+ * or @limit + 1 as soon as it is known to be deeper than @limit. The walker ends where it started.
+ */
+export function nestingDepth(w: Walker, limit: number): number {
+  let depth = 0;
+  let max = 0;
+  for (;;) {
+    if (w.firstChild()) {
+      depth++;
+      if (depth > max) {
+        max = depth;
+        if (max > limit) {
+          while (depth-- > 0) w.parent();
+          return limit + 1;
+        }
+      }
+      continue;
+    }
+    for (;;) {
+      if (depth === 0) return max;
+      if (w.nextSibling()) break;
+      w.parent();
+      depth--;
+    }
   }
 }
 

@@ -46,6 +46,7 @@ export function checkJson(r: AnalysisResult): object {
     functions: r.functions.map((f) => ({ name: f.name, file: f.file, line: f.line, known: f.known, paths: f.paths, findings: f.findings, bounded: f.bounded, scenarios: f.scenarios })),
     unknownCalls: r.unknownCalls,
     bounded: r.bounded,
+    ...(r.notes?.length ? { notes: r.notes } : {}),
   };
 }
 
