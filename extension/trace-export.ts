@@ -15,9 +15,25 @@ export function traceToJson(fn: string, file: string, path: ViewPath): string {
   }, null, 2) + '\n';
 }
 
-/** Mermaid text must not close its own constructs: keep labels to one line without `;`, `#` or quotes. */
+/** Characters Mermaid reads as text wherever they stand in a note, title or participant alias. */
+const MERMAID_PLAIN = /^[A-Za-z0-9 _.,()/*+=!?'@^|~]$/;
+
+/**
+ * mermaidText - untrusted text (source, names, messages) as Mermaid label text: one line, and every
+ * character that is not plainly text written as an entity code (`#59;`), which Mermaid decodes only
+ * when it renders the label. So `%%{init: …}%%` (a directive, even mid-line), `%%` comments, `;` and
+ * `#` (statement ends), quotes, `-->` arrows, brackets, `$$` math, `<br>` and other markup, and
+ * newlines can neither restyle the diagram nor end the label and start a statement of their own.
+ * Control and format characters (ESC, bidi overrides) are shown as U+FFFD.
+ */
 export function mermaidText(s: string): string {
-  return s.replace(/[\r\n]+/g, ' ').replace(/[;#"`]/g, "'").replace(/[<>]/g, (c) => (c === '<' ? '‹' : '›')).trim();
+  let out = '';
+  for (const ch of s.replace(/\s+/g, ' ').trim()) {
+    if (MERMAID_PLAIN.test(ch)) out += ch;
+    else if (/^[\p{Cc}\p{Cf}\p{Co}\p{Cs}]$/u.test(ch)) out += '#65533;';
+    else out += `#${ch.codePointAt(0)};`;
+  }
+  return out;
 }
 
 function participant(s: ViewStep): string {
@@ -42,8 +58,8 @@ export function traceToMermaid(fn: string, path: ViewPath): string {
   }
   const first = ids.size ? [...ids.values()][0]! : idOf(fn);
   for (const f of path.findings) body.push(`  Note over ${first}: ⚠ ${mermaidText(f.rule)}: ${mermaidText(f.message)}`);
-  body.push(`  Note over ${first}: ${mermaidText(path.outcome || 'end of path')}`);
+  body.push(`  Note over ${first}: ${mermaidText(path.outcome) || 'end of path'}`);
   const head = ['sequenceDiagram', `  title ${mermaidText(`${fn} · path ${path.id} · ${path.scenario}`)}`];
-  for (const [name, id] of ids) head.push(`  participant ${id} as ${mermaidText(name)}`);
+  for (const [name, id] of ids) head.push(`  participant ${id} as ${mermaidText(name) || id}`);
   return [...head, ...body].join('\n') + '\n';
 }
