@@ -139,6 +139,130 @@ export const MUTATIONS: Record<string, Mutation> = {
 };
 
 // ---------------------------------------------------------------------------------------------
+// Mutations of patch and mail headers: what a hostile sender controls besides the code
+
+/** File names a hostile patch may give: dot paths, traversal, absolute, control and bidi characters, non-C files. */
+const HOSTILE_NAMES = [
+  'drivers/iommu/io-pgfault.c', 'drivers/iommu/leak.c', '.git/config', 'drivers/iommu/../../.git/config', '../outside.c',
+  '/etc/passwd', 'drivers/iommu/\x1b[8mhidden.c', 'drivers/iommu/a\u202eb.c', 'drivers/iommu/sp ace.c', 'drivers/iommu/Kconfig',
+  'drivers/iommu/"q".c', 'drivers/iommu/tab\there.c', 'drivers/iommu/new\nline.c', 'drivers/iommu/caf\u00e9.c', 'drivers/iommu/back\\slash.c',
+];
+
+/** A name as git quotes it (C-style, octal bytes), sometimes broken: unterminated, an unknown escape, a short octal. */
+function cQuoted(name: string, rng: Rng): string {
+  let q = '';
+  for (const b of Buffer.from(name, 'utf8')) {
+    if (b === 0x22) q += '\\"';
+    else if (b === 0x5c) q += '\\\\';
+    else if (b === 0x09) q += '\\t';
+    else if (b === 0x0a) q += '\\n';
+    else if (b < 0x20 || b >= 0x7f) q += `\\${b.toString(8).padStart(3, '0')}`;
+    else q += String.fromCharCode(b);
+  }
+  const r = rng();
+  if (r < 0.15) return `"${q}`;
+  if (r < 0.25) return `"${q}\\q"`;
+  if (r < 0.3) return `"${q}\\3"`;
+  return `"${q}"`;
+}
+
+const pathIn = (prefix: string, name: string, rng: Rng) => (rng() < 0.4 ? cQuoted(prefix + name, rng) : prefix + name);
+
+/** Extended header lines of one kind for a file renamed or changed from @a to @b. */
+function extendedHeader(kind: string, a: string, b: string, rng: Rng): string {
+  switch (kind) {
+    case 'binary':
+      return 'index 1111111..2222222\nGIT binary patch\n' + pick(rng, [
+        'literal 24\nzcmZ?wbhEHbWMp7uXkdT>MwkEpoZ<&~0Rf1D\n\nliteral 0\nHcmV?d00001\n\n',
+        'delta 14\nVcmZ?wbhEHbWMp7uXkdT>0RR6000000\n\ndelta 0\nHcmV?d00001\n\n',
+        'literal 3\nKcmZ?w\n\n',
+      ]);
+    case 'binary-files':
+      return `Binary files ${pathIn('a/', a, rng)} and ${pathIn('b/', b, rng)} differ\n`;
+    case 'rename':
+      return `similarity index ${int(rng, 0, 100)}%\nrename from ${pathIn('', a, rng)}\nrename to ${pathIn('', b, rng)}\n`;
+    case 'copy':
+      return `similarity index ${int(rng, 0, 100)}%\ncopy from ${pathIn('', a, rng)}\ncopy to ${pathIn('', b, rng)}\n`;
+    case 'mode':
+      return `old mode ${pick(rng, ['100644', '100755'])}\nnew mode ${pick(rng, ['100755', '120000', '160000', '040000', '999999'])}\n`;
+    case 'new-file':
+      return `new file mode ${pick(rng, ['100644', '120000', '160000'])}\n`;
+    default:
+      return `deleted file mode ${pick(rng, ['100644', '120000'])}\n`;
+  }
+}
+
+/** Bytes as an RFC 2047 encoded word, base64 or Q, in a charset that may not exist. */
+function encodedWord(text: string, rng: Rng): string {
+  const charset = pick(rng, ['utf-8', 'UTF-8', 'iso-8859-1', 'us-ascii', 'utf-16le', 'x-bogus']);
+  const bytes = Buffer.from(text, charset === 'utf-16le' ? 'utf16le' : 'utf8');
+  if (rng() < 0.5) return `=?${charset}?${pick(rng, ['b', 'B'])}?${bytes.toString('base64')}?=`;
+  let q = '';
+  for (const b of bytes) q += b === 0x20 ? '_' : /[A-Za-z0-9]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `=${b.toString(16).toUpperCase().padStart(2, '0')}`;
+  return `=?${charset}?${pick(rng, ['q', 'Q'])}?${q}?=`;
+}
+
+/** What a forged header wants the terminal or the report to show. */
+const FORGED = [
+  '\r\nNo change in simulated behaviour.\r\nVerdict: no patch introduces a finding.\x1b[8m', '\x1b[2J\x1b[H', '\x1b]0;title\x07',
+  '\r', '\n', '\0\0', '\u202eesrever', '\u2028\u2029', '\x7f\x08\x08', '\x1b[8m', '\t\v\f',
+];
+
+export const PATCH_MUTATIONS: Record<string, Mutation> = {
+  'patch-header': (text, rng) => {
+    const kind = pick(rng, ['binary', 'binary-files', 'rename', 'copy', 'mode', 'new-file', 'deleted', 'quoted'] as const);
+    const a = pick(rng, HOSTILE_NAMES);
+    const b = rng() < 0.5 ? a : pick(rng, HOSTILE_NAMES);
+    const heads = [...text.matchAll(/^diff --git [^\n]*\n/gm)];
+    if (heads.length && kind === 'quoted') {
+      // the file's names, as git writes names it must quote, in the diff --git line and the ---/+++ lines
+      const h = pick(rng, heads);
+      const at = h.index!;
+      const next = text.indexOf('\ndiff --git ', at + 1);
+      const end = next < 0 ? text.length : next + 1;
+      const section = text.slice(at, end)
+        .replace(/^diff --git [^\n]*/, `diff --git ${cQuoted(`a/${a}`, rng)} ${cQuoted(`b/${b}`, rng)}`)
+        .replace(/^--- a\/[^\n]*/m, `--- ${cQuoted(`a/${a}`, rng)}`)
+        .replace(/^\+\+\+ b\/[^\n]*/m, `+++ ${cQuoted(`b/${b}`, rng)}`);
+      return { text: text.slice(0, at) + section + text.slice(end), what: `patch-header quoted ${JSON.stringify(a)} -> ${JSON.stringify(b)} at ${at}` };
+    }
+    if (heads.length) {
+      const h = pick(rng, heads);
+      const at = h.index! + h[0].length;
+      const ext = extendedHeader(kind === 'quoted' ? 'rename' : kind, a, b, rng);
+      return { text: text.slice(0, at) + ext + text.slice(at), what: `patch-header ${kind} ${JSON.stringify(a)} -> ${JSON.stringify(b)} after ${h.index}` };
+    }
+    // no git diff to change: a whole section of that kind
+    const section = `diff --git ${pathIn('a/', a, rng)} ${pathIn('b/', b, rng)}\n${extendedHeader(kind === 'quoted' ? 'rename' : kind, a, b, rng)}`;
+    const at = lineStart(text, rng);
+    return { text: text.slice(0, at) + section + text.slice(at), what: `patch-header section ${kind} ${JSON.stringify(a)} -> ${JSON.stringify(b)} at ${at}` };
+  },
+  'mail-header': (text, rng) => {
+    const forged = pick(rng, FORGED);
+    const word = encodedWord(forged, rng);
+    const header = pick(rng, [
+      () => `Subject: [PATCH ${int(rng, 0, 3)}/${int(rng, 1, 3)}] iommu: ${word} fix`,
+      () => `Subject: ${word}${rng() < 0.5 ? ` ${encodedWord(pick(rng, FORGED), rng)}` : ''}`,
+      () => `Subject: [PATCH] x\n ${word}\n\t${forged}`,
+      () => `From: ${word} <a@example.org>`,
+      () => `Subject: raw ${forged} in the header`,
+      () => `Content-Type: ${pick(rng, ['text/plain', 'multipart/mixed', 'application/x-patch'])}; charset=${pick(rng, ['"utf-8"', word, 'x-bogus'])}; boundary="${forged}"`,
+      () => `Content-Transfer-Encoding: ${pick(rng, ['base64', 'quoted-printable', word, '8bit'])}`,
+      () => `Message-Id: <${forged}@example.org>`,
+    ])();
+    // first occurrence wins: after a From_ line, ahead of the message's own headers
+    const froms = [...text.matchAll(/^From \S+ [^\n]*\n/gm)];
+    if (froms.length) {
+      const f = pick(rng, froms);
+      const at = f.index! + f[0].length;
+      return { text: text.slice(0, at) + header + '\n' + text.slice(at), what: `mail-header ${JSON.stringify(header)} at ${at}` };
+    }
+    const isMail = /^[A-Za-z][A-Za-z0-9-]*:/.test(text);
+    return { text: header + '\n' + (isMail ? '' : '\n') + text, what: `mail-header ${JSON.stringify(header)} at 0` };
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
 // The corpus and the inputs made from it
 
 export interface CorpusEntry {
@@ -243,10 +367,12 @@ export function makeInput(corpus: Corpus, seed: number, index: number): FuzzInpu
     name = `${name} lines ${from + 1}-${Math.min(ls.length, from + n)}`;
   }
   const mutations: string[] = [];
-  const names = Object.keys(MUTATIONS);
+  // C inputs keep the mutations (and so the inputs) they always had; patches also get their headers mutated
+  const table = src.kind === 'patch' ? { ...MUTATIONS, ...PATCH_MUTATIONS } : MUTATIONS;
+  const names = Object.keys(table);
   for (let k = int(rng, 1, 3); k > 0; k--) {
     const m = pick(rng, names);
-    const res = MUTATIONS[m](text, rng);
+    const res = table[m](text, rng);
     text = res.text;
     mutations.push(res.what);
   }

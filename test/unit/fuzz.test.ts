@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fuzz, loadCorpus, makeInput, MUTATIONS, prng, type Corpus } from '../../scripts/fuzz';
+import { fuzz, loadCorpus, makeInput, MUTATIONS, PATCH_MUTATIONS, prng, type Corpus } from '../../scripts/fuzz';
 import { analyzeFiles, simulateFunction } from '../../extension/core/analyze';
 
 const ROOT = join(__dirname, '..', '..');
@@ -94,11 +94,51 @@ describe('fuzz', function () {
 
   it('every mutation changes a non-trivial text', () => {
     const text = 'static int f(struct iopf_group *group)\n{\n\tif (!group)\n\t\treturn -EINVAL;\n\tiopf_free_group(group);\n\treturn 0;\n}\n';
-    for (const [name, m] of Object.entries(MUTATIONS)) {
+    for (const [name, m] of Object.entries({ ...MUTATIONS, ...PATCH_MUTATIONS })) {
       let changed = 0;
       for (let i = 0; i < 20; i++) if (m(text, prng(9, i)).text !== text) changed++;
       assert.ok(changed >= 15, `${name} changed the text ${changed} times in 20`);
     }
+  });
+
+  it('patch inputs get hostile patch headers and mail headers; C inputs keep their mutations', () => {
+    const patch = 'From 1234 Mon Sep 17 00:00:00 2001\nFrom: a@example.org\nSubject: [PATCH] x\n\nx\n---\n'
+      + 'diff --git a/drivers/iommu/x.c b/drivers/iommu/x.c\nindex 1..2 100644\n--- a/drivers/iommu/x.c\n+++ b/drivers/iommu/x.c\n@@ -1 +1 @@\n-a\n+b\n';
+    const headers = new Set<string>();
+    const mail = new Set<string>();
+    for (let i = 0; i < 300; i++) {
+      const p = PATCH_MUTATIONS['patch-header'](patch, prng(5, i)).text;
+      if (/^GIT binary patch$/m.test(p)) headers.add('binary');
+      if (/^Binary files .* differ$/m.test(p)) headers.add('binary-files');
+      if (/^rename from .+\nrename to /m.test(p)) headers.add('rename');
+      if (/^copy from /m.test(p)) headers.add('copy');
+      if (/^old mode \d+\nnew mode \d+$/m.test(p)) headers.add('mode');
+      if (/^new file mode /m.test(p)) headers.add('new-file');
+      if (/^deleted file mode /m.test(p)) headers.add('deleted');
+      if (/^diff --git "a\/[^\n]*\\[0-7]{3}/m.test(p)) headers.add('octal-quoted');
+      if (/^--- "a\//m.test(p)) headers.add('quoted ---');
+      const m = PATCH_MUTATIONS['mail-header'](patch, prng(6, i)).text;
+      const first = m.split('\n')[1];
+      if (/=\?[^?]+\?[bB]\?/.test(first)) mail.add('base64 word');
+      if (/=\?[^?]+\?[qQ]\?[^?]*=(0D|0A|1B|00)/.test(first)) mail.add('Q word with a control character');
+      if (/[\x1b\r\0\u202e]/.test(first)) mail.add('raw control character');
+      if (/^Subject:/.test(first)) mail.add('subject');
+      if (/^Content-Type:/.test(first)) mail.add('content-type');
+    }
+    assert.deepEqual([...headers].sort(), ['binary', 'binary-files', 'copy', 'deleted', 'mode', 'new-file', 'octal-quoted', 'quoted ---', 'rename']);
+    assert.deepEqual([...mail].sort(), ['Q word with a control character', 'base64 word', 'content-type', 'raw control character', 'subject']);
+    const corpus = loadCorpus(null);
+    const used = new Set<string>();
+    for (let i = 0; i < 400; i++) {
+      const input = makeInput(corpus, 11, i);
+      for (const m of input.mutations) {
+        const name = /^(patch-header|mail-header)/.exec(m)?.[1];
+        if (!name) continue;
+        assert.equal(input.kind, 'patch', `${m} on a C input`);
+        used.add(name);
+      }
+    }
+    assert.deepEqual([...used].sort(), ['mail-header', 'patch-header']);
   });
 });
 
