@@ -162,7 +162,7 @@ export function* analyzing(ws: Workspace, opts: AnalyzeOptions = {}, onlyFiles?:
   }
   // Concurrent entry points: the interleavings that fit what was analysed (io-pgfault.c gets them).
   const wanted = opts.functions ? []
-    : opts.scenarios?.length ? opts.scenarios.map(concurrentByName).filter((c) => c !== undefined) : concurrentFor(ws, onlyFiles);
+    : opts.scenarios?.length ? opts.scenarios.map((n) => concurrentByName(n, ws)).filter((c) => c !== undefined) : concurrentFor(ws, onlyFiles);
   const concurrentKey = (c: ConcurrentScenario) => `concurrent\0${c.name}`;
   if (memo && opts.onPartial && !opts.cancelled?.()) {
     // Every function has its result; interleavings that read what changed are explored again
@@ -297,7 +297,7 @@ function* simulating(ws: Workspace, file: string, fn: string, opts: AnalyzeOptio
   const def = ws.definition(fn, file);
   if (!def || def.fn.file !== file) throw new Error(`${file}: no function named ${fn}`);
   const cfg = cfgOf(def.fn, def.file);
-  const concurrent = opts.scenarios?.length === 1 ? concurrentByName(opts.scenarios[0]) : undefined;
+  const concurrent = opts.scenarios?.length === 1 ? concurrentByName(opts.scenarios[0], ws) : undefined;
   if (concurrent) {
     const res = yield* exploringConcurrent(ws, concurrent, { ...options(opts, true), maxStates: opts.maxStates }, detectEra(ws), new Map());
     const keys = new Set(res.paths.flatMap((p) => p.findings.map(findingKey)));

@@ -1,5 +1,10 @@
 // The lifecycle programs, one file per lifecycle.
-import type { Program } from './program';
+import type { Program, RoleProgram } from './program';
 import { SVA_TWO_DEVICES } from './sva-two-devices';
+import { SVA_USER } from './sva-user';
 
+/** Programs over the core's own entry points, by their kernel names. */
 export const PROGRAMS: Program[] = [...SVA_TWO_DEVICES];
+
+/** Programs whose roles are found in the tree (a driver's file operations). */
+export const ROLE_PROGRAMS: RoleProgram[] = [SVA_USER];

@@ -9,7 +9,7 @@ import { Cut, Era, Gen, LockOrder, Machine, Oracle } from './machine';
 import { ExploreOptions, drain, endChecks, findingKey, outcome } from './explore';
 import { SCENARIOS, Scenario, WorldHandles, argsFor, buildWorld, eventObj, pendingGroup } from './scenarios';
 import { compile } from '../lifecycles/program';
-import { PROGRAMS } from '../lifecycles';
+import { PROGRAMS, ROLE_PROGRAMS } from '../lifecycles';
 
 export interface ConcurrentScenario {
   name: string;
@@ -252,13 +252,19 @@ export const CONCURRENT: ConcurrentScenario[] = [
 // Lifecycle programs (extension/core/lifecycles) run as scenarios of their own.
 CONCURRENT.push(...PROGRAMS.map(compile));
 
-export function concurrentByName(name: string): ConcurrentScenario | undefined {
-  return CONCURRENT.find((c) => c.name === name);
+/** The lifecycle programs whose roles @ws's code plays, compiled. */
+function roleScenarios(ws: Workspace): ConcurrentScenario[] {
+  return ROLE_PROGRAMS.flatMap((r) => r.instances(ws)).map(compile);
+}
+
+export function concurrentByName(name: string, ws?: Workspace): ConcurrentScenario | undefined {
+  return CONCURRENT.find((c) => c.name === name)
+    ?? (ws ? roleScenarios(ws).find((c) => c.name === name || c.name.startsWith(`${name}:`)) : undefined);
 }
 
 /** Concurrent scenarios worth running on @ws: some thread runs a body the workspace has, in the era it fits. */
 export function concurrentFor(ws: Workspace, files?: Set<string>): ConcurrentScenario[] {
-  return CONCURRENT.filter((c) => !c.explicitOnly
+  return [...CONCURRENT, ...roleScenarios(ws)].filter((c) => !c.explicitOnly
     && c.entries.some((e) => {
       const d = ws.definition(e);
       return d && (!files || files.has(d.fn.file));
