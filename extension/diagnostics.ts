@@ -68,6 +68,13 @@ export function toDiagnostic(doc: vscode.TextDocument, f: Finding): vscode.Diagn
   d.relatedInformation = steps.map((s, i) => new vscode.DiagnosticRelatedInformation(
     new vscode.Location(uriForPath(s.file, doc.uri), stepRange(s)),
     `${i + 1}. ${stepLabel(s)}`));
+  // What followed from it on the same path, where it happened.
+  for (const c of f.consequences ?? []) {
+    const line = Math.max(0, c.line - 1);
+    d.relatedInformation.push(new vscode.DiagnosticRelatedInformation(
+      new vscode.Location(uriForPath(c.file, doc.uri), new vscode.Range(line, Math.max(0, c.column - 1), line, Math.max(0, c.column - 1))),
+      `then: ${c.message} [${c.rule}]`));
+  }
   return d;
 }
 

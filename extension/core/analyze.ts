@@ -10,7 +10,7 @@ import { scenariosFor, scenarioByName, type Scenario } from './sim/scenarios';
 import { concurrentByName, concurrentFor, exploringConcurrent, type ConcurrentOptions, type ConcurrentScenario } from './sim/concurrent';
 import { RULES } from './rules/rules';
 import { apiChecks } from './checks';
-import type { AnalysisResult, AnalyzeOptions, Finding, FunctionSummary, PathResult, SourceFile, UnknownCall } from './types';
+import type { AnalysisResult, AnalyzeOptions, Consequence, Finding, FunctionSummary, PathResult, SourceFile, UnknownCall } from './types';
 
 export interface SimulationResult {
   function: FunctionSummary;
@@ -225,6 +225,7 @@ function* functionUnit(ws: Workspace, fn: string, file: string, scenarios: Scena
   const lockOrder: LockOrder = new Map();
   const r: UnitResult = { scenarios: [], paths: 0, bounded: false, findings: [], unknown: [], lockOrder: [] };
   const seen = new Set<string>();
+  const followed = new Map<string, Map<string, Consequence>>();
   const unknown = new Map<string, UnknownCall>();
   for (const s of scenarios) {
     let res;
@@ -239,15 +240,30 @@ function* functionUnit(ws: Workspace, fn: string, file: string, scenarios: Scena
     r.paths += res.paths.length;
     if (res.bounded) r.bounded = true;
     for (const p of res.paths) {
-      for (const f of p.findings) {
-        const k = findingKey(f);
-        if (seen.has(k)) continue;
+      // One root cause per path: the first violation is the finding, what follows it on the same
+      // path its consequences.
+      const [first, ...then] = p.findings;
+      if (!first) continue;
+      const k = findingKey(first);
+      if (!seen.has(k)) {
         seen.add(k);
-        r.findings.push({ ...f, scenario: s.name });
+        r.findings.push({ ...first, scenario: s.name });
+      }
+      const list = followed.get(k) ?? new Map<string, Consequence>();
+      followed.set(k, list);
+      for (const c of then) {
+        const ck = findingKey(c);
+        if (ck !== k && !list.has(ck)) list.set(ck, { rule: c.rule, severity: c.severity, file: c.file, line: c.line, column: c.column, function: c.function, message: c.message });
       }
     }
     for (const u of res.unknownCalls) unknown.set(`${u.file}:${u.line}:${u.name}`, u);
   }
+  // A consequence that is also the first violation on some path stays a finding of its own.
+  const roots = new Set(r.findings.map(findingKey));
+  r.findings = r.findings.map((f) => {
+    const cs = [...(followed.get(findingKey(f))?.entries() ?? [])].filter(([ck]) => !roots.has(ck)).map(([, c]) => c);
+    return cs.length ? { ...f, consequences: cs } : f;
+  });
   r.unknown = [...unknown.values()];
   r.lockOrder = [...lockOrder];
   return r;

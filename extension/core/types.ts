@@ -63,7 +63,15 @@ export interface Finding {
   /** the scenario that exposed it, e.g. "last-only" or "report x remove" */
   scenario?: string;
   trace: TraceStep[];
+  /**
+   * What followed from it on the path where it came first (the use-after-free after a double put,
+   * the response for a partial request once it was dispatched): listed under it, not as findings
+   * of their own, unless they also come first on some other path.
+   */
+  consequences?: Consequence[];
 }
+
+export type Consequence = Pick<Finding, 'rule' | 'severity' | 'file' | 'line' | 'column' | 'function' | 'message'>;
 
 /** How one simulated path ended. */
 export interface PathResult {

@@ -12,3 +12,15 @@ export function expectations(file: string, text: string): string[] {
   return out.sort();
 }
 
+/**
+ * `then-at: file:line rule` in a fixture: a consequence listed under one of the file's findings
+ * (what followed from the first violation on its path).
+ */
+export function consequenceExpectations(text: string): string[] {
+  const out: string[] = [];
+  for (const l of text.split('\n')) {
+    const at = l.match(/then-at:\s*(\S+):(\d+)\s+(\S+)/);
+    if (at) out.push(`${at[1]}:${at[2]} ${at[3]}`);
+  }
+  return out.sort();
+}

@@ -10,7 +10,7 @@ import { concurrentByName, concurrentFor, exploreConcurrent, threadSwitches } fr
 import { checkText } from '../../extension/core/report/text';
 import { checkJson } from '../../extension/core/report/json';
 import type { Finding, SourceFile, TraceStep } from '../../extension/core/types';
-import { expectations } from '../support/expect';
+import { consequenceExpectations, expectations } from '../support/expect';
 
 const DIR = join(__dirname, '..', 'fixtures', 'concurrent');
 const load = (n: string): SourceFile => ({ path: n, text: readFileSync(join(DIR, n), 'utf8') });
@@ -57,6 +57,7 @@ describe('interleavings', () => {
       const f = load(name);
       const r = await analyzeFiles([f]);
       assert.deepEqual(r.findings.map((x) => `${basename(x.file)}:${x.line} ${x.rule}`).sort(), expectations(f.path, f.text));
+      assert.deepEqual(r.findings.flatMap((x) => (x.consequences ?? []).map((c) => `${basename(c.file)}:${c.line} ${c.rule}`)).sort(), consequenceExpectations(f.text));
       assert.equal(r.bounded, false, 'explored exhaustively');
     });
   }

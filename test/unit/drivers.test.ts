@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { analyzeFiles } from '../../extension/core/analyze';
-import { expectations } from '../support/expect';
+import { consequenceExpectations, expectations } from '../support/expect';
 
 const DIR = join(__dirname, '..', 'fixtures', 'drivers');
 
@@ -14,6 +14,7 @@ describe('driver fault paths', () => {
       const text = readFileSync(join(DIR, name), 'utf8');
       const r = await analyzeFiles([{ path: name, text }]);
       assert.deepEqual(r.findings.map((f) => `${basename(f.file)}:${f.line} ${f.rule}`).sort(), expectations(name, text));
+      assert.deepEqual(r.findings.flatMap((f) => (f.consequences ?? []).map((c) => `${basename(c.file)}:${c.line} ${c.rule}`)).sort(), consequenceExpectations(text));
       const reporter = r.functions.find((f) => f.name === 'ring_report')!;
       assert.deepEqual(reporter.scenarios, ['hardware-request'], 'a static helper that reports faults runs in its role');
       assert.ok(reporter.paths > 0 && !reporter.bounded);

@@ -5,7 +5,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { analyzeFiles } from '../../extension/core/analyze';
 import type { SourceFile } from '../../extension/core/types';
-import { expectations } from '../support/expect';
+import { consequenceExpectations, expectations } from '../support/expect';
 
 const DIR = join(__dirname, '..', 'fixtures', 'seeds');
 
@@ -31,6 +31,9 @@ describe('seed scenarios', () => {
       const result = await analyzeFiles(files);
       const got = result.findings.map((f) => `${basename(f.file)}:${f.line} ${f.rule}`).sort();
       assert.deepEqual(got, expected);
+      // What followed from each finding on its path, listed under it.
+      const then = result.findings.flatMap((f) => (f.consequences ?? []).map((c) => `${basename(c.file)}:${c.line} ${c.rule}`)).sort();
+      assert.deepEqual(then, consequenceExpectations(files.map((f) => f.text).join('\n')));
       for (const f of result.findings) {
         assert.ok(f.trace.length > 0, 'every finding carries its trace');
         assert.ok(f.trace.every((s) => s.line >= 1 && s.range.start.line + 1 === s.line), 'trace lines are 1-based');

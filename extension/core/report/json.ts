@@ -22,6 +22,8 @@ export interface JsonFinding {
   message: string;
   scenario?: string;
   trace: JsonStep[];
+  /** what followed from it on the same path */
+  consequences?: { rule: string; severity: string; file: string; line: number; column: number; function: string; message: string }[];
 }
 
 export function stepJson(s: TraceStep): JsonStep {
@@ -37,6 +39,7 @@ export function findingJson(f: Finding): JsonFinding {
     trace: f.trace.map(stepJson),
   };
   if (f.scenario !== undefined) out.scenario = f.scenario;
+  if (f.consequences?.length) out.consequences = f.consequences.map((c) => ({ ...c }));
   return out;
 }
 

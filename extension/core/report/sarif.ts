@@ -92,6 +92,14 @@ function result(f: Finding, rules: Rules, loc: Locator, extra: Record<string, un
     message: { text: f.scenario ? `${f.message} (scenario: ${f.scenario})` : f.message },
     locations: [{ physicalLocation: physical(f.file, f.line, f.column, loc), logicalLocations: [{ name: f.function, kind: 'function' }] }],
     codeFlows: codeFlows(f.trace, loc),
+    // What followed from it on the same path, each where it happened.
+    ...(f.consequences?.length ? {
+      relatedLocations: f.consequences.map((c, i) => ({
+        id: i + 1,
+        physicalLocation: physical(c.file, c.line, c.column, loc),
+        message: { text: `then: ${c.message} [${c.rule}]` },
+      })),
+    } : {}),
     // line-free identity, so a result keeps its fingerprint when a patch moves it
     partialFingerprints: { 'iopfLens/v1': createHash('sha256').update(findingKey(f)).digest('hex').slice(0, 32) },
     properties: { function: f.function, ...(f.scenario !== undefined ? { scenario: f.scenario } : {}) },

@@ -32,12 +32,18 @@ export function checkText(r: AnalysisResult): string {
     out.push(`${f.file}:${f.line}:${f.column}: ${f.severity}: ${f.message} [${f.rule}]`);
     out.push(`  in ${f.function}()${scenarioText(f)} — ${ruleInfo(f.rule).title}`);
     out.push(...traceLines(f.trace, '    '));
+    out.push(...consequenceLines(f, '  '));
   }
   const fns = r.functions.length;
   const verdict = r.findings.length ? `${r.findings.length} finding${r.findings.length === 1 ? '' : 's'}` : 'no findings';
   out.push(`${verdict} in ${fns} function${fns === 1 ? '' : 's'}${r.bounded ? ' (bounded: some exploration hit a limit)' : ''}`);
   if (r.unknownCalls.length) out.push(`${r.unknownCalls.length} call${r.unknownCalls.length === 1 ? '' : 's'} not modelled (see --format json)`);
   return safeLines(out);
+}
+
+/** What followed from a finding on its path, one line each. */
+function consequenceLines(f: Finding, indent: string): string[] {
+  return (f.consequences ?? []).map((c) => `${indent}then: ${c.file}:${c.line}: ${c.message} [${c.rule}]`);
 }
 
 function findingBlock(f: ReviewFinding, out: string[], other?: 'before' | 'after'): void {
@@ -50,6 +56,7 @@ function findingBlock(f: ReviewFinding, out: string[], other?: 'before' | 'after
     out.push('    trace:');
     out.push(...traceLines(f.trace, '      '));
   }
+  out.push(...consequenceLines(f, '    '));
 }
 
 function outcomeText(c: OutcomeChange): string {
