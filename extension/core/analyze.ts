@@ -9,6 +9,7 @@ export { AnalysisMemo } from './memo';
 import { scenariosFor, scenarioByName, type Scenario } from './sim/scenarios';
 import { concurrentByName, concurrentFor, exploringConcurrent, type ConcurrentOptions, type ConcurrentScenario } from './sim/concurrent';
 import { RULES } from './rules/rules';
+import { REF_ITERATORS } from './model/refs';
 import { apiChecks } from './checks';
 import type { AnalysisResult, AnalyzeOptions, Consequence, Finding, FunctionSummary, PathResult, SourceFile, UnknownCall } from './types';
 
@@ -22,9 +23,14 @@ export interface SimulationResult {
 const MODEL_OPS = /^(iopf|sva|attach|detach|iommufd|release|rcu|ref|lock|mem\.free|wq|domain)\b/;
 
 /** known - whether the model has something to say about @fn: it calls the IOPF/SVA API or its primitives. */
-export function isKnown(fn: FunctionDef): boolean {
-  return fn.calls.some((c) => MODEL_OPS.test(c.op) && c.op !== 'lock.init' && c.op !== 'lock.assert');
+export function isKnown(fn: FunctionDef, source?: string): boolean {
+  if (fn.calls.some((c) => MODEL_OPS.test(c.op) && c.op !== 'lock.init' && c.op !== 'lock.assert')) return true;
+  // Iterator macros are rewritten in the parsed text; the file's own text still names them.
+  return source !== undefined && REF_ITERATOR_USE.test(source.slice(fn.range.startIndex, fn.range.endIndex));
 }
+
+/** A for_each_*() iterator that holds a reference on its element (model/refs.ts). */
+const REF_ITERATOR_USE = new RegExp(`\\b(${Object.keys(REF_ITERATORS).join('|')})\\s*\\(`);
 
 /** The functions @fn calls by name (not through a field). */
 function callsOf(fn: FunctionDef): Set<string> {
@@ -133,7 +139,7 @@ export function* analyzing(ws: Workspace, opts: AnalyzeOptions = {}, onlyFiles?:
     if (onlyFiles && !onlyFiles.has(file.path)) continue;
     for (const fn of file.functions) {
       if (opts.functions && !opts.functions.includes(fn.name)) continue;
-      const known = isKnown(fn);
+      const known = isKnown(fn, file.text);
       const summary: FunctionSummary = {
         name: fn.name, file: fn.file, line: fn.range.start.line + 1, range: fn.range,
         known, paths: 0, findings: 0, bounded: false, scenarios: [],
@@ -319,7 +325,7 @@ function* simulating(ws: Workspace, file: string, fn: string, opts: AnalyzeOptio
     const keys = new Set(res.paths.flatMap((p) => p.findings.map(findingKey)));
     return {
       function: {
-        name: fn, file, line: def.fn.range.start.line + 1, range: def.fn.range, known: isKnown(def.fn),
+        name: fn, file, line: def.fn.range.start.line + 1, range: def.fn.range, known: isKnown(def.fn, def.file.text),
         paths: res.paths.length, findings: keys.size, bounded: res.bounded, scenarios: [concurrent.name],
       },
       paths: res.paths,
@@ -345,7 +351,7 @@ function* simulating(ws: Workspace, file: string, fn: string, opts: AnalyzeOptio
   const keys = new Set(paths.flatMap((p) => p.findings.map(findingKey)));
   return {
     function: {
-      name: fn, file, line: def.fn.range.start.line + 1, range: def.fn.range, known: isKnown(def.fn),
+      name: fn, file, line: def.fn.range.start.line + 1, range: def.fn.range, known: isKnown(def.fn, def.file.text),
       paths: paths.length, findings: keys.size, bounded, scenarios: scenarios.map((s) => s.name),
     },
     paths,

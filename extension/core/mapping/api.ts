@@ -10,6 +10,8 @@ export interface ApiEntry {
   field?: boolean;
 }
 
+import { REF_GETTERS, REF_PUTTERS } from '../model/refs';
+
 const e = (op: string, doc: string, field = false): ApiEntry => (field ? { op, doc, field } : { op, doc });
 
 /** Calls by name. */
@@ -161,9 +163,14 @@ export const API: Record<string, ApiEntry> = {
   container_of: e('ptr.container', 'The structure that contains a member.'),
   dev_iommu_ops: e('iommu.ops', 'The iommu_ops of the device\'s IOMMU driver (page_response, release_domain, release_device, ...).'),
   // device release and domains
-  iommu_group_get: e('iommu.group', 'Takes a reference on the device\'s iommu_group.'),
-  iommu_group_put: e('iommu.group', 'Drops a reference on an iommu_group.'),
 };
+
+// Reference getters and putters outside the IOPF core (model/refs.ts): a reference a path takes
+// must be dropped, returned or kept somewhere live.
+for (const [name, g] of Object.entries(REF_GETTERS)) {
+  API[name] ??= e('ref.get', `Takes a reference on ${g.arg !== undefined ? 'the object it is given' : 'the object it finds (NULL when none)'}${g.drops !== undefined ? ', dropping the one on the object it moves on from' : ''}; the caller drops it with ${g.putter}().`);
+}
+for (const name of REF_PUTTERS) API[name] ??= e('ref.put', 'Drops a reference taken by a getter of its kind (NULL is allowed).');
 
 /** Calls through a struct field, by field name. */
 export const FIELD_API: Record<string, ApiEntry> = {

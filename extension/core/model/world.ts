@@ -34,6 +34,8 @@ export interface Obj {
   owner?: string;
   /** allocation site, for leak messages */
   allocLine?: number;
+  /** where it was allocated (file and range), where a leak of it is reported */
+  allocAt?: { file: string; range: import('../types').SourceRange };
   /** the address of a value field (`&dmaru->devices`): `*slot` is that field's value */
   slot?: boolean;
   /** handed to a function the model cannot see into: it may have kept it */

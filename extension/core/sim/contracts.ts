@@ -1,9 +1,10 @@
 // This file mirrors what the IOPF/SVA core and the kernel primitives promise their callers: the
 // contract applied when a callee has no body in the workspace (and, for primitives, always).
-import type { Ast } from '../parse/ast';
+import { rangeOf, type Ast } from '../parse/ast';
 import { CONSTANTS, responseName } from '../model/constants';
 import { Obj, Value, ZERO, int, ptr } from '../model/world';
 import { Cut, Gen, Machine } from './machine';
+import { PUTTER_OF, REF_GETTERS, REF_PUTTERS, type RefGetter } from '../model/refs';
 
 type Contract = (m: Machine, args: Value[], argAsts: Ast[], at: Ast) => Gen<Value>;
 type FieldContract = (m: Machine, args: Value[], argAsts: Ast[], at: Ast, base: Obj | undefined) => Gen<Value>;
@@ -22,6 +23,9 @@ function* allocate(m: Machine, argAsts: Ast[], at: Ast, zeroed: boolean, what: s
     return ZERO;
   }
   const o = m.world.alloc('?', zeroed ? 'zeroed' : 'heap', at.startLine + 1);
+  o.allocAt = { file: m.frame().file, range: rangeOf(at) };
+  // Device-managed memory is freed with its device: never a leak of the path.
+  if (what.startsWith('devm_')) o.owner = 'devm';
   m.step(at, `${what}()`, `allocates #${o.id}`);
   return ptr(o.id);
 }
@@ -960,6 +964,53 @@ const F: Record<string, FieldContract> = {
     return ZERO;
   },
 };
+
+// -- kernel references (model/refs.ts) ------------------------------------------------------------
+
+/** A getter: the object it finds (or is given) comes with a reference the caller must drop. */
+function refGetter(name: string, g: RefGetter): Contract {
+  return function* (m, a, as, at) {
+    yield { kind: 'sched' };
+    if (g.drops !== undefined) {
+      // It moves on from the object it was given, dropping that reference.
+      const from = a[g.drops] ? m.norm(a[g.drops]) : undefined;
+      if (from?.k === 'ptr') m.dropRef(m.world.root(from.obj).id, g.putter, at);
+    }
+    if (g.arg !== undefined) {
+      const v = a[g.arg] ?? ZERO;
+      const o = obj(m, v, at, '?');
+      if (!o) return v;
+      m.takeRef(m.world.root(o.id).id, name, g.putter, at, as[g.arg] ? m.src(as[g.arg]) : undefined);
+      m.step(at, `${name}()`, `takes a reference on ${m.world.name(o.id)}`);
+      return v.k === 'sym' ? m.norm(v) : v;
+    }
+    if (m.oracle.choose(2) === 1) {
+      m.step(at, `${name}()`, 'finds nothing: NULL');
+      return ZERO;
+    }
+    const o = m.world.alloc(g.type ?? '?', 'world');
+    m.takeRef(o.id, name, g.putter, at, undefined, true);
+    m.step(at, `${name}()`, `${m.world.name(o.id)}, with a reference to drop with ${g.putter}()`);
+    return ptr(o.id);
+  };
+}
+
+/** A putter: drops a reference (NULL is fine); one that can run a release callback may free anything. */
+function refPutter(name: string): Contract {
+  return function* (m, a, _as, at) {
+    const v = a[0] ? m.norm(a[0]) : ZERO;
+    if (v.k !== 'ptr') return ZERO;
+    yield { kind: 'sched' };
+    const root = m.world.root(v.obj);
+    m.dropRef(root.id, PUTTER_OF[name] ?? name, at);
+    if (name === 'put_device' || name === 'kobject_put') root.escaped = true;
+    m.step(at, `${name}(${m.world.name(v.obj)})`, 'drops a reference');
+    return ZERO;
+  };
+}
+
+for (const [name, g] of Object.entries(REF_GETTERS)) if (!(name in C)) C[name] = refGetter(name, g);
+for (const name of REF_PUTTERS) if (!(name in C)) C[name] = refPutter(name);
 
 export function contractFor(name: string): Contract | undefined {
   return Object.prototype.hasOwnProperty.call(C, name) ? C[name] : undefined;

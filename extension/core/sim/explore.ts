@@ -2,7 +2,7 @@
 // path's end state against the rules, and returns the paths with their traces and findings.
 import type { Workspace } from '../index';
 import { responseName } from '../model/constants';
-import { Value } from '../model/world';
+import { Value, ptr } from '../model/world';
 import type { Finding, PathResult } from '../types';
 import { Bounds, Cut, Era, LockOrder, Machine, Oracle } from './machine';
 import { Scenario, argsFor, buildWorld, eventObj } from './scenarios';
@@ -202,12 +202,32 @@ export function endChecks(m: Machine, entry: string, s: Scenario, results: Value
       // Any other allocation of this path: returned (or its member), handed away, or leaked.
       if (!o.allocLine || o.escaped || results.some((r) => returns(m, r, o.id))) continue;
       const what = o.type === '?' ? `#${o.id}` : w.name(o.id);
-      m.report('mem/leak', `${what}, allocated at line ${o.allocLine}, is neither freed nor reachable from anything live when the path ends${failed || ret?.k === 'err' ? ', on a path that returns failure' : ''}`, at, failed || ret?.k === 'err' ? 'error' : 'warning');
+      // Reported where it was allocated (one finding however many exits leak it), when that is
+      // in the file of the function under check; the trace shows the path that leaks it.
+      const site = o.allocAt && o.allocAt.file === m.frame().file ? o.allocAt.range : at;
+      m.report('mem/leak', `${what}, allocated at line ${o.allocLine}, is neither freed nor reachable from anything live when the path ends${failed || ret?.k === 'err' ? ', on a path that returns failure' : ''}`, site, failed || ret?.k === 'err' ? 'error' : 'warning');
     } else if (o.type === 'iopf_group') {
       m.report('iopf/group-leak', `${w.name(o.id)} (${o.allocLine ? `allocated at line ${o.allocLine}` : 'already pending when the path began'}) is neither freed nor owned by a handler when the path ends`, at);
     } else if (o.type === 'iopf_fault') {
       m.report('iopf/partial-fault-leak', `partial fault ${w.name(o.id)} (${o.allocLine ? `allocated at line ${o.allocLine}` : 'collected before this call'}) is on no list and never freed`, at);
     }
+  }
+  // References this path took from kernel getters and still holds: dropped, returned or kept
+  // (reachable from what it returns or from anything live: iommu_group_get() returns the group
+  // whose devices_kobj it took the reference on).
+  // Interleavings report the races they exist for; a reference a thread leaks is its entry's own finding.
+  const open = m.concurrent ? [] : m.refs.filter((r) => r.open);
+  // A reference a finder took on a new object is kept when anything live reaches it; one taken on
+  // an object the path was given (of_node_get(dev->of_node)) only when the path stored or returned it.
+  const keptAll = open.some((r) => r.found) ? reachable(m, results, true) : new Set<number>();
+  const keptHere = open.length ? reachable(m, [...results, ...m.stored], false) : new Set<number>();
+  for (const r of open) {
+    const byArg = !r.found;
+    if ((byArg ? keptHere : keptAll).has(r.obj) || keptHere.has(r.obj) || m.handedOver.has(r.obj)) continue;
+    const onFailure = failed || ret?.k === 'err';
+    const site = r.file === m.frame().file ? r.at : at;
+    m.report('iopf/refcount-imbalance', `the reference ${r.getter}() took${r.label ? ` on ${r.label.trim()}` : ''} at line ${r.at.start.line + 1} (${w.name(r.obj)}) is never dropped with ${r.shownPutter ?? r.putter}() on this path${onFailure ? ', which returns failure' : ''}: it leaks`, site, onFailure ? 'error' : 'warning');
+    break;
   }
   for (const o of w.objs.values()) {
     const fp = o.type === 'dev_iommu' ? o.fields.get('fault_param') : undefined;
@@ -285,6 +305,50 @@ function faultObjectKeeps(m: Machine, at: Machine['lastReturn']): void {
     if (w.nodeOn.has(node.id) || m.xaHeld().has(g.id)) continue;
     m.report('iopf/unanswered-page-request', `${w.name(g.id)} was taken off the fault object's deliver list and is neither in its response xarray nor answered: user space can never answer it, and the device waits`, at);
   }
+}
+
+/**
+ * Objects reachable from @results and from every live object's fields and the globals, following
+ * pointers the path read before it knew their objects.
+ */
+function reachable(m: Machine, results: Value[], fromLive: boolean): Set<number> {
+  const w = m.world;
+  const out = new Set<number>();
+  const todo: number[] = [];
+  const add = (v: Value | undefined) => {
+    if (!v) return;
+    const n = m.norm(v);
+    if (n.k !== 'ptr' || !w.objs.has(n.obj)) return;
+    const r = w.root(n.obj).id;
+    if (!out.has(r)) {
+      out.add(r);
+      todo.push(r);
+    }
+  };
+  for (const v of results) add(v);
+  for (const v of w.globals.values()) add(v);
+  for (const o of fromLive ? w.objs.values() : []) {
+    if (o.freed) continue;
+    for (const [f, v] of o.fields) {
+      if (o.parent?.field === f) continue;
+      const t = v.k === 'ptr' ? w.objs.get(v.obj) : undefined;
+      if (t?.parent?.obj === o.id) continue;
+      add(v);
+    }
+  }
+  if (fromLive) for (const [node, head] of w.nodeOn) if (!w.root(head).freed) add(ptr(node));
+  // What a returned object holds is returned with it; a member reached keeps its container
+  // (to_of_node(fwnode) stored as the fwnode).
+  for (;;) {
+    while (todo.length) {
+      const o = w.objs.get(todo.pop()!);
+      if (!o) continue;
+      for (const v of o.fields.values()) add(v);
+    }
+    for (const [container, member] of w.pendingMember) if (out.has(w.root(member).id)) add(ptr(container));
+    if (!todo.length) break;
+  }
+  return out;
 }
 
 /** Whether @v (a returned value) is @id or points into it. */

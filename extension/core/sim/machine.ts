@@ -10,6 +10,7 @@ import { CONSTANTS, errnoName } from '../model/constants';
 import { Obj, Value, World, ZERO, int, ptr, valueKey } from '../model/world';
 import type { Finding, Severity, SourceRange, StateSnapshot, TraceStep } from '../types';
 import { contractFor, fieldContractFor, LAZY } from './contracts';
+import { REF_GETTERS, REF_ITERATORS } from '../model/refs';
 import type { PageRequest } from '../model/world';
 import { RULES } from '../rules/rules';
 import { fieldType } from '../model/types';
@@ -56,7 +57,7 @@ export interface Frame {
   cfg: Cfg;
   env: Map<string, Value>;
   types: Map<string, { type: string; pointer: number }>;
-  iters: Map<number, { members: number[]; i: number; pos: string; next?: string; kind: string; keys?: number[]; index?: string }>;
+  iters: Map<number, { members: number[]; i: number; pos: string; next?: string; kind: string; keys?: number[]; index?: string; holds?: number }>;
   visits: Map<number, number>;
   retval?: Value;
   /** locks held when the frame started, to find the ones it leaves behind */
@@ -312,6 +313,105 @@ export class Machine {
         return t;
       }
     }
+  }
+
+  // -- references taken by kernel getters (model/refs.ts) -------------------------------------------
+
+  /** References taken on this path: on which object, by which call, dropped by which, still held. */
+  refs: { obj: number; getter: string; putter: string; at: SourceRange; file: string; open: boolean; droppedAt?: SourceRange; label?: string; found?: boolean; shownPutter?: string }[] = [];
+
+  /**
+   * takeRef - a reference on @obj: @found when the getter found a new object (its count is what
+   * this path took), else taken on an object the path was given (its count is not known).
+   */
+  takeRef(obj: number, getter: string, putter: string, at: Ast | SourceRange, label?: string, found = false): void {
+    const range = 'children' in at ? rangeOf(at) : at;
+    this.refs.push({ obj, getter, putter, at: range, file: this.frame().file, open: true, label, found });
+  }
+
+  /** How a reference's object reads in a message: the code's own words when known. */
+  refName(r: { obj: number; label?: string }): string {
+    return r.label && !/^\s*$/.test(r.label) ? `${r.label.trim()} (${this.world.name(r.obj)})` : this.world.name(r.obj);
+  }
+
+  /**
+   * dropRef - @putter drops a reference on @obj: one this path took, else one it was given. A drop
+   * of what this path took and already dropped is a second drop.
+   */
+  dropRef(obj: number, putter: string, at: Ast): void {
+    const mine = this.refs.filter((r) => r.obj === obj && r.putter === putter);
+    const open = mine.filter((r) => r.open).pop();
+    if (open) {
+      open.open = false;
+      open.droppedAt = rangeOf(at);
+      return;
+    }
+    // Only an object this path found knows its count: another may hold references from before.
+    const last = mine.pop();
+    if (last && mine.concat(last).every((r) => r.found)) {
+      this.report('iopf/refcount-imbalance', `${putter}() drops the reference on ${this.refName(last)} that ${last.getter}() took at line ${last.at.start.line + 1} a second time (it was dropped at line ${(last.droppedAt?.start.line ?? 0) + 1})`, at);
+    }
+  }
+
+  private settleCalleeRefs(refsAtEntry: number, storedAtEntry: number, retval: Value | undefined, api: boolean, callee: string,
+    at: Ast | undefined): void {
+    const open = this.refs.slice(refsAtEntry).filter((r) => r.open);
+    if (!open.length) return;
+    const returned = this.reachableFrom(retval ? [retval] : []);
+    const stored = this.reachableFrom(this.stored.slice(storedAtEntry));
+    const caller = this.stacks[this.tid][this.stacks[this.tid].length - 2];
+    for (const r of open) {
+      if (returned.has(r.obj) && at && caller) {
+        // A getter of the tree (iommu_group_get()) hands its reference to the caller: for the caller
+        // it was taken at the call.
+        r.getter = callee;
+        r.at = rangeOf(at);
+        r.file = caller.file;
+        r.label = undefined;
+        r.shownPutter = REF_GETTERS[callee]?.putter;
+        continue;
+      }
+      if (stored.has(r.obj) || this.handedOver.has(r.obj) || !api) continue;
+      r.open = false;
+    }
+  }
+
+  /** Roots reachable from @values through object fields (and from a member to its container). */
+  reachableFrom(values: Value[]): Set<number> {
+    const w = this.world;
+    const out = new Set<number>();
+    const todo: number[] = [];
+    const add = (v: Value | undefined) => {
+      if (!v) return;
+      const n = this.norm(v);
+      if (n.k !== 'ptr' || !w.objs.has(n.obj)) return;
+      const r = w.root(n.obj).id;
+      if (!out.has(r)) {
+        out.add(r);
+        todo.push(r);
+      }
+    };
+    for (const v of values) add(v);
+    for (;;) {
+      while (todo.length) {
+        const o = w.objs.get(todo.pop()!);
+        if (o) for (const v of o.fields.values()) add(v);
+      }
+      for (const [container, member] of w.pendingMember) if (out.has(w.root(member).id)) add(ptr(container));
+      if (!todo.length) break;
+    }
+    return out;
+  }
+
+  /** An iterator moving on (or ending) drops the reference it held on the element it stood on. */
+  private iterMoves(it: { holds?: number; kind: string }, at: SourceRange): void {
+    if (it.holds === undefined) return;
+    const r = this.refs.filter((x) => x.obj === it.holds && x.getter === it.kind && x.open).pop();
+    if (r) {
+      r.open = false;
+      r.droppedAt = at;
+    }
+    it.holds = undefined;
   }
 
   /** Comparisons of an unknown with 0, by the unknown that stands for their result. */
@@ -622,7 +722,11 @@ export class Machine {
   writeField(o: Obj, field: string, v: Value, at?: Ast): void {
     this.touch(o, at, `writes ${field} of`);
     o.fields.set(field, v);
+    this.stored.push(v);
   }
+
+  /** Values this path stored into a field or a global: what it keeps, for reference checks. */
+  stored: Value[] = [];
 
   // -- running functions --------------------------------------------------------------------------
 
@@ -658,6 +762,7 @@ export class Machine {
       this.unknownCalls.push({ name, file: f.file, line: at.startLine + 1, function: f.fn });
     }
     if (!KEEPS_NOTHING.test(name)) this.escape(args);
+    if (!def && HANDS_OVER.test(name)) this.handOver(args);
     // to_iommufd_handle(h) and friends wrap container_of(): the argument's container.
     if (!def && /^to_\w+$/.test(name) && args.length === 1 && args[0].k === 'ptr') {
       const o = this.world.obj(args[0].obj);
@@ -691,6 +796,20 @@ export class Machine {
     this.unknownCalls.push({ name: `->${field}`, file: f.file, line: at.startLine + 1, function: f.fn });
     this.escape(args);
     return this.world.sym(`${field}()`);
+  }
+
+  /**
+   * Objects handed, as themselves (not a member's address), to a call the model cannot see into
+   * whose name says it keeps what it is given (component_match_add_release(), list or xarray
+   * insertions, registrations): their references go with them.
+   */
+  handedOver = new Set<number>();
+
+  private handOver(args: Value[]): void {
+    for (const a of args) {
+      const v = this.norm(a);
+      if (v.k === 'ptr' && this.world.objs.has(v.obj) && !this.world.obj(v.obj).parent) this.handedOver.add(v.obj);
+    }
   }
 
   /** Objects handed to a call the model cannot see into may be kept by it: not leaks of ours. */
@@ -729,12 +848,17 @@ export class Machine {
     });
     if (this.stacks[this.tid].length > 0 && at) this.step(at, `call ${name}()`, '');
     if (name === 'iommu_report_device_fault') this.hardwareRequest(args[0], args[1]);
+    const refsAtEntry = this.refs.length;
+    const storedAtEntry = this.stored.length;
     this.stacks[this.tid].push(frame);
     if (this.stacks[this.tid].length === 1) this.idle = { ...frame };
     try {
       yield* this.runCfg(frame);
       this.leaveFrame(frame);
       if (name === 'iommu_report_device_fault') this.reportReturned(args[1], frame.retval);
+      // A reference a callee of the tree's API took and neither returned nor kept is that callee's
+      // leak, found when it is checked itself: its callers' paths do not report it again.
+      if (this.stacks[this.tid].length > 1) this.settleCalleeRefs(refsAtEntry, storedAtEntry, frame.retval, !def.fn.isStatic, name, at);
     } finally {
       this.stacks[this.tid].pop();
     }
@@ -867,7 +991,14 @@ export class Machine {
               break;
             }
             if (it.index && it.keys) frame.env.set(it.index, int(it.keys[it.i]));
+            this.iterMoves(it, node.range ?? frame.cfg.range);
             const m = it.members[it.i++];
+            // for_each_pci_dev() and friends hold a reference on the element they stand on.
+            const iter = REF_ITERATORS[it.kind];
+            if (iter && m !== 0 && this.world.objs.has(m)) {
+              it.holds = this.world.root(m).id;
+              this.takeRef(it.holds, it.kind, iter.putter, node.range ?? frame.cfg.range);
+            }
             if (it.pos) frame.env.set(it.pos, m === 0 ? ZERO : ptr(m));
             if (it.next !== undefined) {
               const n = it.members[it.i];
@@ -876,6 +1007,7 @@ export class Machine {
             this.step(node.range, `${it.kind}`, `${it.pos} = ${m === 0 ? '?' : this.world.name(m)}`);
             id = node.succ[0];
           } else {
+            this.iterMoves(it, node.range ?? frame.cfg.range);
             id = node.succ[1];
           }
           break;
@@ -958,6 +1090,11 @@ export class Machine {
           index = args[1].text;
         }
       }
+    } else if (REF_ITERATORS[nm]) {
+      // for_each_pci_dev(d) and friends: zero or one element, each held with a reference, in the
+      // cursor the macro names first.
+      members = this.oracle.choose(2) === 0 ? [] : [this.world.alloc('?', 'world').id];
+      pos = args[REF_ITERATORS[nm].cursor]?.text ?? '';
     } else {
       // An iterator the model does not know: zero or one element, given to the locals the macro
       // assigns (those not yet initialised), never to the container it walks.
@@ -1102,7 +1239,10 @@ export class Machine {
         frame.env.set(lv.local, v);
         const t = frame.types.get(lv.local);
         if (t && v.k === 'ptr' && t.pointer > 0) this.typeObj(v.obj, t.type);
-      } else this.world.globals.set(lv.local, v);
+      } else {
+        this.world.globals.set(lv.local, v);
+        this.stored.push(v);
+      }
       return;
     }
     if (lv.field === '*') {
@@ -1481,6 +1621,9 @@ const PREFER_CONTRACT = new Set(['iommu_sva_domain_alloc', 'iommu_attach_device_
  * them: an object passed to them has not escaped.
  */
 const KEEPS_NOTHING = /^(copy_(from|to)_user|__copy_(from|to)_user\w*|clear_user|memcpy|memmove|memset|memcmp|memchr|str(n?cpy|n?cmp|n?len|scpy|chr|rchr|str|n?cat)|sn?printf|scnprintf|vsn?printf|kstrto\w+|printk|pr_\w+|dev_(err|warn|info|dbg|notice|crit|alert|emerg)(_ratelimited|_once)?|dev_name|print_hex_dump\w*|trace_\w+|might_sleep|lockdep_\w+|WARN\w*|BUG_ON|bitmap_\w+|(set|clear|test)_bit|__(set|clear)_bit|find_(first|next)_\w*bit|hweight\d+|ilog2|fls\w*|ffs\w*)$/;
+
+/** Calls whose name says they keep what they are given. */
+const HANDS_OVER = /(^|_)(add|register|insert|attach|install|link|store|set|push|enqueue|queue|match|assign|save|hold|own|get)(_|$)/;
 
 /** The comparison with its operands swapped: 0 < x is x > 0. */
 function flip(op: string): string {
