@@ -5,7 +5,7 @@ import { InputError } from '../core/review/mail';
 import { loadSeries, parseSeriesText } from '../core/review/series';
 import { reviewSeries, type Analyzer } from '../core/review/review';
 import { b4Check, b4CheckLines, b4Unreviewed, type B4CheckOutcome } from '../core/review/b4';
-import { LIMITS, LimitError, mib } from '../core/review/policy';
+import { checkLines, LIMITS, LimitError, mib } from '../core/review/policy';
 import { safeText } from '../core/report/escape';
 import { UsageError, parseArgs, type Parsed } from './args';
 import { formatCheck as formatCheckReport, formatReview, isReportFormat, type ReportFormat } from '../core/report';
@@ -37,7 +37,7 @@ function oneLine(e: unknown): string {
 export async function readStdin(io: CliIo): Promise<string> {
   const text = await io.stdin(LIMITS.inputBytes);
   if (Buffer.byteLength(text, 'utf8') > LIMITS.inputBytes) throw stdinTooLarge();
-  return text;
+  return checkLines(text, '<stdin>');
 }
 
 export const stdinTooLarge = () => new LimitError(`<stdin>: the review input is larger than the ${mib(LIMITS.inputBytes)} limit of one run`);

@@ -138,7 +138,8 @@ function moved(r: UnitResult, moves: Moves): UnitResult {
       // A finding stands where its last step (the report) is.
       const last = f.trace[f.trace.length - 1];
       const dl = last ? lineMove(last.file, last.function) : lineMove(f.file, f.function);
-      return { ...f, line: f.line + dl, trace: moveSteps(f.trace, moves) };
+      const consequences = f.consequences?.map((c) => ({ ...c, line: c.line + lineMove(c.file, c.function.split(' → ').pop()!) }));
+      return { ...f, line: f.line + dl, trace: moveSteps(f.trace, moves), ...(consequences ? { consequences } : {}) };
     }),
     unknown: r.unknown.map((u) => ({ ...u, line: u.line + lineMove(u.file, u.function) })),
     lockOrder: r.lockOrder.map(([k, v]) => [k, { ...v, line: v.line + lineMove(v.file, v.fn), trace: moveSteps(v.trace, moves) }]),

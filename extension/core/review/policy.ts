@@ -21,7 +21,18 @@ export const LIMITS = {
   patchedBytes: 128 * 1024 * 1024,
   /** bytes of C source `check`, `simulate` and `index` read in one run, all files of every folder together */
   sourceBytes: 128 * 1024 * 1024,
+  /** lines of one review input: each line costs far more than its bytes once split (a real thread has tens of thousands) */
+  inputLines: 1_000_000,
 } as const;
+
+/** checkLines - @text of review input @name, refused past LIMITS.inputLines before anything splits it. */
+export function checkLines(text: string, name: string): string {
+  let lines = 0;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) {
+    if (++lines > LIMITS.inputLines) throw new LimitError(`${name}: more than ${LIMITS.inputLines.toLocaleString('en')} lines in one review input`);
+  }
+  return text;
+}
 
 export const mib = (n: number): string => {
   const m = n / 1048576;

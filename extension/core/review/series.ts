@@ -4,7 +4,7 @@ import { basename, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { parsePatch, type StructuredPatch } from 'diff';
 import { InputError, looksLikeMail, parsePatchMail, splitMbox, type PatchSubject, type Trailer } from './mail';
-import { Budget, countFileHeaders, LIMITS, LimitError, unreviewableOf } from './policy';
+import { Budget, checkLines, countFileHeaders, LIMITS, LimitError, unreviewableOf } from './policy';
 
 /** One patch of a series, parsed and ready to apply. */
 export interface SeriesPatch {
@@ -190,10 +190,10 @@ function readText(path: string, budget: Budget): string {
       throw new InputError(`${path}: cannot decompress: ${(e as Error).message}`);
     }
     budget.charge(text.length, path);
-    return text.toString('utf8');
+    return checkLines(text.toString('utf8'), path);
   }
   budget.charge(bytes.length, path);
-  return bytes.toString('utf8');
+  return checkLines(bytes.toString('utf8'), path);
 }
 
 /**
