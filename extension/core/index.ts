@@ -3,9 +3,8 @@
 import { Edit, type Tree } from 'web-tree-sitter';
 import { cParser, loadLanguage } from './parse/parser';
 import { neutralize } from './parse/neutralize';
-import { extract, FunctionDef, ParsedFile, classify, cfgOf } from './parse/source';
+import { extract, FunctionDef, ParsedFile, classify, cfgOf, fingerprint } from './parse/source';
 import type { Cfg } from './parse/cfg';
-import { fingerprint } from './memo';
 import type { SourceFile } from './types';
 
 export interface IndexedFunction {

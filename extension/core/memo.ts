@@ -4,7 +4,7 @@
 // resolves the same way again. Positions in re-used results follow their functions when edits above
 // them moved them.
 import type { Workspace } from './index';
-import type { FunctionDef } from './parse/source';
+import { fingerprint } from './parse/source';
 import type { LockOrder } from './sim/machine';
 import type { Finding, SourceRange, TraceStep, UnknownCall } from './types';
 
@@ -27,11 +27,7 @@ interface Unit {
   at: Map<string, { index: number; line: number }>;
 }
 
-/** The identity of a definition for re-use: where it is, its text, and how its calls are mapped. */
-export function fingerprint(fn: FunctionDef): string {
-  fn.print ??= `${fn.file}\0${fn.text}\0${fn.calls.map((c) => c.op).join(',')}`;
-  return fn.print;
-}
+export { fingerprint } from './parse/source';
 
 export class AnalysisMemo {
   private readonly units = new Map<string, Unit>();

@@ -16,4 +16,12 @@ describe('core purity', () => {
     const offenders = all.filter((f) => /from ['"]vscode['"]|require\(['"]vscode['"]\)|import\(['"]vscode['"]\)/.test(readFileSync(f, 'utf8')));
     assert.deepEqual(offenders, []);
   });
+
+  it('the workspace and its parser sit below the simulator and the memo: neither imports them', () => {
+    const core = join(__dirname, '..', '..', 'extension', 'core');
+    const below = [join(core, 'index.ts'), ...files(join(core, 'parse'))];
+    const above = /from ['"](\.\.?\/)+(memo|analyze|sim\/[\w-]+|review\/[\w-]+|report\/[\w-]+)['"]/;
+    const offenders = below.filter((f) => readFileSync(f, 'utf8').split('\n').some((l) => /^import\s(?!type\b)/.test(l) && above.test(l)));
+    assert.deepEqual(offenders, []);
+  });
 });

@@ -442,3 +442,13 @@ export function astOf(fn: FunctionDef, file: ParsedFile): Ast {
 }
 
 export { functionName };
+
+/**
+ * fingerprint - the identity of a definition for re-using analysis results (memo.ts): where it is,
+ * its text, and how its calls are mapped. Here, below both the index and the memo, so neither
+ * imports the other.
+ */
+export function fingerprint(fn: FunctionDef): string {
+  fn.print ??= `${fn.file}\0${fn.text}\0${fn.calls.map((c) => c.op).join(',')}`;
+  return fn.print;
+}
