@@ -111,9 +111,13 @@ describe('interleavings', () => {
     // On its own the removal only leaks the group it unlinks (nobody else holds it once the work is flushed).
     const single = await analyzeFiles([load('pending_unlocked.c')], { scenarios: SINGLE });
     assert.deepEqual(single.findings.map((x) => x.rule), ['iopf/group-leak']);
-    const [dup, ...more] = await concurrentFindings('pending_unlocked.c', 'response-x-remove');
-    assert.equal(more.length, 0);
-    assert.equal(dup.rule, 'iopf/duplicate-response');
+    const found = await concurrentFindings('pending_unlocked.c', 'response-x-remove');
+    assert.deepEqual(found.map((x) => x.rule).sort(), ['iopf/duplicate-response', 'lock/data-race']);
+    // The lockset check names the unlocked check and the locked unlink it races.
+    const race = found.find((x) => x.rule === 'lock/data-race')!;
+    assert.equal(race.function, 'iopf_group_response');
+    assert.match(race.message, /list_empty\(\) of iopf_group#\d+\.pending_node in iopf_group_response\(\) \(responder\) holds no lock, while list_del_init\(\) of it in iopf_queue_remove_device\(\) \(remove, line \d+\) holds .*fault_param|list_empty/);
+    const dup = found.find((x) => x.rule === 'iopf/duplicate-response')!;
     const t = dup.trace;
     const peek = find(t, (s) => s.thread === 'responder' && s.op.startsWith('if (list_empty'));
     const invalid = find(t, (s) => s.thread === 'remove' && s.op === 'ops->page_response()' && /INVALID/.test(s.detail));

@@ -257,6 +257,32 @@ function roleScenarios(ws: Workspace): ConcurrentScenario[] {
   return ROLE_PROGRAMS.flatMap((r) => r.instances(ws)).map(compile);
 }
 
+/**
+ * Lockset check over one interleaving: the first pair of list accesses by two threads to the same
+ * list head or node, one of them a change, with no lock held in common, is a data race. A read
+ * inside an RCU read section is how RCU lists are read, not a race.
+ */
+function dataRaces(m: Machine): void {
+  const acc = m.listAccesses;
+  for (let i = 0; i < acc.length; i++) {
+    for (let j = i + 1; j < acc.length; j++) {
+      const a = acc[i];
+      const b = acc[j];
+      if (a.obj !== b.obj || a.tid === b.tid || !(a.write || b.write)) continue;
+      if ((!a.write && a.rcu) || (!b.write && b.rcu)) continue;
+      if (a.locks.some((l) => b.locks.includes(l))) continue;
+      // Reported at the access that held fewer locks: the one that forgot.
+      const [bare, other] = a.locks.length <= b.locks.length ? [a, b] : [b, a];
+      const held = (x: typeof a) => (x.locks.length ? x.locks.map((l) => m.world.name(l)).join(', ') : 'no lock');
+      const idle = m.idle;
+      m.idle = { ...(m.idle ?? m.frame()), fn: bare.fn, file: bare.file };
+      m.report('lock/data-race', `${bare.op} of ${m.world.name(bare.obj)} in ${bare.fn}() (${m.world.threads[bare.tid].name}) holds ${held(bare)}, while ${other.op} of it in ${other.fn}() (${m.world.threads[other.tid].name}, line ${other.at.start.line + 1}) holds ${held(other)}: no lock in common`, bare.at);
+      m.idle = idle;
+      return;
+    }
+  }
+}
+
 export function concurrentByName(name: string, ws?: Workspace): ConcurrentScenario | undefined {
   return CONCURRENT.find((c) => c.name === name)
     ?? (ws ? roleScenarios(ws).find((c) => c.name === name || c.name.startsWith(`${name}:`)) : undefined);
@@ -431,6 +457,7 @@ function* run(ws: Workspace, c: ConcurrentScenario, opts: ConcurrentOptions, era
           m.lastReturn = exit.at;
         }
         c.check?.(m, h);
+        dataRaces(m);
         endChecks(m, c.name, { ...base, name: c.name }, []);
       }
       paths.push({

@@ -437,6 +437,7 @@ const C: Record<string, Contract> = {
     const o = obj(m, a[0], at, 'list_head');
     if (!o) return int(1);
     m.touch(o, at, 'tests');
+    m.noteListAccess(o.id, false, at, 'list_empty()');
     return int(m.world.listEmpty(o.id) ? 1 : 0);
   },
   *list_count_nodes(m, a, _as, at) {
@@ -827,6 +828,8 @@ function* listAdd(m: Machine, a: Value[], at: Ast, tail: boolean): Gen<Value> {
   if (!node || !head) return ZERO;
   m.touch(node, at, 'links');
   m.touch(head, at, 'links into');
+  m.noteListAccess(node.id, true, at, tail ? 'list_add_tail()' : 'list_add()');
+  m.noteListAccess(head.id, true, at, tail ? 'list_add_tail()' : 'list_add()');
   m.world.listAdd(node.id, head.id, tail);
   m.step(at, tail ? 'list_add_tail()' : 'list_add()', `${m.world.name(m.world.root(node.id).id)} on ${m.world.name(head.id)}`);
   return ZERO;
@@ -837,6 +840,9 @@ function* listDel(m: Machine, a: Value[], at: Ast, poison: boolean): Gen<Value> 
   const node = obj(m, a[0], at, 'list_head');
   if (!node) return ZERO;
   m.touch(node, at, 'unlinks');
+  m.noteListAccess(node.id, true, at, poison ? 'list_del()' : 'list_del_init()');
+  const was = m.world.nodeOn.get(node.id);
+  if (was !== undefined) m.noteListAccess(was, true, at, poison ? 'list_del()' : 'list_del_init()');
   m.world.listRemove(node.id);
   if (poison) m.world.poisoned.add(node.id);
   m.step(at, poison ? 'list_del()' : 'list_del_init()', `${m.world.name(m.world.root(node.id).id)} unlinked`);

@@ -812,6 +812,19 @@ export class Machine {
     }
   }
 
+  /**
+   * List accesses of an interleaving, with the locks each thread held: two threads touching the same
+   * list head or node, one of them changing it, with no lock in common, race (lock/data-race).
+   */
+  listAccesses: { obj: number; tid: number; write: boolean; locks: number[]; rcu: boolean; at: SourceRange; op: string; fn: string; file: string }[] = [];
+
+  noteListAccess(obj: number, write: boolean, at: Ast, op: string): void {
+    if (!this.concurrent) return;
+    const t = this.world.thread(this.tid);
+    const f = this.frame();
+    this.listAccesses.push({ obj, tid: this.tid, write, locks: [...t.held], rcu: t.rcuDepth > 0, at: rangeOf(at), op, fn: f.fn, file: f.file });
+  }
+
   /** Objects handed to a call the model cannot see into may be kept by it: not leaks of ours. */
   private escape(args: Value[]): void {
     for (const a of args) {
