@@ -308,47 +308,24 @@ function faultObjectKeeps(m: Machine, at: Machine['lastReturn']): void {
 }
 
 /**
- * Objects reachable from @results and from every live object's fields and the globals, following
- * pointers the path read before it knew their objects.
+ * Objects reachable from @results and the globals, and with @fromLive from every live object's
+ * fields and lists too (Machine.reachableFrom() follows the fields from there).
  */
 function reachable(m: Machine, results: Value[], fromLive: boolean): Set<number> {
   const w = m.world;
-  const out = new Set<number>();
-  const todo: number[] = [];
-  const add = (v: Value | undefined) => {
-    if (!v) return;
-    const n = m.norm(v);
-    if (n.k !== 'ptr' || !w.objs.has(n.obj)) return;
-    const r = w.root(n.obj).id;
-    if (!out.has(r)) {
-      out.add(r);
-      todo.push(r);
+  const seeds: Value[] = [...results, ...w.globals.values()];
+  if (fromLive) {
+    for (const o of w.objs.values()) {
+      if (o.freed) continue;
+      for (const [f, v] of o.fields) {
+        if (o.parent?.field === f) continue;
+        const t = v.k === 'ptr' ? w.objs.get(v.obj) : undefined;
+        if (t?.parent?.obj !== o.id) seeds.push(v);
+      }
     }
-  };
-  for (const v of results) add(v);
-  for (const v of w.globals.values()) add(v);
-  for (const o of fromLive ? w.objs.values() : []) {
-    if (o.freed) continue;
-    for (const [f, v] of o.fields) {
-      if (o.parent?.field === f) continue;
-      const t = v.k === 'ptr' ? w.objs.get(v.obj) : undefined;
-      if (t?.parent?.obj === o.id) continue;
-      add(v);
-    }
+    for (const [node, head] of w.nodeOn) if (!w.root(head).freed) seeds.push(ptr(node));
   }
-  if (fromLive) for (const [node, head] of w.nodeOn) if (!w.root(head).freed) add(ptr(node));
-  // What a returned object holds is returned with it; a member reached keeps its container
-  // (to_of_node(fwnode) stored as the fwnode).
-  for (;;) {
-    while (todo.length) {
-      const o = w.objs.get(todo.pop()!);
-      if (!o) continue;
-      for (const v of o.fields.values()) add(v);
-    }
-    for (const [container, member] of w.pendingMember) if (out.has(w.root(member).id)) add(ptr(container));
-    if (!todo.length) break;
-  }
-  return out;
+  return m.reachableFrom(seeds);
 }
 
 /** Whether @v (a returned value) is @id or points into it. */
