@@ -6,6 +6,7 @@ import { loadLanguage } from './core/parse/parser';
 import { SCENARIOS as SINGLE } from './core/sim/scenarios';
 import { CONCURRENT } from './core/sim/concurrent';
 import { UsageError, parseArgs, type Parsed } from './cli/args';
+import { InputError } from './core/review/mail';
 import { b4CheckCommand, checkExitCode, formatCheck, reviewCommand, stdinTooLarge, type CliIo } from './cli/review-commands';
 import { inputNotes, readInputs, readSource, withSkipped, type Inputs } from './cli/inputs';
 import type { AnalyzeOptions } from './core/types';
@@ -178,7 +179,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     }
   } catch (e) {
     // Messages quote paths and names from the input: escaped, one line.
-    if (e instanceof UsageError) {
+    if (e instanceof UsageError || e instanceof InputError) {
       io.stderr(`iopf-lens: ${safeText(e.message.split('\n')[0])}\n`);
       return 2;
     }

@@ -9,6 +9,7 @@ export { AnalysisMemo } from './memo';
 import { scenariosFor, scenarioByName, type Scenario } from './sim/scenarios';
 import { concurrentByName, concurrentFor, exploringConcurrent, type ConcurrentOptions, type ConcurrentScenario } from './sim/concurrent';
 import { RULES } from './rules/rules';
+import { InputError } from './review/mail';
 import { REF_ITERATORS } from './model/refs';
 import { apiChecks } from './checks';
 import type { AnalysisResult, AnalyzeOptions, Consequence, Finding, FunctionSummary, PathResult, SourceFile, UnknownCall } from './types';
@@ -168,7 +169,9 @@ export function* analyzing(ws: Workspace, opts: AnalyzeOptions = {}, onlyFiles?:
   }
   // Concurrent entry points: the interleavings that fit what was analysed (io-pgfault.c gets them).
   const wanted = opts.functions ? []
-    : opts.scenarios?.length ? opts.scenarios.map((n) => concurrentByName(n, ws)).filter((c) => c !== undefined) : concurrentFor(ws, onlyFiles);
+    : opts.scenarios?.length ? opts.scenarios.map((n) => concurrentByName(n, ws))
+      // Asked for by name, a scenario still needs the bodies its threads run.
+      .filter((c): c is ConcurrentScenario => c !== undefined && (c.requires ?? []).every((e) => ws.definition(e))) : concurrentFor(ws, onlyFiles);
   const concurrentKey = (c: ConcurrentScenario) => `concurrent\0${c.name}`;
   if (memo && opts.onPartial && !opts.cancelled?.()) {
     // Every function has its result; interleavings that read what changed are explored again
@@ -320,6 +323,8 @@ function* simulating(ws: Workspace, file: string, fn: string, opts: AnalyzeOptio
   if (!def || def.fn.file !== file) throw new Error(`${file}: no function named ${fn}`);
   const cfg = cfgOf(def.fn, def.file);
   const concurrent = opts.scenarios?.length === 1 ? concurrentByName(opts.scenarios[0], ws) : undefined;
+  const missing = concurrent?.requires?.filter((e) => !ws.definition(e)) ?? [];
+  if (missing.length) throw new InputError(`scenario ${concurrent!.name} runs ${missing.join(', ')}, which ${missing.length === 1 ? 'has' : 'have'} no body in the given files`);
   if (concurrent) {
     const res = yield* exploringConcurrent(ws, concurrent, { ...options(opts, true), maxStates: opts.maxStates }, detectEra(ws), new Map());
     const keys = new Set(res.paths.flatMap((p) => p.findings.map(findingKey)));

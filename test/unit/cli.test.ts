@@ -123,4 +123,14 @@ describe('cli', () => {
     assert.equal(r.status, 0);
     for (const c of ['check', 'simulate', 'review', 'b4-check', 'index']) assert.match(r.stdout, new RegExp(`\\b${c}\\b`));
   });
+
+  it('a concurrent scenario asked for by name on files without its threads\' bodies: check skips it, simulate says so (exit 2)', () => {
+    const file = join('test', 'fixtures', 'concurrent', 'pending_unlocked.c');
+    const c = run(['check', file, '--scenario', 'response-x-detach']);
+    assert.equal(c.status, 0, c.stderr);
+    assert.doesNotMatch(c.stderr, /internal error/);
+    const s = run(['simulate', file, 'iopf_group_response', '--scenario', 'response-x-detach']);
+    assert.equal(s.status, 2);
+    assert.match(s.stderr, /^iopf-lens: scenario response-x-detach runs iommufd_fault_fops_write, iommufd_fault_domain_detach_dev, which have no body in the given files\n$/);
+  });
 });
