@@ -33,6 +33,48 @@ export function isKnown(fn: FunctionDef, source?: string): boolean {
 /** A for_each_*() iterator that holds a reference on its element (model/refs.ts). */
 const REF_ITERATOR_USE = new RegExp(`\\b(${Object.keys(REF_ITERATORS).join('|')})\\s*\\(`);
 
+const HARD_IRQ: ReadonlySet<string> = new Set(['hard-irq']);
+
+/**
+ * hardIrqHandlers - functions the tree registers as hard interrupt handlers: the handler of
+ * request_irq()/devm_request_irq(), the primary handler of request_threaded_irq() and its devm_
+ * form (its thread function runs in process context).
+ */
+function hardIrqHandlers(ws: Workspace): Set<string> {
+  const out = new Set<string>();
+  const re = /\b(devm_)?request_(threaded_)?irq\s*\(/g;
+  for (const f of ws.files.values()) {
+    for (let m = re.exec(f.text); m; m = re.exec(f.text)) {
+      const args = splitArgs(f.text, m.index + m[0].length);
+      const handler = args[(m[1] ? 1 : 0) + 1]?.trim();
+      if (handler && /^\w+$/.test(handler) && handler !== 'NULL') out.add(handler);
+    }
+  }
+  return out;
+}
+
+/** The top-level arguments of a call whose '(' ends just before @from, as text. */
+function splitArgs(text: string, from: number): string[] {
+  const args: string[] = [];
+  let depth = 0;
+  let start = from;
+  for (let i = from; i < text.length && i < from + 2000; i++) {
+    const c = text[i];
+    if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') {
+      if (depth === 0) {
+        args.push(text.slice(start, i));
+        return args;
+      }
+      depth--;
+    } else if (c === ',' && depth === 0) {
+      args.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  return args;
+}
+
 /** The functions @fn calls by name (not through a field). */
 function callsOf(fn: FunctionDef): Set<string> {
   return new Set(fn.calls.filter((c) => !c.field).map((c) => c.name));
@@ -106,6 +148,7 @@ export function* analyzing(ws: Workspace, opts: AnalyzeOptions = {}, onlyFiles?:
   let bounded = false;
   const eo = options(opts, false);
   const calledFromWorkspace = new Set(Object.values(ws.callGraph()).flat());
+  const irq = hardIrqHandlers(ws);
   const memo = opts.memo;
   // Everything a unit's result depends on besides the bodies it reads.
   const shape = memo ? JSON.stringify([era, eo.loopBound, eo.callDepth, eo.maxPaths, opts.maxStates ?? 0, opts.scenarios ?? [], workFunctions(ws)]) : '';
@@ -140,7 +183,8 @@ export function* analyzing(ws: Workspace, opts: AnalyzeOptions = {}, onlyFiles?:
     if (onlyFiles && !onlyFiles.has(file.path)) continue;
     for (const fn of file.functions) {
       if (opts.functions && !opts.functions.includes(fn.name)) continue;
-      const known = isKnown(fn, file.text);
+      // A hard interrupt handler is checked for what may sleep, whatever else it calls.
+      const known = isKnown(fn, file.text) || irq.has(fn.name);
       const summary: FunctionSummary = {
         name: fn.name, file: fn.file, line: fn.range.start.line + 1, range: fn.range,
         known, paths: 0, findings: 0, bounded: false, scenarios: [],
@@ -148,7 +192,7 @@ export function* analyzing(ws: Workspace, opts: AnalyzeOptions = {}, onlyFiles?:
       functions.push(summary);
       if (!known && !opts.functions) continue;
       const cfg = cfgOf(fn, file);
-      const scenarios = scenariosFor(cfg, opts.scenarios, callsOf(fn), fn.text);
+      const scenarios = scenariosFor(cfg, opts.scenarios, callsOf(fn), fn.text, irq.has(fn.name) ? HARD_IRQ : undefined);
       // Static helpers called from elsewhere in the workspace are checked through their callers,
       // where their arguments are real; on their own every argument would be unconstrained. Unless
       // what they do gives them a role of their own (a driver's fault path that reports to the core).
@@ -343,7 +387,7 @@ function* simulating(ws: Workspace, file: string, fn: string, opts: AnalyzeOptio
       if (!s) throw new Error(`no scenario named ${n}`);
       return s;
     })
-    : scenariosFor(cfg, undefined, callsOf(def.fn), def.fn.text);
+    : scenariosFor(cfg, undefined, callsOf(def.fn), def.fn.text, hardIrqHandlers(ws).has(def.fn.name) ? HARD_IRQ : undefined);
   const era = detectEra(ws);
   const eo = options(opts, true);
   const paths: PathResult[] = [];

@@ -93,7 +93,8 @@ export function* exploring(ws: Workspace, entry: string, file: string | undefine
     const m = new Machine(ws, oracle, opts, era, lockOrder, opts.withState);
     m.scenario = scenario;
     m.handlerResult = scenario.handlerResult;
-    m.world.threads.push({ id: 0, name: entry, held: [], rcuDepth: 0, atomic: 0, done: false });
+    // A hard interrupt handler runs with interrupts off: atomic from its first line.
+    m.world.threads.push({ id: 0, name: entry, held: [], rcuDepth: 0, atomic: scenario.hardIrq ? 1 : 0, done: false });
     m.stacks = [[]];
     const h = buildWorld(m, scenario);
     m.worldDevice = h.dev;

@@ -1589,7 +1589,8 @@ export class Machine {
   mightSleep(at: Ast | undefined, what: string): void {
     const t = this.world.thread(this.tid);
     if (t.rcuDepth > 0) this.report('lock/sleep-in-atomic', `${what} may sleep inside an RCU read-side critical section`, at);
-    else if (t.atomic > 0) this.report('lock/sleep-in-atomic', `${what} may sleep while a spinlock is held`, at);
+    else if (t.atomic > 0 && t.held.some((l) => this.world.locks.get(l)?.kind === 'spin')) this.report('lock/sleep-in-atomic', `${what} may sleep while a spinlock is held`, at);
+    else if (t.atomic > 0 && this.scenario?.hardIrq) this.report('lock/sleep-in-atomic', `${what} may sleep, in a hard interrupt handler (registered with request_irq()): it runs in interrupt context`, at);
   }
 }
 

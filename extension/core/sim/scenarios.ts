@@ -9,7 +9,7 @@ export interface Scenario {
   name: string;
   summary: string;
   /** whether the scenario fits the entry point, by its parameters or by the calls it makes */
-  fits(cfg: Cfg, calls: ReadonlySet<string>, text: string): boolean;
+  fits(cfg: Cfg, calls: ReadonlySet<string>, text: string, roles?: ReadonlySet<string>): boolean;
   /**
    * The scenario gives the function a role of its own, found from what it calls: it runs as an entry
    * point even when it is a static helper whose callers are simulated too.
@@ -29,6 +29,8 @@ export interface Scenario {
    * group read must stay with the object (response xarray) until user space answers it
    */
   faultObjectRead?: boolean;
+  /** the function runs as a hard interrupt handler: interrupt context, nothing may sleep */
+  hardIrq?: boolean;
   /** IOPF not enabled: dev->iommu->fault_param is NULL */
   noFaultParam?: boolean;
   /** no fault-capable domain attached */
@@ -78,6 +80,12 @@ export const SCENARIOS: Scenario[] = [
     fits: (c, _calls, text) => has(c, 'file') && /->\s*response\b/.test(text) && /\bxa_alloc\s*\(/.test(text),
     faultObjectRead: true,
   },
+  {
+    name: 'hard-irq',
+    summary: 'the function runs as a hard interrupt handler (the handler given to request_irq(), or the primary one of request_threaded_irq()): interrupt context, nothing in it may sleep',
+    fits: (_c, _calls, _text, roles) => roles?.has('hard-irq') ?? false,
+    role: true, hardIrq: true,
+  },
   { name: 'group-pending', summary: 'an iopf_group handed out for an outstanding request, still on the pending list', fits: (c) => has(c, 'iopf_group') },
   { name: 'remove-with-pending', summary: 'removing a device with a pending group and a partial fault outstanding', fits: (c) => has(c, 'device') && (has(c, 'iopf_queue') || /iopf.*(remove|disable)/.test(c.name)) && /remove|disable/.test(c.name) && !isReport(c), pending: true },
   { name: 'iopf-enable', summary: 'enabling IOPF for a device that has no fault parameter yet', fits: (c) => has(c, 'device') && /add_device|enable/.test(c.name) && !isReport(c), noFaultParam: true },
@@ -88,9 +96,9 @@ export const SCENARIOS: Scenario[] = [
 ];
 
 /** scenariosFor - the named scenarios that fit @cfg; `default` only when nothing specific fits. */
-export function scenariosFor(cfg: Cfg, only?: string[], calls: ReadonlySet<string> = new Set(), text = ''): Scenario[] {
-  if (only?.length) return SCENARIOS.filter((s) => only.includes(s.name) && (s.fits(cfg, calls, text) || s.name === 'default'));
-  const specific = SCENARIOS.filter((s) => s.name !== 'default' && s.fits(cfg, calls, text));
+export function scenariosFor(cfg: Cfg, only?: string[], calls: ReadonlySet<string> = new Set(), text = '', roles: ReadonlySet<string> = new Set()): Scenario[] {
+  if (only?.length) return SCENARIOS.filter((s) => only.includes(s.name) && (s.fits(cfg, calls, text, roles) || s.name === 'default'));
+  const specific = SCENARIOS.filter((s) => s.name !== 'default' && s.fits(cfg, calls, text, roles));
   return specific.length ? specific : SCENARIOS.filter((s) => s.name === 'default');
 }
 
