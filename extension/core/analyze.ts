@@ -75,9 +75,9 @@ function splitArgs(text: string, from: number): string[] {
   return args;
 }
 
-/** The functions @fn calls by name (not through a field). */
+/** The functions @fn calls: by name, and through a struct field as `->field`. */
 function callsOf(fn: FunctionDef): Set<string> {
-  return new Set(fn.calls.filter((c) => !c.field).map((c) => c.name));
+  return new Set(fn.calls.map((c) => (c.field ? `->${c.name}` : c.name)));
 }
 
 function mentionedOutside(text: string, fn: FunctionDef): boolean {

@@ -92,9 +92,10 @@ export const SCENARIOS: Scenario[] = [
   // device, which this world does not model yet: it is checked through its calls' contracts.
   { name: 'remove-with-pending', summary: 'removing a device with a pending group and a partial fault outstanding', fits: (c) => has(c, 'device') && !isReport(c) && c.name === 'iopf_queue_remove_device', pending: true },
   { name: 'iopf-enable', summary: 'enabling IOPF for a device that has no fault parameter yet', fits: (c) => has(c, 'device') && !isReport(c) && c.name === 'iopf_queue_add_device', noFaultParam: true },
-  { name: 'sva-bind-twice', summary: 'the same (mm, device) bound twice, as uacce and idxd do', fits: (c) => has(c, 'device') && has(c, 'mm_struct') && /bind/.test(c.name), repeat: 2 },
+  { name: 'sva-bind-twice', summary: 'the same (mm, device) bound twice, as uacce and idxd do', fits: (c) => has(c, 'device') && has(c, 'mm_struct') && c.name === 'iommu_sva_bind_device', repeat: 2 },
   { name: 'iommufd-detach-with-pasid-faults', summary: 'detaching a fault-capable page table while faults on the RID and on PASID 1 are outstanding', fits: (c, calls) => has(c, 'iommufd_device') && (has(c, 'iommufd_hw_pagetable') || has(c, 'iommufd_fault')) && (calls.has('iommu_detach_group_handle') || calls.has('iommu_replace_group_handle') || calls.has('iommu_detach_device_pasid') || calls.has('iommu_replace_device_pasid')), iommufdPasids: [0, 1] },
-  { name: 'device-release', summary: 'releasing a device whose driver has a release_domain', fits: (c) => has(c, 'device') && /release|deinit/.test(c.name) && !isReport(c), releaseDomain: true },
+  // The core's teardown: what calls the driver's ops->release_device() for a device.
+  { name: 'device-release', summary: 'releasing a device whose driver has a release_domain', fits: (c, calls) => has(c, 'device') && !isReport(c) && calls.has('->release_device'), releaseDomain: true, role: true },
   { name: 'default', summary: 'the entry point with unconstrained arguments', fits: () => true },
 ];
 
