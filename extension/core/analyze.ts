@@ -1,6 +1,6 @@
 // Entry points of the pure core: analyse files (check) and simulate one function (simulate).
 import { Workspace } from './index';
-import { cfgOf, FunctionDef, parseNotes } from './parse/source';
+import { cfgOf, fileFact, FunctionDef, parseNotes } from './parse/source';
 import { DEFAULT_BOUNDS, detectEra, drain, exploring, ExploreOptions, findingKey } from './sim/explore';
 import type { Era, LockOrder } from './sim/machine';
 import type { UnitResult } from './memo';
@@ -42,13 +42,18 @@ const HARD_IRQ: ReadonlySet<string> = new Set(['hard-irq']);
  */
 function hardIrqHandlers(ws: Workspace): Set<string> {
   const out = new Set<string>();
-  const re = /\b(devm_)?request_(threaded_)?irq\s*\(/g;
   for (const f of ws.files.values()) {
-    for (let m = re.exec(f.text); m; m = re.exec(f.text)) {
-      const args = splitArgs(f.text, m.index + m[0].length);
-      const handler = args[(m[1] ? 1 : 0) + 1]?.trim();
-      if (handler && /^\w+$/.test(handler) && handler !== 'NULL') out.add(handler);
-    }
+    for (const h of fileFact(f, 'hard irq handlers', () => irqHandlersIn(f.text))) out.add(h);
+  }
+  return out;
+}
+
+function irqHandlersIn(text: string): string[] {
+  const out: string[] = [];
+  const re = /\b(devm_)?request_(threaded_)?irq\s*\(/g;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    const handler = splitArgs(text, m.index + m[0].length)[(m[1] ? 1 : 0) + 1]?.trim();
+    if (handler && /^\w+$/.test(handler) && handler !== 'NULL') out.push(handler);
   }
   return out;
 }

@@ -7,6 +7,7 @@ import { Obj, Value, ZERO, int, ptr } from '../model/world';
 import type { Gen, Machine } from '../sim/machine';
 import type { ConcurrentScenario } from '../sim/concurrent';
 import type { WorldHandles } from '../sim/scenarios';
+import { machineFailed, sameSvaDomain } from '../sim/explore';
 
 /**
  * An actor of the program: the scenario's device, a second device, the process's mm, and a file
@@ -118,15 +119,6 @@ function bondsReleased(m: Machine, c: Check, at: import('../types').SourceRange 
   }
 }
 
-/** The domain an SVA handle is bound to: handle->domain, or handle->handle.domain. */
-function domainOf(m: Machine, h: number): number | undefined {
-  const o = m.world.obj(h);
-  const inner = o.fields.get('handle');
-  const d = o.fields.get('domain') ?? (inner?.k === 'ptr' ? m.world.obj(inner.obj).fields.get('domain') : undefined);
-  const n = d ? m.norm(d) : undefined;
-  return n?.k === 'ptr' ? n.obj : undefined;
-}
-
 /** compile - the program as a scenario of threads sharing one world, with its checks at the end. */
 export function compile(p: Program): ConcurrentScenario {
   return {
@@ -164,9 +156,8 @@ export function compile(p: Program): ConcurrentScenario {
           if (s.as) {
             env.set(s.as, r);
             if (exit) sites.set(s.as, exit);
-            // The machine failing the call (an allocation, a PASID, a driver refusing a domain) is
-            // not the code's doing; -EBUSY from an occupied PASID is the core's own answer.
-            if (m.steps.slice(before).some((st) => /\(\) fails$/.test(st.op) && !st.detail.startsWith('-EBUSY'))) failed.add(s.as);
+            // The machine failing the call is not the code's doing.
+            if (machineFailed(m, before)) failed.add(s.as);
           }
         }
         return ZERO;
@@ -192,7 +183,7 @@ export function compile(p: Program): ConcurrentScenario {
         const nb = b ? m.norm(b) : undefined;
         const same = nb?.k === 'ptr' && na.k === 'ptr' && nb.obj === na.obj;
         // From 6.2 to 6.7 a second bind gave a handle of its own on the bond's shared domain.
-        const sameDomain = nb?.k === 'ptr' && na.k === 'ptr' && domainOf(m, na.obj) !== undefined && domainOf(m, na.obj) === domainOf(m, nb.obj);
+        const sameDomain = nb?.k === 'ptr' && na.k === 'ptr' && sameSvaDomain(m, na.obj, nb.obj);
         if (c.kind === 'same' && !same && sameDomain) continue;
         // The finding points at the return that gave the second value.
         const site = h.sites!.get(c.b);

@@ -452,3 +452,17 @@ export function fingerprint(fn: FunctionDef): string {
   fn.print ??= `${fn.file}\0${fn.text}\0${fn.calls.map((c) => c.op).join(',')}`;
   return fn.print;
 }
+
+const facts = new WeakMap<ParsedFile, Map<string, unknown>>();
+
+/**
+ * fileFact - what @compute reads from one parsed file, kept with it: a file's text never changes
+ * (an edit makes a new ParsedFile), so whole-tree questions asked at every analysis (the era, the
+ * interrupt handlers) cost one scan per file that changed.
+ */
+export function fileFact<T>(f: ParsedFile, key: string, compute: () => T): T {
+  let m = facts.get(f);
+  if (!m) facts.set(f, (m = new Map()));
+  if (!m.has(key)) m.set(key, compute());
+  return m.get(key) as T;
+}

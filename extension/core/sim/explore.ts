@@ -4,6 +4,7 @@ import type { Workspace } from '../index';
 import { responseName } from '../model/constants';
 import { Value, ptr } from '../model/world';
 import type { Finding, PathResult } from '../types';
+import { fileFact } from '../parse/source';
 import { Bounds, Cut, Era, LockOrder, Machine, Oracle } from './machine';
 import { Scenario, argsFor, buildWorld, eventObj } from './scenarios';
 
@@ -35,7 +36,7 @@ export function detectEra(ws: Workspace): Era {
 function mentions(ws: Workspace, re: RegExp): boolean {
   for (const f of ws.files.values()) {
     // Comments do not count: only code that uses the member shows the tree has it.
-    if (re.test(f.text) && re.test(f.text.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, ' '))) return true;
+    if (fileFact(f, `mentions ${re.source}`, () => re.test(f.text) && re.test(f.text.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, ' ')))) return true;
   }
   return false;
 }
@@ -47,10 +48,10 @@ function mentions(ws: Workspace, re: RegExp): boolean {
  */
 function iommufdAttachesPasid(ws: Workspace): boolean {
   for (const f of ws.files.values()) {
-    for (const fn of f.functions) {
-      if (!fn.calls.some((c) => !c.field && /^iommu_(attach|replace)_device_pasid$/.test(c.name))) continue;
-      if (/\bstruct\s+iommufd_hw_pagetable\b/.test(f.text.slice(fn.range.startIndex, fn.range.endIndex))) return true;
-    }
+    const attaches = fileFact(f, 'iommufd pasid attach', () => f.functions.some((fn) =>
+      fn.calls.some((c) => !c.field && /^iommu_(attach|replace)_device_pasid$/.test(c.name))
+      && /\bstruct\s+iommufd_hw_pagetable\b/.test(f.text.slice(fn.range.startIndex, fn.range.endIndex))));
+    if (attaches) return true;
   }
   return false;
 }
@@ -223,8 +224,7 @@ export function endChecks(m: Machine, entry: string, s: Scenario, results: Value
   const keptAll = open.some((r) => r.found) ? reachable(m, results, true) : new Set<number>();
   const keptHere = open.length ? reachable(m, [...results, ...m.stored], false) : new Set<number>();
   for (const r of open) {
-    const byArg = !r.found;
-    if ((byArg ? keptHere : keptAll).has(r.obj) || keptHere.has(r.obj) || m.handedOver.has(r.obj)) continue;
+    if (keptHere.has(r.obj) || (r.found && keptAll.has(r.obj)) || m.handedOver.has(r.obj)) continue;
     const onFailure = failed || ret?.k === 'err';
     const site = r.file === m.frame().file ? r.at : at;
     m.report('iopf/refcount-imbalance', `the reference ${r.getter}() took${r.label ? ` on ${r.label.trim()}` : ''} at line ${r.at.start.line + 1} (${w.name(r.obj)}) is never dropped with ${r.shownPutter ?? r.putter}() on this path${onFailure ? ', which returns failure' : ''}: it leaks`, site, onFailure ? 'error' : 'warning');
@@ -274,20 +274,35 @@ export function endChecks(m: Machine, entry: string, s: Scenario, results: Value
     // A second bind that failed because the machine did (an allocation, a PASID) is not a
     // sharing bug; one sharing the first bind's domain through a handle of its own is how the
     // cores from 6.2 to 6.7 shared a bond (domain->users), before handles were refcounted.
-    // (-EBUSY from an occupied PASID is the core's own answer, not the machine failing.)
-    const envFailed = m.steps.slice(first + 1).some((st) => /\(\) fails$/.test(st.op) && !st.detail.startsWith('-EBUSY'));
-    const domainOf = (v: Value) => {
-      if (v.k !== 'ptr') return undefined;
-      const h = m.world.obj(v.obj);
-      const d = h.fields.get('domain') ?? (h.fields.get('handle')?.k === 'ptr' ? m.world.obj((h.fields.get('handle') as { obj: number }).obj).fields.get('domain') : undefined);
-      const n = d ? m.norm(d) : undefined;
-      return n?.k === 'ptr' ? n.obj : undefined;
-    };
-    const sameDomain = b.k === 'ptr' && domainOf(a) !== undefined && domainOf(a) === domainOf(b);
+    const envFailed = machineFailed(m, first + 1);
+    const sameDomain = a.k === 'ptr' && b.k === 'ptr' && sameSvaDomain(m, a.obj, b.obj);
     if (a.k === 'ptr' && !(b.k === 'ptr' && b.obj === a.obj) && !sameDomain && !(b.k !== 'ptr' && envFailed)) {
       m.report('sva/handle-sharing', `binding the same (mm, device) a second time returns ${m.name(b)} instead of the first bind's handle ${m.name(a)}: uacce and idxd rely on the core sharing the handle`, at);
     }
   }
+}
+
+/**
+ * machineFailed - whether, from step @from on, the machine itself failed a call (an allocation, a
+ * PASID, a driver refusing a domain); -EBUSY from an occupied PASID is the core's own answer.
+ */
+export function machineFailed(m: Machine, from: number): boolean {
+  return m.steps.slice(from).some((st) => /\(\) fails$/.test(st.op) && !st.detail.startsWith('-EBUSY'));
+}
+
+/** The domain an SVA handle is bound to: handle->domain, or handle->handle.domain. */
+function svaDomain(m: Machine, h: number): number | undefined {
+  const o = m.world.obj(h);
+  const inner = o.fields.get('handle');
+  const d = o.fields.get('domain') ?? (inner?.k === 'ptr' ? m.world.obj(inner.obj).fields.get('domain') : undefined);
+  const n = d ? m.norm(d) : undefined;
+  return n?.k === 'ptr' ? n.obj : undefined;
+}
+
+/** Whether two SVA handles are bound to one domain (how 6.2 to 6.7 shared a bond). */
+export function sameSvaDomain(m: Machine, a: number, b: number): boolean {
+  const d = svaDomain(m, a);
+  return d !== undefined && d === svaDomain(m, b);
 }
 
 /**

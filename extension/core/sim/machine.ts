@@ -5,7 +5,7 @@ import { child, rangeOf } from '../parse/ast';
 import type { Cfg, CfgNode } from '../parse/cfg';
 import { declaratorName, typeName } from '../parse/cfg';
 import type { Workspace } from '../index';
-import type { FunctionDef } from '../parse/source';
+import { fileFact, type FunctionDef } from '../parse/source';
 import { CONSTANTS, errnoName } from '../model/constants';
 import { Obj, Value, World, ZERO, int, ptr, valueKey } from '../model/world';
 import type { Finding, Severity, SourceRange, StateSnapshot, TraceStep } from '../types';
@@ -625,33 +625,12 @@ export class Machine {
    * in `iommufd_fault_fops`), read from the table's designated initializer.
    */
   opsMember(table: string, member: string): string | undefined {
-    const key = `${table}.${member}`;
-    if (this.opsMembers.has(key)) return this.opsMembers.get(key);
-    let found: string | undefined;
-    const head = new RegExp(`\\b${table}\\s*=\\s*\\{`);
     for (const f of this.ws.files.values()) {
-      const m = head.exec(f.text);
-      if (!m) continue;
-      // The initializer's body, up to its closing brace.
-      let depth = 0;
-      let end = m.index + m[0].length - 1;
-      for (; end < f.text.length; end++) {
-        const c = f.text[end];
-        if (c === '{') depth++;
-        else if (c === '}' && --depth === 0) break;
-      }
-      const init = f.text.slice(m.index, end);
-      const hit = new RegExp(`\\.${member}\\s*=\\s*&?\\s*(\\w+)`).exec(init);
-      if (hit) {
-        found = hit[1];
-        break;
-      }
+      const found = fileFact(f, `ops ${table}.${member}`, () => initializerMember(f.text, table, member));
+      if (found) return found;
     }
-    this.opsMembers.set(key, found);
-    return found;
+    return undefined;
   }
-
-  private opsMembers = new Map<string, string | undefined>();
 
   /** Field names of locks that work functions take (flushing while holding one deadlocks). */
   workLockClasses(): Set<string> {
@@ -1635,6 +1614,20 @@ const PREFER_CONTRACT = new Set(['iommu_sva_domain_alloc', 'iommu_attach_device_
  * them: an object passed to them has not escaped.
  */
 const KEEPS_NOTHING = /^(copy_(from|to)_user|__copy_(from|to)_user\w*|clear_user|memcpy|memmove|memset|memcmp|memchr|str(n?cpy|n?cmp|n?len|scpy|chr|rchr|str|n?cat)|sn?printf|scnprintf|vsn?printf|kstrto\w+|printk|pr_\w+|dev_(err|warn|info|dbg|notice|crit|alert|emerg)(_ratelimited|_once)?|dev_name|print_hex_dump\w*|trace_\w+|might_sleep|lockdep_\w+|WARN\w*|BUG_ON|bitmap_\w+|(set|clear|test)_bit|__(set|clear)_bit|find_(first|next)_\w*bit|hweight\d+|ilog2|fls\w*|ffs\w*)$/;
+
+/** `.member = fn` in the designated initializer of the static table @table in @text. */
+function initializerMember(text: string, table: string, member: string): string | undefined {
+  const m = new RegExp(`\\b${table}\\s*=\\s*\\{`).exec(text);
+  if (!m) return undefined;
+  let depth = 0;
+  let end = m.index + m[0].length - 1;
+  for (; end < text.length; end++) {
+    const c = text[end];
+    if (c === '{') depth++;
+    else if (c === '}' && --depth === 0) break;
+  }
+  return new RegExp(`\\.${member}\\s*=\\s*&?\\s*(\\w+)`).exec(text.slice(m.index, end))?.[1];
+}
 
 /** Calls whose name says they keep what they are given. */
 const HANDS_OVER = /(^|_)(add|register|insert|attach|install|link|store|set|push|enqueue|queue|match|assign|save|hold|own|get)(_|$)/;

@@ -211,17 +211,18 @@ export function buildWorld(m: Machine, s: Scenario): WorldHandles {
     out.hwpt = hwpt;
     out.idev = idev;
   }
-  if (fp && s.faultObjectDestroy) faultObject(m, out);
-  if (fp && s.faultObjectRead) deliveredToFaultObject(m, out);
+  if (fp && (s.faultObjectDestroy || s.faultObjectRead)) faultObject(m, out, Boolean(s.faultObjectDestroy));
   return out;
 }
 
 /**
- * An iommufd fault object of a fault-capable page table attached at the RID: one group delivered
- * and not yet read, one read by user space and waiting in the response xarray for its answer.
- * The object is being destroyed, so the groups and their answers are its destroy's to give.
+ * An iommufd fault object of a fault-capable page table attached at the RID, with one group its
+ * iopf handler delivered and user space has not read. Being destroyed (@destroyed), it also holds
+ * one user space read and has not answered (in the response xarray), and the groups and their
+ * answers are its destroy's to give; otherwise the object holds its group, and owes its answer,
+ * until user space answers it through the file.
  */
-function faultObject(m: Machine, h: WorldHandles): void {
+function faultObject(m: Machine, h: WorldHandles, destroyed: boolean): void {
   const w = m.world;
   const fault = w.alloc('iommufd_fault', 'world');
   w.lists.set(w.sub(fault.id, 'deliver', 'list_head').id, []);
@@ -230,35 +231,19 @@ function faultObject(m: Machine, h: WorldHandles): void {
   domain.fields.set('iopf_handler', { k: 'fn', name: 'iommufd_fault_iopf_handler' });
   const handle = w.alloc('iommu_attach_handle', 'world');
   m.attach(int(CONSTANTS.IOMMU_NO_PASID), handle, ptr(domain.id));
-  const delivered = pendingGroup(m, h.fp!, 1);
+  const delivered = pendingGroup(m, h.fp!, 1, destroyed ? undefined : 'iommufd');
+  if (!destroyed) delivered.owner = 'iommufd';
   delivered.fields.set('attach_handle', ptr(handle.id));
+  delivered.fields.set('fault_count', int(1));
   w.listAdd(w.sub(delivered.id, 'node', 'list_head').id, w.sub(fault.id, 'deliver').id, true);
-  const read = pendingGroup(m, h.fp!, 2);
-  read.fields.set('attach_handle', ptr(handle.id));
-  read.fields.set('cookie', int(0));
-  m.xa(response.id).set(0, read.id);
+  if (destroyed) {
+    const read = pendingGroup(m, h.fp!, 2);
+    read.fields.set('attach_handle', ptr(handle.id));
+    read.fields.set('cookie', int(0));
+    m.xa(response.id).set(0, read.id);
+  }
   h.fault = fault;
-}
-
-/**
- * An iommufd fault object with one group delivered by its iopf handler and not yet read: the
- * object holds it (and owes its answer) until user space answers it through the file.
- */
-function deliveredToFaultObject(m: Machine, h: WorldHandles): void {
-  const w = m.world;
-  const fault = w.alloc('iommufd_fault', 'world');
-  w.lists.set(w.sub(fault.id, 'deliver', 'list_head').id, []);
-  w.sub(fault.id, 'response', 'xarray');
-  const domain = w.alloc('iommu_domain', 'world');
-  const handle = w.alloc('iommu_attach_handle', 'world');
-  m.attach(int(CONSTANTS.IOMMU_NO_PASID), handle, ptr(domain.id));
-  const g = pendingGroup(m, h.fp!, 1, 'iommufd');
-  g.owner = 'iommufd';
-  g.fields.set('attach_handle', ptr(handle.id));
-  g.fields.set('fault_count', int(1));
-  w.listAdd(w.sub(g.id, 'node', 'list_head').id, w.sub(fault.id, 'deliver').id, true);
-  h.fault = fault;
-  h.group = g;
+  h.group = delivered;
 }
 
 /** Attaches a fault-capable domain, whose handler accepts groups, at @pasid. */
