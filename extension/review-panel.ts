@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import {
   isReviewPersisted, isReviewToHost, type HostToReview, type ReviewItemKind, type ReviewSide, type ReviewView, type ViewPath,
 } from '../webview/protocol';
-import { html, webviewOptions } from './webview-html';
+import { html, reloadIfSilent, webviewOptions } from './webview-html';
 import { CMD, VIEW } from './command-ids';
 import { output, uriForPath } from './core-host';
 import { showSimulation, stepRange } from './simulation-panel';
@@ -31,11 +31,13 @@ class ReviewPanel {
 
   constructor(readonly panel: vscode.WebviewPanel, public view: ReviewView, public treeDir?: vscode.Uri) {
     panel.webview.options = webviewOptions(extensionUri);
-    panel.webview.html = html(panel.webview, extensionUri, 'review', 'Patch review');
+    const page = () => { panel.webview.html = html(panel.webview, extensionUri, 'review', 'Patch review'); };
+    page();
     panel.iconPath = vscode.Uri.joinPath(extensionUri, 'dist', 'webview', 'icon.svg');
     this.disposables.push(
       panel.onDidDispose(() => this.dispose()),
-      panel.webview.onDidReceiveMessage((m: unknown) => void this.receive(m)));
+      panel.webview.onDidReceiveMessage((m: unknown) => void this.receive(m)),
+      reloadIfSilent(panel, () => this.ready, page, (l) => output().warn(l)));
   }
 
   private post(m: HostToReview): void {

@@ -4,7 +4,7 @@ import {
   isSimulationPersisted, isSimulationToHost, type HostToSimulation, type SimulationCursor, type SimulationView,
   type ViewPath, type ViewStep,
 } from '../webview/protocol';
-import { html, webviewOptions } from './webview-html';
+import { html, reloadIfSilent, webviewOptions } from './webview-html';
 import { VIEW, CMD } from './command-ids';
 import { uriForPath, output } from './core-host';
 
@@ -62,11 +62,13 @@ class SimulationPanel {
 
   constructor(readonly panel: vscode.WebviewPanel, public view: SimulationView, public cursor: SimulationCursor) {
     panel.webview.options = webviewOptions(extensionUri);
-    panel.webview.html = html(panel.webview, extensionUri, 'simulation', `Simulation: ${view.function}`);
+    const page = () => { panel.webview.html = html(panel.webview, extensionUri, 'simulation', `Simulation: ${this.view.function}`); };
+    page();
     panel.iconPath = vscode.Uri.joinPath(extensionUri, 'dist', 'webview', 'icon.svg');
     this.disposables.push(
       panel.onDidDispose(() => this.dispose()),
       panel.webview.onDidReceiveMessage((m: unknown) => void this.receive(m)),
+      reloadIfSilent(panel, () => this.ready, page, (l) => output().warn(l)),
     );
   }
 

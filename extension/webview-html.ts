@@ -42,3 +42,25 @@ export function html(webview: vscode.Webview, extensionUri: vscode.Uri, name: 's
 </body>
 </html>`;
 }
+
+/**
+ * A page that has not said "ready" some seconds after it was set (a webview worker that lost a race
+ * on a reload, a load that failed) is set again, twice at most: a blank panel the user can do
+ * nothing with is worse than a second load. Only while the panel is visible; hidden pages load when shown.
+ */
+export function reloadIfSilent(panel: vscode.WebviewPanel, isReady: () => boolean, reload: () => void,
+  log: (line: string) => void, ms = 8000): vscode.Disposable {
+  let tries = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const arm = () => { clearTimeout(timer); timer = setTimeout(check, ms); };
+  const check = () => {
+    if (isReady() || tries >= 2 || !panel.visible) return;
+    tries++;
+    log(`${panel.title}: the page did not load within ${ms / 1000} s; loading it again (${tries}/2)`);
+    reload();
+    arm();
+  };
+  arm();
+  const sub = panel.onDidChangeViewState(() => { if (panel.visible && !isReady()) arm(); });
+  return { dispose: () => { clearTimeout(timer); sub.dispose(); } };
+}

@@ -127,7 +127,22 @@ export async function webviewFrame(page, selector, ms = 30_000) {
       if (await f.$(selector).catch(() => null)) return f;
     }
     return undefined;
-  }, ms);
+  }, ms).catch(async (e) => { throw new Error(`${e.message}\n${await screenState(page)}`); });
+}
+
+/** What the workbench shows, for a failure message: the active tabs and what each webview frame holds. */
+async function screenState(page) {
+  const tabs = await page.locator('.tabs-container .tab.active').allTextContents().catch(() => []);
+  const frames = [];
+  for (const f of page.frames()) {
+    if (f === page.mainFrame()) continue;
+    const body = await Promise.race([
+      f.evaluate(() => `${document.querySelector('main')?.getAttribute('aria-busy') ?? '-'} ${document.body?.innerText.slice(0, 60).replace(/\s+/g, ' ') ?? ''}`),
+      sleep(1000).then(() => '(no answer)'),
+    ]).catch((e) => `(${String(e.message).slice(0, 40)})`);
+    frames.push(`${f.url().replace(/\?.*$/, '').slice(-50)}: ${body}`);
+  }
+  return `active tabs: ${tabs.join(' | ') || 'none'}\nframes: ${frames.join('\n        ') || 'none'}`;
 }
 
 async function setTheme(page, theme, kind) {
@@ -342,7 +357,11 @@ export async function browserSuite({ browser, base, root, resultsDir, userData, 
     // The restored panel is revived when its tab is shown.
     const tab = page.locator('.tabs-container .tab', { hasText: 'Simulation:' }).first();
     await tab.waitFor({ timeout: 30_000 });
-    await tab.click();
+    // A click while the workbench is still laying out its restored editors can be lost: click until the tab is the active one.
+    await until('the Simulation tab active', async () => {
+      await tab.click({ timeout: 5000 });
+      return (await tab.getAttribute('class'))?.split(' ').includes('active');
+    }, 30_000);
     sim = await webviewFrame(page, '#btn-next', 60_000);
     const title = await sim.locator('header h1').textContent();
     if (!title.includes('hostile_page_response')) throw new Error(`restored panel shows: ${title}`);

@@ -4,6 +4,7 @@ import { readFileSync, existsSync, readdirSync, mkdtempSync, writeFileSync } fro
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import * as vscode from 'vscode';
+import { reloadIfSilent } from '../../../extension/webview-html';
 
 const repo = process.env.IOPF_E2E_REPO!;
 /** A copy of test/e2e/fixtures/workspace made by run.mjs, opened as this window's folder. */
@@ -406,5 +407,27 @@ describe('commands', () => {
     // And an unknown review says so instead of showing a wrong text.
     const unknown = (await vscode.workspace.openTextDocument(header.with({ authority: '000000000000' }))).getText();
     assert.match(unknown, /no longer known/);
+  });
+});
+
+describe('webview pages', () => {
+  it('a visible page that never says "ready" is loaded again, twice at most; a ready one never', async () => {
+    const panel = vscode.window.createWebviewPanel('iopf-lens.test-silent', 'silent', vscode.ViewColumn.Active, {});
+    try {
+      panel.webview.html = '<!DOCTYPE html><html><body>nothing here says ready</body></html>';
+      const logged: string[] = [];
+      let silentReloads = 0;
+      let readyReloads = 0;
+      const watch = reloadIfSilent(panel, () => false, () => { silentReloads++; }, (l) => logged.push(l), 150);
+      const calm = reloadIfSilent(panel, () => true, () => { readyReloads++; }, () => {}, 150);
+      await new Promise((r) => setTimeout(r, 1200));
+      watch.dispose();
+      calm.dispose();
+      assert.equal(silentReloads, 2);
+      assert.equal(readyReloads, 0);
+      assert.match(logged[0] ?? '', /silent: the page did not load/);
+    } finally {
+      panel.dispose();
+    }
   });
 });
