@@ -9,7 +9,8 @@ import { fileFact, type FunctionDef } from '../parse/source';
 import { CONSTANTS, errnoName } from '../model/constants';
 import { Obj, Value, World, ZERO, int, ptr, valueKey } from '../model/world';
 import type { Finding, Severity, SourceRange, StateSnapshot, TraceStep } from '../types';
-import { contractFor, fieldContractFor, LAZY } from './contracts';
+import { contractFor, fieldContractFor, LAZY } from '../model/contracts';
+import { Cut } from './cut';
 import { REF_GETTERS, REF_ITERATORS } from '../model/refs';
 import type { PageRequest } from '../model/world';
 import { RULES } from '../rules/rules';
@@ -20,11 +21,7 @@ import { fieldType } from '../model/types';
 export type Yield = { kind: 'sched'; lock?: number } | { kind: 'blocked'; lock: number } | { kind: 'flush' };
 export type Gen<T> = Generator<Yield, T, void>;
 
-export class Cut extends Error {
-  constructor(readonly reason: 'bounded' | 'infeasible' | 'stop') {
-    super(reason);
-  }
-}
+export { Cut };
 
 /** Decisions of one run: replayed from a prefix, extended with first choices, widths recorded. */
 export class Oracle {

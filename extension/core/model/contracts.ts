@@ -1,0 +1,87 @@
+// The contract table the machine consults: every kernel function and struct-field call the model knows,
+// gathered from the model file named after its kernel file (io-pgfault.ts for io-pgfault.c, iommu-sva.ts,
+// iommu.ts, iommufd/), the primitives apart (primitives/: slab, locking, RCU, refcount_t, lists, xarray,
+// workqueues, user copies, files, error pointers), and the kernel's reference getters and putters
+// (refs.ts).
+import { ZERO, ptr } from './world';
+import { PUTTER_OF, REF_GETTERS, REF_PUTTERS, type RefGetter } from './refs';
+import { obj, type Contract, type FieldContract } from './contract';
+import { SLAB } from './primitives/slab';
+import { LOCKING } from './primitives/locking';
+import { RCUPDATE } from './primitives/rcupdate';
+import { REFCOUNT } from './primitives/refcount';
+import { UACCESS } from './primitives/uaccess';
+import { FS } from './primitives/fs';
+import { LIST } from './primitives/list';
+import { XARRAY } from './primitives/xarray';
+import { WORKQUEUE } from './primitives/workqueue';
+import { ERR } from './primitives/err';
+import { COMPILER } from './primitives/compiler';
+import { IO_PGFAULT, IO_PGFAULT_FIELDS } from './io-pgfault';
+import { IOMMU, IOMMU_FIELDS } from './iommu';
+import { IOMMU_SVA } from './iommu-sva';
+import { IOMMUFD_MAIN } from './iommufd/main';
+
+/** A getter: the object it finds (or is given) comes with a reference the caller must drop. */
+function refGetter(name: string, g: RefGetter): Contract {
+  return function* (m, a, as, at) {
+    yield { kind: 'sched' };
+    if (g.drops !== undefined) {
+      // It moves on from the object it was given, dropping that reference.
+      const from = a[g.drops] ? m.norm(a[g.drops]) : undefined;
+      if (from?.k === 'ptr') m.dropRef(m.world.root(from.obj).id, g.putter, at);
+    }
+    if (g.arg !== undefined) {
+      const v = a[g.arg] ?? ZERO;
+      const o = obj(m, v, at, '?');
+      if (!o) return v;
+      m.takeRef(m.world.root(o.id).id, name, g.putter, at, as[g.arg] ? m.src(as[g.arg]) : undefined);
+      m.step(at, `${name}()`, `takes a reference on ${m.world.name(o.id)}`);
+      return v.k === 'sym' ? m.norm(v) : v;
+    }
+    if (m.oracle.choose(2) === 1) {
+      m.step(at, `${name}()`, 'finds nothing: NULL');
+      return ZERO;
+    }
+    const o = m.world.alloc(g.type ?? '?', 'world');
+    m.takeRef(o.id, name, g.putter, at, undefined, true);
+    m.step(at, `${name}()`, `${m.world.name(o.id)}, with a reference to drop with ${g.putter}()`);
+    return ptr(o.id);
+  };
+}
+
+/** A putter: drops a reference (NULL is fine); one that can run a release callback may free anything. */
+function refPutter(name: string): Contract {
+  return function* (m, a, _as, at) {
+    const v = a[0] ? m.norm(a[0]) : ZERO;
+    if (v.k !== 'ptr') return ZERO;
+    yield { kind: 'sched' };
+    const root = m.world.root(v.obj);
+    m.dropRef(root.id, PUTTER_OF[name] ?? name, at);
+    if (name === 'put_device' || name === 'kobject_put') root.escaped = true;
+    m.step(at, `${name}(${m.world.name(v.obj)})`, 'drops a reference');
+    return ZERO;
+  };
+}
+
+const C: Record<string, Contract> = {
+  ...SLAB, ...LOCKING, ...RCUPDATE, ...REFCOUNT, ...UACCESS, ...FS, ...LIST, ...XARRAY, ...WORKQUEUE, ...ERR, ...COMPILER,
+  ...IO_PGFAULT, ...IOMMU, ...IOMMU_SVA, ...IOMMUFD_MAIN,
+};
+const F: Record<string, FieldContract> = { ...IO_PGFAULT_FIELDS, ...IOMMU_FIELDS };
+// A function modelled in its own file wins over the generic getter/putter contract of its name.
+for (const [name, g] of Object.entries(REF_GETTERS)) if (!(name in C)) C[name] = refGetter(name, g);
+for (const name of REF_PUTTERS) if (!(name in C)) C[name] = refPutter(name);
+
+export function contractFor(name: string): Contract | undefined {
+  return Object.prototype.hasOwnProperty.call(C, name) ? C[name] : undefined;
+}
+
+export function fieldContractFor(field: string): FieldContract | undefined {
+  return Object.prototype.hasOwnProperty.call(F, field) ? F[field] : undefined;
+}
+
+/** Names whose arguments the contract evaluates itself (lazily). */
+export const LAZY = new Set(['smp_load_acquire', 'kfree_rcu', 'kfree_rcu_mightsleep', 'rcu_dereference_check', 'rcu_dereference_protected',
+  'IS_ERR', 'IS_ERR_OR_NULL', 'PTR_ERR', 'container_of', 'list_entry', 'list_first_entry', 'list_first_entry_or_null',
+  'INIT_WORK', 'WARN', 'WARN_ONCE']);

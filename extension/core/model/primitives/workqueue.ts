@@ -1,0 +1,47 @@
+// workqueue.h: work items, their queues, and flushes that wait for queued work.
+import type { Ast } from '../../parse/ast';
+import { type Value, ZERO, int, ptr } from '../world';
+import type { Gen, Machine } from '../../sim/machine';
+import { type Contract, obj } from '../contract';
+
+export function* flush(m: Machine, at: Ast, what: string): Gen<Value> {
+  m.mightSleep(at, what);
+  const t = m.world.thread(m.tid);
+  for (const l of t.held) {
+    const lock = m.world.locks.get(l)!;
+    if (m.workLockClasses().has(lock.cls.split('.').pop()!)) {
+      m.report('lock/flush-under-lock', `${what} waits for fault work while holding ${m.world.name(l)}, which that work also takes: deadlock`, at);
+    }
+  }
+  yield { kind: 'sched' };
+  // Interleaved, the flush really waits: work already queued runs to its end before this thread goes on.
+  const waited = m.concurrent && m.workRunning();
+  while (m.concurrent && m.workRunning()) yield { kind: 'flush' };
+  m.step(at, what, waited ? 'waited for the queued fault work to finish' : 'waits for queued fault work');
+  return ZERO;
+}
+
+export const WORKQUEUE: Record<string, Contract> = {
+  *INIT_WORK(m, _a, as, at) {
+    const w = obj(m, yield* m.arg(as, 0), at, 'work_struct');
+    const fn = as[1] ? m.src(as[1]) : '?';
+    if (w) m.world.workFn.set(w.id, fn);
+    return ZERO;
+  },
+  *queue_work(m, a, _as, at) {
+    yield { kind: 'sched' };
+    const w = obj(m, a[1], at, 'work_struct');
+    if (w) m.world.queuedWork.set(w.id, m.world.workFn.get(w.id) ?? '?');
+    m.step(at, 'queue_work()', `work ${w ? m.world.name(w.id) : '?'} queued`);
+    return int(1);
+  },
+  *flush_workqueue(m, _a, _as, at) { return yield* flush(m, at, 'flush_workqueue()'); },
+  *flush_work(m, _a, _as, at) { return yield* flush(m, at, 'flush_work()'); },
+  *alloc_workqueue(m, _a, _as, at) {
+    if (m.oracle.choose(2) === 1) {
+      m.step(at, 'alloc_workqueue() fails', 'returns NULL');
+      return ZERO;
+    }
+    return ptr(m.world.alloc('workqueue_struct', 'heap', at.startLine + 1).id);
+  },
+};

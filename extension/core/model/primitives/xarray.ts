@@ -1,0 +1,64 @@
+// xarray.h (an ordered set of entries) and the ida allocator of idr.h built on it.
+import { CONSTANTS } from '../constants';
+import { type Obj, type Value, ZERO, int, ptr } from '../world';
+import type { Machine } from '../../sim/machine';
+import { type Contract, obj } from '../contract';
+
+function xaPut(m: Machine, x: Obj, key: Value | undefined, id: number): number {
+  const entries = m.xa(x.id);
+  const k = key?.k === 'int' ? key.v : entries.size === 0 ? 0 : Math.max(...entries.keys()) + 1;
+  entries.set(k, id);
+  return k;
+}
+
+export const XARRAY: Record<string, Contract> = {
+  *xa_store(m, a, _as, at) { const x = obj(m, a[0], at, 'xarray'); if (x && a[2]?.k === 'ptr') xaPut(m, x, a[1], a[2].obj); return ZERO; },
+  *xa_alloc(m, a, _as, at) {
+    const x = obj(m, a[0], at, 'xarray');
+    if (!x || a[2]?.k !== 'ptr') return ZERO;
+    // It allocates memory for the entry and can fail; on success the index is written to *id.
+    if (m.oracle.choose(2) === 1) {
+      m.step(at, 'xa_alloc() fails', '-ENOMEM');
+      return int(-CONSTANTS.ENOMEM);
+    }
+    const k = xaPut(m, x, undefined, a[2].obj);
+    const id = a[1] ? m.norm(a[1]) : undefined;
+    if (id?.k === 'ptr') {
+      const slot = m.world.obj(id.obj);
+      // &group->cookie: the field of its container holds the index from now on.
+      if (slot.parent) m.world.obj(slot.parent.obj).fields.set(slot.parent.field, int(k));
+    }
+    m.step(at, 'xa_alloc()', `${m.world.name(a[2].obj)} at index ${k} of ${m.world.name(x.id)}`);
+    return ZERO;
+  },
+  *xa_erase(m, a, _as, at) {
+    const x = obj(m, a[0], at, 'xarray');
+    if (!x) return ZERO;
+    const entries = m.xa(x.id);
+    const key = a[1]?.k === 'int' ? a[1].v : undefined;
+    const hit = key !== undefined ? entries.get(key) : undefined;
+    if (key !== undefined) entries.delete(key);
+    if (hit !== undefined) m.step(at, 'xa_erase()', `${m.world.name(hit)} removed from index ${key} of ${m.world.name(x.id)}`);
+    return hit !== undefined ? ptr(hit) : ZERO;
+  },
+  *xa_load(m, a, _as, at) {
+    const x = obj(m, a[0], at, 'xarray');
+    if (!x) return ZERO;
+    const key = a[1]?.k === 'int' ? a[1].v : undefined;
+    const hit = key !== undefined ? m.xa(x.id).get(key) : undefined;
+    return hit !== undefined ? ptr(hit) : ZERO;
+  },
+  *ida_alloc_max(m, a, _as, at) {
+    // An id in [0, max], or -ENOMEM/-ENOSPC: with max 0 the only id it can give is 0.
+    yield { kind: 'sched' };
+    if (m.oracle.choose(2) === 1) {
+      m.step(at, 'ida_alloc_max() fails', '-ENOSPC');
+      return int(-CONSTANTS.ENOSPC);
+    }
+    const max = a[1] ? m.norm(a[1]) : undefined;
+    if (max?.k === 'int' && max.v === 0) return ZERO;
+    const id = m.world.sym('ida_alloc_max()');
+    if (id.k === 'sym') m.nonNegative.add(id.id);
+    return id;
+  },
+};
