@@ -108,11 +108,9 @@ function errnoStyle(def: Ast, returnType: string, vars: Vars): boolean {
   let yes = false;
   walk(def, (n) => {
     if (yes || n.type !== 'return_statement') return undefined;
-    const e = strip(n.children[0]);
-    if (negErrno(e) || callName(e) === 'PTR_ERR') yes = true;
-    else {
-      const k = e && vars.key(e);
-      if (k && errnoVars.has(k)) yes = true;
+    for (const e of arms(strip(n.children[0]))) {
+      const k = vars.key(e);
+      if (negErrno(e) || callName(e) === 'PTR_ERR' || (k && errnoVars.has(k))) yes = true;
     }
     return false;
   });
@@ -233,6 +231,13 @@ function countReturned(fn: FunctionDef, file: ParsedFile, isCount: (name: string
 /** What the trace and messages call the source of a count: the copy, or the helper that returns one. */
 const describe = (c: Ast) => COPIES.has(callName(c) ?? '') ? `${callName(c)}()` : `${callName(c)}() (the byte count of its user copy)`;
 
+/** The values a returned expression may have: both arms of a conditional, else itself. */
+function arms(e: Ast | undefined): Ast[] {
+  if (!e) return [];
+  if (e.type !== 'conditional_expression') return [e];
+  return [...arms(strip(child(e, 'consequence'))), ...arms(strip(child(e, 'alternative')))];
+}
+
 /** checkUserCopy - the api/user-copy-result findings of @fn. */
 export function checkUserCopy(fn: FunctionDef, file: ParsedFile, counts: ByteCounts): Finding[] {
   const isCount = (n: string) => counts.isCount(n, fn.file);
@@ -260,22 +265,23 @@ export function checkUserCopy(fn: FunctionDef, file: ParsedFile, counts: ByteCou
     const before = IN.get(node.id);
     if (!before || !node.ast) continue;
     if (node.kind === 'return' && errno) {
-      const e = strip(node.ast.children[0]);
-      if (!e) continue;
-      const name = callName(e);
-      if (name && isCount(name)) {
-        report(node.ast, `${fn.name}() returns 0 or a negative errno elsewhere, but here it returns what ${describe(e)} returns: the number of bytes not copied, so a failed copy reaches its callers as a positive value instead of -EFAULT`,
-          [copyStep(e), step(node.ast, oneLine(file.text.slice(node.ast.start, node.ast.end)), 'the byte count becomes the function\'s result')]);
-        continue;
+      // `return done ? done : rc;` returns either arm: each is a value the callers may get.
+      for (const e of arms(strip(node.ast.children[0]))) {
+        const name = callName(e);
+        if (name && isCount(name)) {
+          report(node.ast, `${fn.name}() returns 0 or a negative errno elsewhere, but here it returns what ${describe(e)} returns: the number of bytes not copied, so a failed copy reaches its callers as a positive value instead of -EFAULT`,
+            [copyStep(e), step(node.ast, oneLine(file.text.slice(node.ast.start, node.ast.end)), 'the byte count becomes the function\'s result')]);
+          break;
+        }
+        const key = vars.key(e);
+        const v = key ? before.get(key) : undefined;
+        if (!key || !v || !(v.m & NONZERO) || !v.o.length) continue;
+        const from = v.o.map((o) => calls.get(o)!).filter(Boolean);
+        const names = [...new Set(from.map(describe))].join(' or ');
+        report(node.ast, `${fn.name}() returns 0 or a negative errno elsewhere, but here it returns ${key}, which may hold what ${names} returned on failure: the number of bytes not copied, a positive value instead of -EFAULT`,
+          [...from.slice(0, 4).map(copyStep), step(node.ast, oneLine(file.text.slice(node.ast.start, node.ast.end)), `${key} may be a positive byte count here`)]);
+        break;
       }
-      const key = vars.key(e);
-      const st = new Map(before);
-      const v = key ? st.get(key) : undefined;
-      if (!key || !v || !(v.m & NONZERO) || !v.o.length) continue;
-      const from = v.o.map((o) => calls.get(o)!).filter(Boolean);
-      const names = [...new Set(from.map(describe))].join(' or ');
-      report(node.ast, `${fn.name}() returns 0 or a negative errno elsewhere, but here it returns ${key}, which may hold what ${names} returned on failure: the number of bytes not copied, a positive value instead of -EFAULT`,
-        [...from.slice(0, 4).map(copyStep), step(node.ast, oneLine(file.text.slice(node.ast.start, node.ast.end)), `${key} may be a positive byte count here`)]);
       continue;
     }
     if (node.kind !== 'branch') continue;
