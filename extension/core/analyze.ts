@@ -2,7 +2,7 @@
 import { Workspace } from './index';
 import { cfgOf, fileFact, FunctionDef, parseNotes } from './parse/source';
 import { DEFAULT_BOUNDS, detectEra, drain, exploring, ExploreOptions, findingKey } from './sim/explore';
-import type { Era, LockOrder } from './sim/machine';
+import { HELD_ACROSS_USER_COPY, TAKEN_ON_FAULT_PATH, type Era, type LockOrder } from './sim/machine';
 import type { UnitResult } from './memo';
 
 export { AnalysisMemo } from './memo';
@@ -33,7 +33,6 @@ export function isKnown(fn: FunctionDef, source?: string): boolean {
 /** A for_each_*() iterator that holds a reference on its element (model/refs.ts). */
 const REF_ITERATOR_USE = new RegExp(`\\b(${Object.keys(REF_ITERATORS).join('|')})\\s*\\(`);
 
-const HARD_IRQ: ReadonlySet<string> = new Set(['hard-irq']);
 
 /**
  * hardIrqHandlers - functions the tree registers as hard interrupt handlers: the handler of
@@ -46,6 +45,27 @@ function hardIrqHandlers(ws: Workspace): Set<string> {
     for (const h of fileFact(f, 'hard irq handlers', () => irqHandlersIn(f.text))) out.add(h);
   }
   return out;
+}
+
+/** iopfHandlers - functions the tree installs as a domain's iopf_handler (`domain->iopf_handler = fn`, `.iopf_handler = fn`). */
+function iopfHandlers(ws: Workspace): Set<string> {
+  const out = new Set<string>();
+  for (const f of ws.files.values()) {
+    for (const h of fileFact(f, 'iopf handlers', () => [...f.text.matchAll(/(?:->|\.)\s*iopf_handler\s*=\s*&?\s*(\w+)\s*[;,}]/g)].map((m) => m[1]))) {
+      if (h !== 'NULL') out.add(h);
+    }
+  }
+  return out;
+}
+
+/** The roles the tree gives @name by registering it: a hard interrupt handler, a domain's iopf_handler. */
+function rolesIn(ws: Workspace): (name: string) => ReadonlySet<string> | undefined {
+  const irq = hardIrqHandlers(ws);
+  const iopf = iopfHandlers(ws);
+  return (name) => {
+    if (!irq.has(name) && !iopf.has(name)) return undefined;
+    return new Set([...(irq.has(name) ? ['hard-irq'] : []), ...(iopf.has(name) ? ['iopf-handler'] : [])]);
+  };
 }
 
 function irqHandlersIn(text: string): string[] {
@@ -154,6 +174,7 @@ export function* analyzing(ws: Workspace, opts: AnalyzeOptions = {}, onlyFiles?:
   const eo = options(opts, false);
   const calledFromWorkspace = new Set(Object.values(ws.callGraph()).flat());
   const irq = hardIrqHandlers(ws);
+  const rolesOf = rolesIn(ws);
   const memo = opts.memo;
   // Everything a unit's result depends on besides the bodies it reads.
   const shape = memo ? JSON.stringify([era, eo.loopBound, eo.callDepth, eo.maxPaths, opts.maxStates ?? 0, opts.scenarios ?? [], workFunctions(ws)]) : '';
@@ -197,7 +218,7 @@ export function* analyzing(ws: Workspace, opts: AnalyzeOptions = {}, onlyFiles?:
       functions.push(summary);
       if (!known && !opts.functions) continue;
       const cfg = cfgOf(fn, file);
-      const scenarios = scenariosFor(cfg, opts.scenarios, callsOf(fn), fn.text, irq.has(fn.name) ? HARD_IRQ : undefined);
+      const scenarios = scenariosFor(cfg, opts.scenarios, callsOf(fn), fn.text, rolesOf(fn.name));
       // Static helpers called from elsewhere in the workspace are checked through their callers,
       // where their arguments are real; on their own every argument would be unconstrained. Unless
       // what they do gives them a role of their own (a driver's fault path that reports to the core).
@@ -258,8 +279,25 @@ export function* analyzing(ws: Workspace, opts: AnalyzeOptions = {}, onlyFiles?:
       for (const u of r.unknown) unknownAll.set(`${u.file}:${u.line}:${u.name}`, u);
       for (const [k, v] of r.lockOrder) if (!orders.has(k)) orders.set(k, v);
     }
+    // A mutex the fault path takes while some other path holds it across a user copy: the IOMMU's
+    // fault thread, and every page request behind it, waits on user space.
+    for (const [key, seen] of orders) {
+      if (!key.startsWith(TAKEN_ON_FAULT_PATH)) continue;
+      const cls = key.slice(TAKEN_ON_FAULT_PATH.length);
+      const hold = orders.get(HELD_ACROSS_USER_COPY + cls);
+      if (!hold) continue;
+      const copy = hold.trace[hold.trace.length - 1];
+      const f: Finding = {
+        rule: 'lock/sleep-in-atomic', severity: RULES['lock/sleep-in-atomic'].severity, file: seen.file, line: seen.line, column: 1,
+        function: seen.fn,
+        message: `${seen.fn}() takes ${cls} on the fault path, while ${hold.fn}() (${hold.file}:${hold.line}) holds it across ${hold.what ?? 'a user copy'}, which waits for user space to fault its pages in: the IOMMU's fault thread, and every page request after this one, waits on user space`,
+        trace: copy ? [...seen.trace, { ...copy, op: `${hold.fn}(): ${copy.op}`, detail: `holds ${cls} while it waits on user space` }] : seen.trace,
+      };
+      all.set(findingKey(f), f);
+    }
     // Lock order: two classes taken in both orders somewhere in what was analysed.
     for (const [key, seen] of orders) {
+      if (key.includes('\0')) continue;
       const [a, b] = key.split(' -> ');
       const reverse = orders.get(`${b} -> ${a}`);
       if (reverse && a < b) {
@@ -392,7 +430,7 @@ function* simulating(ws: Workspace, file: string, fn: string, opts: AnalyzeOptio
       if (!s) throw new Error(`no scenario named ${n}`);
       return s;
     })
-    : scenariosFor(cfg, undefined, callsOf(def.fn), def.fn.text, hardIrqHandlers(ws).has(def.fn.name) ? HARD_IRQ : undefined);
+    : scenariosFor(cfg, undefined, callsOf(def.fn), def.fn.text, rolesIn(ws)(def.fn.name));
   const era = detectEra(ws);
   const eo = options(opts, true);
   const paths: PathResult[] = [];

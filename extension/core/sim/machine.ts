@@ -97,7 +97,13 @@ export interface Era {
 }
 
 /** Global lock order seen across a whole analysis: "A -> B" with where it was seen. */
-export type LockOrder = Map<string, { file: string; line: number; fn: string; trace: TraceStep[] }>;
+/**
+ * Lock facts kept across the functions of an analysis: "a -> b" (b taken while a is held), and the
+ * keys below: a mutex class held across a user copy, a mutex class the fault path takes.
+ */
+export type LockOrder = Map<string, { file: string; line: number; fn: string; trace: TraceStep[]; what?: string }>;
+export const HELD_ACROSS_USER_COPY = 'held across a user copy\0';
+export const TAKEN_ON_FAULT_PATH = 'taken on the fault path\0';
 
 export class Machine {
   world = new World();
@@ -1539,6 +1545,7 @@ export class Machine {
         this.lockOrder.set(key, { file: f.file, line: at.startLine + 1, fn: f.fn, trace: [...this.steps] });
       }
     }
+    if (lock.kind === 'mutex' && this.scenario?.faultPath) this.noteLockFact(TAKEN_ON_FAULT_PATH + lock.cls, at);
     lock.owner = this.tid;
     t.held.push(id);
     if (lock.kind === 'spin') t.atomic++;
@@ -1559,6 +1566,24 @@ export class Machine {
     t.held = t.held.filter((h) => h !== id);
     if (lock.kind === 'spin') t.atomic = Math.max(0, t.atomic - 1);
     this.step(at, `${lock.kind === 'spin' ? 'spin_unlock' : 'mutex_unlock'}(${this.world.name(id)})`, how);
+  }
+
+  private noteLockFact(key: string, at: Ast, what?: string): void {
+    if (this.lockOrder.has(key)) return;
+    const f = this.frame();
+    const here: TraceStep[] = what ? [{ file: f.file, line: at.startLine + 1, range: rangeAt(at), op: what, detail: 'waits for user space', function: f.fn }] : [];
+    this.lockOrder.set(key, { file: f.file, line: at.startLine + 1, fn: f.fn, trace: [...this.steps, ...here], ...(what ? { what } : {}) });
+  }
+
+  /**
+   * A wait on user space (a user copy faulting its page in): each mutex held across it is a lock
+   * whose other takers wait as long as user space wants.
+   */
+  waitsOnUserSpace(at: Ast, what: string): void {
+    for (const h of this.world.thread(this.tid).held) {
+      const l = this.world.locks.get(h)!;
+      if (l.kind === 'mutex') this.noteLockFact(HELD_ACROSS_USER_COPY + l.cls, at, what);
+    }
   }
 
   /** Reports sleeping while atomic: inside rcu_read_lock() or with a spinlock held. */

@@ -31,6 +31,11 @@ export interface Scenario {
   faultObjectRead?: boolean;
   /** the function runs as a hard interrupt handler: interrupt context, nothing may sleep */
   hardIrq?: boolean;
+  /**
+   * the function is on the fault path (a driver reporting page requests, a domain's iopf_handler):
+   * the IOMMU's fault interrupt thread waits for every lock it takes
+   */
+  faultPath?: boolean;
   /** IOPF not enabled: dev->iommu->fault_param is NULL */
   noFaultParam?: boolean;
   /** no fault-capable domain attached */
@@ -64,7 +69,7 @@ export const SCENARIOS: Scenario[] = [
     summary: 'the hardware delivered a page request and the driver reports it to the core: IOPF is enabled on the device and a fault-capable domain is attached at the RID and at any PASID',
     // A driver's fault path: it builds the event itself and hands it to the core.
     fits: (c, calls) => calls.has('iommu_report_device_fault') && !isReport(c),
-    role: true, anyPasid: true, hardwareRequests: true, handlerResult: 0,
+    role: true, anyPasid: true, hardwareRequests: true, handlerResult: 0, faultPath: true,
   },
   {
     name: 'fault-object-destroy',
@@ -86,7 +91,13 @@ export const SCENARIOS: Scenario[] = [
     fits: (_c, _calls, _text, roles) => roles?.has('hard-irq') ?? false,
     role: true, hardIrq: true,
   },
-  { name: 'group-pending', summary: 'an iopf_group handed out for an outstanding request, still on the pending list', fits: (c) => has(c, 'iopf_group') },
+  {
+    name: 'iopf-handler',
+    summary: 'the function is installed as a domain\'s iopf_handler: the core calls it on the fault path, from the IOMMU driver\'s fault interrupt thread, with a group of an outstanding request',
+    fits: (c, _calls, _text, roles) => has(c, 'iopf_group') && (roles?.has('iopf-handler') ?? false),
+    role: true, faultPath: true,
+  },
+  { name: 'group-pending', summary: 'an iopf_group handed out for an outstanding request, still on the pending list', fits: (c, _calls, _text, roles) => has(c, 'iopf_group') && !roles?.has('iopf-handler') },
   // The core's own removal and enable, by the kernel API they are (the contract the model keys
   // on), never by a name pattern. A driver's disable that calls them brings its own queue and
   // device, which this world does not model yet: it is checked through its calls' contracts.
@@ -178,7 +189,7 @@ export function buildWorld(m: Machine, s: Scenario): WorldHandles {
     w.listAdd(w.sub(partial.id, 'list', 'list_head').id, w.sub(fp.id, 'partial').id);
     w.requests.push({ grpid: 3, pasid: 0, last: false, responses: [] });
   }
-  if (fp && (s.name === 'group-pending')) {
+  if (fp && (s.name === 'group-pending' || s.name === 'iopf-handler')) {
     // The caller handed the group in and keeps it: answering and freeing it is its business.
     out.group = pendingGroup(m, fp, 1, 'caller');
     out.group.owner = 'caller';

@@ -11,6 +11,7 @@ import type { Contract } from '../contract';
  */
 function* userCopy(m: Machine, dst: Value | undefined, at: Ast, what: string): Gen<Value> {
   m.mightSleep(at, what);
+  m.waitsOnUserSpace(at, what);
   yield { kind: 'sched' };
   const d = dst ? m.norm(dst) : undefined;
   if (d?.k === 'ptr') {
