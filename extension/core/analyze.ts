@@ -21,7 +21,7 @@ export interface SimulationResult {
 }
 
 /** Model operations that make a function worth simulating. */
-const MODEL_OPS = /^(iopf|sva|attach|detach|iommufd|release|rcu|ref|lock|mem\.free|wq|domain)\b/;
+const MODEL_OPS = /^(iopf|sva|attach|detach|iommufd|release|rcu|ref|lock|mem\.(?:free|alloc)|wq|domain)\b/;
 
 /** known - whether the model has something to say about @fn: it calls the IOPF/SVA API or its primitives. */
 export function isKnown(fn: FunctionDef, source?: string): boolean {

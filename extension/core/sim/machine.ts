@@ -23,6 +23,14 @@ export type Gen<T> = Generator<Yield, T, void>;
 
 export { Cut };
 
+/** The lvalue `*pp` of a pointer to a pointer: the pointer it holds, not a struct to copy into. */
+const POINTER_SLOT = '*slot';
+
+/** @e names a variable declared as a pointer to a pointer (`struct foo **out`). */
+function pointsToPointer(e: Ast, frame: Frame): boolean {
+  return e.type === 'identifier' && (frame.types.get(e.text!)?.pointer ?? 0) >= 2;
+}
+
 /** Decisions of one run: replayed from a prefix, extended with first choices, widths recorded. */
 export class Oracle {
   taken: number[] = [];
@@ -293,6 +301,11 @@ export class Machine {
           this.world.symTruth.set(v.id, t);
           return t;
         }
+        if (cmp && this.positive.has(cmp.sym)) {
+          const t = cmp.op === '>' || cmp.op === '>=' || cmp.op === '!=';
+          this.world.symTruth.set(v.id, t);
+          return t;
+        }
         if (cmp && this.nonNegative.has(cmp.sym) && (cmp.op === '<' || cmp.op === '>=')) {
           const t = cmp.op === '>=';
           this.world.symTruth.set(v.id, t);
@@ -425,6 +438,10 @@ export class Machine {
 
   /** Unknowns known never to be negative (an id from ida_alloc_max()). */
   nonNegative = new Set<number>();
+  /** iterators over a set the code does not name (CPUs): whether the path found it empty */
+  globalWalks = new Map<string, boolean>();
+  /** unknowns known to be greater than 0 (the element count of an array) */
+  positive = new Set<number>();
 
   /** The object a pointer value designates; a non-zero symbol becomes a fresh world object. */
   deref(v: Value, at: Ast | undefined, hint = '?', holder?: { obj: number; field: string }): Obj | undefined {
@@ -1093,11 +1110,18 @@ export class Machine {
     } else {
       // An iterator the model does not know: zero or one element, given to the locals the macro
       // assigns (those not yet initialised), never to the container it walks.
-      members = this.oracle.choose(2) === 0 ? [] : [this.world.alloc('?', 'world').id];
-      const cursor = args.find((a) => {
+      // One that walks nothing the code names (for_each_possible_cpu(cpu): its one argument is the
+      // cursor) walks a set fixed for the path: empty or not, it is the same set on every walk (the
+      // loop that allocates per CPU and the one that frees per CPU see the same CPUs).
+      const global = args.length === 1 && /^\w+$/.test(args[0].text);
+      const cursor = global ? args[0] : args.find((a) => {
         const v = frame.env.get(a.text);
         return v?.k === 'sym' && (this.world.symNames.get(v.id) ?? '').startsWith('uninitialised');
       });
+      const walked = global ? this.globalWalks.get(nm) : undefined;
+      const empty = walked ?? this.oracle.choose(2) === 0;
+      if (global) this.globalWalks.set(nm, empty);
+      members = empty ? [] : [this.world.alloc('?', 'world').id];
       pos = cursor?.text ?? '';
     }
     const snapshot = [...members];
@@ -1182,9 +1206,11 @@ export class Machine {
       return undefined;
     }
     if (e.type === 'pointer_expression' && e.op === '*') {
-      const v = yield* this.eval(e.children[0], frame);
+      const inner = e.children[0];
+      const v = yield* this.eval(inner, frame);
       const o = this.deref(v, e);
-      if (o) return { obj: o, field: '*' };
+      // `*out = p` through a pointer to a pointer (an out-parameter) stores the pointer itself.
+      if (o) return { obj: o, field: pointsToPointer(inner, frame) ? POINTER_SLOT : '*' };
     }
     return undefined;
   }
@@ -1240,6 +1266,11 @@ export class Machine {
       }
       return;
     }
+    if (lv.field === POINTER_SLOT) {
+      this.writeField(lv.obj, '*', v, at);
+      this.stored.push(v);
+      return;
+    }
     if (lv.field === '*') {
       if (lv.obj.slot && lv.obj.parent) this.writeField(this.world.obj(lv.obj.parent.obj), lv.obj.parent.field, v, at);
       else if (v.k === 'ptr') this.copyStruct(this.world.obj(v.obj), lv.obj);
@@ -1291,6 +1322,13 @@ export class Machine {
       case 'pointer_expression': {
         const arg = e.children[0];
         if (e.op === '&') {
+          if (arg.type === 'subscript_expression') {
+            // &a[i]: an element of the array the path holds; the model keeps one object per array,
+            // so passing it on hands over the array (a registration keeps it alive).
+            const base = yield* this.eval(child(arg, 'argument')!, frame);
+            yield* this.eval(child(arg, 'index')!, frame);
+            return base.k === 'ptr' ? base : this.world.sym(this.src(e));
+          }
           if (arg.type === 'field_expression') {
             const base = yield* this.baseObj(arg, frame);
             const f = child(arg, 'field')?.text;
@@ -1328,6 +1366,8 @@ export class Machine {
         const o = this.deref(v, e);
         // `*devices` with devices = &unit->devices: the value stored in that field.
         if (o?.slot && o.parent) return this.readField(this.world.obj(o.parent.obj), o.parent.field, e);
+        // `*pp` of a pointer to a pointer: the pointer it holds (what `*pp = p` stored).
+        if (o && pointsToPointer(arg, frame)) return this.readField(o, '*', e);
         return o ? ptr(o.id) : this.world.sym(this.src(e));
       }
       case 'assignment_expression': {

@@ -1,11 +1,26 @@
 // compiler.h, asm/barrier.h and kconfig.h: branch hints, once-accesses, acquire/release, IS_ENABLED().
-import { ZERO } from '../world';
+import { ZERO, int } from '../world';
 import type { Contract } from '../contract';
 
 export const COMPILER: Record<string, Contract> = {
   *likely(_m, a) { return a[0] ?? ZERO; },
   *unlikely(_m, a) { return a[0] ?? ZERO; },
   *READ_ONCE(_m, a) { return a[0] ?? ZERO; },
+  *ARRAY_SIZE(m, _a, as) {
+    // A compile-time count of an array the code declares: its initializer's length when the file
+    // shows it, else an unknown that is never 0 (an empty array does not build where it is
+    // iterated), so a loop over it runs at least once.
+    const name = as[0] ? m.src(as[0]).trim() : '';
+    const text = m.ws.files.get(m.frame().file)?.text;
+    const known = /^\w+$/.test(name) && text ? declaredLength(text, name) : undefined;
+    if (known !== undefined) return int(known);
+    const n = m.world.sym(`ARRAY_SIZE(${name || '?'})`);
+    if (n.k === 'sym') {
+      m.positive.add(n.id);
+      m.nonNegative.add(n.id);
+    }
+    return n;
+  },
   *smp_store_release(m, a, as, at) {
     const target = as[0];
     if (target?.type === 'pointer_expression' && target.op === '&') {
@@ -29,3 +44,36 @@ export const COMPILER: Record<string, Contract> = {
     return v;
   },
 };
+
+/** The element count of the array @name the file initialises: `name[] = { a, b }` (its top-level items) or `name[4] = { ... }`. */
+function declaredLength(text: string, name: string): number | undefined {
+  const re = new RegExp(`\\b${name}\\s*\\[\\s*(\\d*)\\s*\\]\\s*(=\\s*\\{)?`, 'g');
+  for (let mm = re.exec(text); mm; mm = re.exec(text)) {
+    if (!mm[2]) continue;
+    if (mm[1]) return Number(mm[1]) || undefined;
+    let depth = 1;
+    let items = 0;
+    let seen = false;
+    for (let i = mm.index + mm[0].length; i < text.length && i < mm.index + 20_000; i++) {
+      const c = text[i];
+      if (c === '/' && text[i + 1] === '*') {
+        const end = text.indexOf('*/', i + 2);
+        if (end < 0) return undefined;
+        i = end + 1;
+        continue;
+      }
+      if (c === '{' || c === '(' || c === '[') depth++;
+      else if (c === '}' || c === ')' || c === ']') {
+        depth--;
+        if (depth === 0) return items + (seen ? 1 : 0) || undefined;
+      } else if (c === ',' && depth === 1) {
+        if (seen) items++;
+        seen = false;
+        continue;
+      }
+      if (depth >= 1 && !/\s/.test(c)) seen = true;
+    }
+    return undefined;
+  }
+  return undefined;
+}

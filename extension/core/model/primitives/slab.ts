@@ -53,6 +53,24 @@ export const SLAB: Record<string, Contract> = {
   devm_kzalloc: (m, _a, as, at) => allocate(m, as, at, true, 'devm_kzalloc'),
   kmalloc: (m, _a, as, at) => allocate(m, as, at, false, 'kmalloc'),
   kmalloc_array: (m, _a, as, at) => allocate(m, as, at, false, 'kmalloc_array'),
+  // The NUMA-node, vmalloc-backed, slab-cache and bitmap forms: the same contract.
+  kzalloc_node: (m, _a, as, at) => allocate(m, as, at, true, 'kzalloc_node'),
+  kcalloc_node: (m, _a, as, at) => allocate(m, as, at, true, 'kcalloc_node'),
+  kmalloc_node: (m, _a, as, at) => allocate(m, as, at, false, 'kmalloc_node'),
+  kvzalloc_node: (m, _a, as, at) => allocate(m, as, at, true, 'kvzalloc_node'),
+  kvcalloc: (m, _a, as, at) => allocate(m, as, at, true, 'kvcalloc'),
+  kvmalloc: (m, _a, as, at) => allocate(m, as, at, false, 'kvmalloc'),
+  kvmalloc_array: (m, _a, as, at) => allocate(m, as, at, false, 'kvmalloc_array'),
+  kmem_cache_zalloc: (m, _a, as, at) => allocate(m, as, at, true, 'kmem_cache_zalloc'),
+  kmem_cache_alloc: (m, _a, as, at) => allocate(m, as, at, false, 'kmem_cache_alloc'),
+  bitmap_zalloc: (m, _a, as, at) => allocate(m, as, at, true, 'bitmap_zalloc'),
+  bitmap_alloc: (m, _a, as, at) => allocate(m, as, at, false, 'bitmap_alloc'),
+  kstrdup: (m, _a, as, at) => allocate(m, as, at, false, 'kstrdup'),
+  devm_kcalloc: (m, _a, as, at) => allocate(m, as, at, true, 'devm_kcalloc'),
+  devm_kmalloc: (m, _a, as, at) => allocate(m, as, at, false, 'devm_kmalloc'),
+  // vmalloc() takes no flags and always may sleep.
+  *vzalloc(m, _a, as, at) { m.mightSleep(at, 'vzalloc()'); return yield* allocate(m, as, at, true, 'vzalloc'); },
+  *vmalloc(m, _a, as, at) { m.mightSleep(at, 'vmalloc()'); return yield* allocate(m, as, at, false, 'vmalloc'); },
   *kmemdup(m, a, as, at) {
     const v = yield* allocate(m, as, at, false, 'kmemdup');
     const src = a[0]?.k === 'ptr' ? m.world.obj(a[0].obj) : undefined;
@@ -64,6 +82,10 @@ export const SLAB: Record<string, Contract> = {
   },
   kfree: (m, a, _as, at) => free(m, a[0] ?? ZERO, at, 'kfree'),
   kvfree: (m, a, _as, at) => free(m, a[0] ?? ZERO, at, 'kfree'),
+  kfree_sensitive: (m, a, _as, at) => free(m, a[0] ?? ZERO, at, 'kfree'),
+  vfree: (m, a, _as, at) => free(m, a[0] ?? ZERO, at, 'kfree'),
+  bitmap_free: (m, a, _as, at) => free(m, a[0] ?? ZERO, at, 'kfree'),
+  kmem_cache_free: (m, a, _as, at) => free(m, a[1] ?? ZERO, at, 'kfree'),
   *kfree_rcu(m, _a, as, at) {
     return yield* free(m, yield* m.arg(as, 0), at, 'rcu');
   },
