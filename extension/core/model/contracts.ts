@@ -17,6 +17,7 @@ import { XARRAY } from './primitives/xarray';
 import { WORKQUEUE } from './primitives/workqueue';
 import { ERR } from './primitives/err';
 import { COMPILER } from './primitives/compiler';
+import { DEVICE, getDevice, putDevice } from './primitives/device';
 import { IO_PGFAULT, IO_PGFAULT_FIELDS } from './io-pgfault';
 import { IOMMU, IOMMU_FIELDS } from './iommu';
 import { IOMMU_SVA } from './iommu-sva';
@@ -65,13 +66,33 @@ function refPutter(name: string): Contract {
 }
 
 const C: Record<string, Contract> = {
-  ...SLAB, ...LOCKING, ...RCUPDATE, ...REFCOUNT, ...UACCESS, ...FS, ...LIST, ...XARRAY, ...WORKQUEUE, ...ERR, ...COMPILER,
+  ...SLAB, ...LOCKING, ...RCUPDATE, ...REFCOUNT, ...UACCESS, ...FS, ...LIST, ...XARRAY, ...WORKQUEUE, ...ERR, ...COMPILER, ...DEVICE,
   ...IO_PGFAULT, ...IOMMU, ...IOMMU_SVA, ...IOMMUFD_MAIN,
 };
 const F: Record<string, FieldContract> = { ...IO_PGFAULT_FIELDS, ...IOMMU_FIELDS };
 // A function modelled in its own file wins over the generic getter/putter contract of its name.
 for (const [name, g] of Object.entries(REF_GETTERS)) if (!(name in C)) C[name] = refGetter(name, g);
 for (const name of REF_PUTTERS) if (!(name in C)) C[name] = refPutter(name);
+// A device's references are also its lifetime (primitives/device.ts): the last put runs its release.
+{
+  const get = C.get_device;
+  const put = C.put_device;
+  C.get_device = function* (m, a, as, at) {
+    const v = yield* get(m, a, as, at);
+    getDevice(m, a[0]);
+    return v;
+  };
+  C.put_device = function* (m, a, as, at) {
+    yield* put(m, a, as, at);
+    yield* putDevice(m, a[0], at);
+    return ZERO;
+  };
+  // device_unregister() drops the reference the device was registered with, not one a getter took.
+  C.device_unregister = function* (m, a, _as, at) {
+    yield* putDevice(m, a[0], at);
+    return ZERO;
+  };
+}
 
 export function contractFor(name: string): Contract | undefined {
   return Object.prototype.hasOwnProperty.call(C, name) ? C[name] : undefined;
@@ -82,6 +103,6 @@ export function fieldContractFor(field: string): FieldContract | undefined {
 }
 
 /** Names whose arguments the contract evaluates itself (lazily). */
-export const LAZY = new Set(['smp_load_acquire', 'kfree_rcu', 'kfree_rcu_mightsleep', 'rcu_dereference_check', 'rcu_dereference_protected',
+export const LAZY = new Set(['smp_load_acquire', 'kfree_rcu', 'kfree_rcu_mightsleep', 'rcu_dereference', 'rcu_dereference_check', 'rcu_dereference_protected',
   'IS_ERR', 'IS_ERR_OR_NULL', 'PTR_ERR', 'container_of', 'list_entry', 'list_first_entry', 'list_first_entry_or_null',
   'INIT_WORK', 'WARN', 'WARN_ONCE']);

@@ -5,7 +5,7 @@ import type { Ast } from '../parse/ast';
 import { CONSTANTS } from '../model/constants';
 import { Obj, Value, ZERO, int, ptr } from '../model/world';
 import type { Finding, PathResult, TraceStep } from '../types';
-import { Cut, Era, Gen, LockOrder, Machine, Oracle } from './machine';
+import { Cut, Era, Frontier, Gen, LockOrder, Machine, Oracle } from './machine';
 import { ExploreOptions, drain, endChecks, findingKey, outcome } from './explore';
 import { SCENARIOS, Scenario, WorldHandles, argsFor, buildWorld, eventObj, pendingGroup } from './scenarios';
 import { compile } from '../lifecycles/program';
@@ -340,7 +340,8 @@ function* run(ws: Workspace, c: ConcurrentScenario, opts: ConcurrentOptions, era
   const paths: PathResult[] = [];
   let bounded = false;
   let cancelled = false;
-  let prefix: number[] | undefined = [];
+  const frontier = new Frontier();
+  let prefix = frontier.pop();
   let polls = 0;
   // Any function body gives the stand-in frame its file; the entries decide which.
   const anchor = c.entries.map((e) => ws.definition(e)).find(Boolean) ?? ws.functions().map((f) => ws.definition(f.name, f.file)).find(Boolean);
@@ -471,10 +472,11 @@ function* run(ws: Workspace, c: ConcurrentScenario, opts: ConcurrentOptions, era
       });
       if (m.bounded) bounded = true;
     }
-    prefix = oracle.next();
+    frontier.expand(oracle, prefix);
+    prefix = frontier.pop();
     yield;
   }
-  return { paths, states: seen.size, bounded, cancelled };
+  return { paths, states: seen.size, bounded: bounded || frontier.dropped, cancelled };
 }
 
 /** Shorter counterexample first: fewer thread switches, then fewer steps. */

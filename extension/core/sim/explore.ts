@@ -5,7 +5,7 @@ import { responseName } from '../model/constants';
 import { Value, ptr } from '../model/world';
 import type { Finding, PathResult } from '../types';
 import { fileFact } from '../parse/source';
-import { Bounds, Cut, Era, LockOrder, Machine, Oracle } from './machine';
+import { Bounds, Cut, Era, Frontier, LockOrder, Machine, Oracle } from './machine';
 import { Scenario, argsFor, buildWorld, eventObj } from './scenarios';
 
 export interface ExploreOptions extends Bounds {
@@ -84,7 +84,8 @@ export function* exploring(ws: Workspace, entry: string, file: string | undefine
   const paths: PathResult[] = [];
   const unknown: Machine['unknownCalls'] = [];
   let bounded = false;
-  let prefix: number[] | undefined = [];
+  const frontier = new Frontier();
+  let prefix = frontier.pop();
   while (prefix) {
     if (paths.length >= opts.maxPaths || opts.cancelled?.()) {
       bounded = true;
@@ -142,10 +143,11 @@ export function* exploring(ws: Workspace, entry: string, file: string | undefine
       });
     }
     unknown.push(...m.unknownCalls);
-    prefix = oracle.next();
+    frontier.expand(oracle, prefix);
+    prefix = frontier.pop();
     yield;
   }
-  return { paths, bounded, unknownCalls: unknown };
+  return { paths, bounded: bounded || frontier.dropped, unknownCalls: unknown };
 }
 
 export function outcome(m: Machine, results: Value[], cut: Cut['reason'] | undefined): string {

@@ -26,6 +26,18 @@ export { Cut };
 /** The lvalue `*pp` of a pointer to a pointer: the pointer it holds, not a struct to copy into. */
 const POINTER_SLOT = '*slot';
 
+/** @e names a variable declared as a pointer. */
+function pointerVar(e: Ast, frame: Frame): boolean {
+  return e.type === 'identifier' && (frame.types.get(e.text!)?.pointer ?? 0) > 0;
+}
+
+/** @e names a variable of an unsigned integer type (`unsigned int nr`, `u32 pasid`, `size_t len`). */
+function unsignedVar(e: Ast, frame: Frame): boolean {
+  if (e.type !== 'identifier') return false;
+  const t = frame.types.get(e.text!);
+  return !!t && t.pointer === 0 && /^(unsigned\b.*|u8|u16|u32|u64|__u8|__u16|__u32|__u64|size_t|uint\d+_t|ioasid_t|dma_addr_t|phys_addr_t|resource_size_t)$/.test(t.type.trim());
+}
+
 /** @e names a variable declared as a pointer to a pointer (`struct foo **out`). */
 function pointsToPointer(e: Ast, frame: Frame): boolean {
   return e.type === 'identifier' && (frame.types.get(e.text!)?.pointer ?? 0) >= 2;
@@ -47,13 +59,109 @@ export class Oracle {
     this.widths.push(n);
     return c;
   }
-  /** The next unexplored decision sequence after this run, or undefined when all are done. */
-  next(): number[] | undefined {
-    for (let i = this.taken.length - 1; i >= 0; i--) {
-      if (this.taken[i] + 1 < this.widths[i]) return [...this.taken.slice(0, i), this.taken[i] + 1];
+}
+
+/**
+ * The runs still to make, taken in turn in two orders. Depth first, as the runs of the depth-first
+ * half find them: the paths that need many decisions in a row (the third pass of a loop failing).
+ * And fewest deviations first: the run that takes the first choice at every decision (no
+ * allocation fails, no thread is preempted), then the runs that differ from it in one decision, then
+ * in two... so the early error branches of a long function are explored too. When a bound stops
+ * the exploration, both kinds of path have had their share.
+ */
+export class Frontier {
+  /** runs to make, by how many decisions they take other than the first choice */
+  private readonly buckets: FrontierEntry[][] = [];
+  private readonly heads: number[] = [];
+  /** the runs the depth-first runs found, in the order found (the depth-first half takes from the end) */
+  private readonly order: FrontierEntry[] = [];
+  /** the last run handed out was a depth-first one */
+  private depthFirst = true;
+  private size = 0;
+  private turn = 0;
+  /** some runs were dropped to keep the frontier small: the exploration is not complete */
+  dropped = false;
+
+  constructor(private readonly cap = 200_000) {
+    this.add(0, { base: [], at: 0, alt: -1, done: false });
+  }
+
+  /** The next run's decisions to replay, or undefined when every run is made. */
+  pop(): number[] | undefined {
+    let deep = this.turn++ % 2 === 0;
+    let e = deep ? this.deepest() : this.fewest();
+    if (!e) {
+      deep = !deep;
+      e = deep ? this.deepest() : this.fewest();
+    }
+    if (!e) return undefined;
+    this.depthFirst = deep;
+    e.done = true;
+    this.size--;
+    return e.alt < 0 ? [] : [...e.base.slice(0, e.at), e.alt];
+  }
+
+  /** After a run that replayed @prefix: every other choice at each decision it made first. */
+  expand(o: Oracle, prefix: number[]): void {
+    let dev = 0;
+    for (const c of prefix) if (c !== 0) dev++;
+    const base = o.taken;
+    for (let i = prefix.length; i < base.length; i++) {
+      for (let alt = 1; alt < o.widths[i]; alt++) this.add(dev + 1, { base, at: i, alt, done: false });
+    }
+  }
+
+  private fewest(): FrontierEntry | undefined {
+    for (let d = 0; d < this.buckets.length; d++) {
+      const b = this.buckets[d];
+      while (b && this.heads[d] < b.length) {
+        const e = b[this.heads[d]++];
+        if (!e.done) return e;
+      }
+      if (b?.length) {
+        this.buckets[d] = [];
+        this.heads[d] = 0;
+      }
     }
     return undefined;
   }
+
+  private deepest(): FrontierEntry | undefined {
+    while (this.order.length) {
+      const e = this.order.pop()!;
+      if (!e.done) return e;
+    }
+    return undefined;
+  }
+
+  private add(dev: number, e: FrontierEntry): void {
+    (this.buckets[dev] ??= []).push(e);
+    this.heads[dev] ??= 0;
+    if (this.depthFirst) this.order.push(e);
+    this.size++;
+    if (this.size <= this.cap) return;
+    // Too many runs waiting: one with the most deviations goes.
+    for (let d = this.buckets.length - 1; d >= 0; d--) {
+      const b = this.buckets[d];
+      while (b && b.length > this.heads[d]) {
+        const gone = b.pop()!;
+        if (gone.done) continue;
+        gone.done = true;
+        this.size--;
+        this.dropped = true;
+        return;
+      }
+    }
+  }
+}
+
+interface FrontierEntry {
+  /** the decisions of the run that found this one; it replays them up to @at */
+  base: number[];
+  at: number;
+  /** the other choice it takes at @at (-1: the first run, which replays nothing) */
+  alt: number;
+  done: boolean;
 }
 
 export interface Frame {
@@ -291,36 +399,39 @@ export class Machine {
       case 'int': return v.v !== 0;
       case 'ptr': case 'err': case 'fn': case 'str': return true;
       case 'sym': {
+        const same = this.truthOf.get(v.id);
+        if (same !== undefined) return this.truthy({ k: 'sym', id: same }, why);
         const known = this.world.symTruth.get(v.id);
         if (known !== undefined) return known;
-        // A comparison of an unknown with 0 follows from what the path knows of the unknown...
+        // An unknown whose range the path has narrowed past 0 (n > 1 held) is not 0.
+        if (this.ranges.has(v.id) || this.positive.has(v.id)) {
+          const [lo, hi] = this.rangeOf(v.id);
+          if (lo > 0 || hi < 0 || (lo === 0 && hi === 0)) {
+            this.world.symTruth.set(v.id, lo !== 0 || hi !== 0);
+            return lo !== 0 || hi !== 0;
+          }
+        }
+        // A comparison of an unknown with a constant follows from what the path knows of the unknown...
         const cmp = this.comparisons.get(v.id);
         const base = cmp ? this.world.symTruth.get(cmp.sym) : undefined;
-        if (cmp && base === false) {
-          const t = cmp.op === '==' || cmp.op === '<=' || cmp.op === '>=';
-          this.world.symTruth.set(v.id, t);
-          return t;
-        }
-        if (cmp && this.positive.has(cmp.sym)) {
-          const t = cmp.op === '>' || cmp.op === '>=' || cmp.op === '!=';
-          this.world.symTruth.set(v.id, t);
-          return t;
-        }
-        if (cmp && this.nonNegative.has(cmp.sym) && (cmp.op === '<' || cmp.op === '>=')) {
-          const t = cmp.op === '>=';
-          this.world.symTruth.set(v.id, t);
-          return t;
-        }
-        if (cmp && base === true && (cmp.op === '==' || cmp.op === '!=')) {
+        if (cmp?.c === 0 && base === true && (cmp.op === '==' || cmp.op === '!=')) {
           const t = cmp.op === '!=';
           this.world.symTruth.set(v.id, t);
           return t;
         }
+        if (cmp?.c !== undefined) {
+          const d = this.decided(cmp.sym, cmp.op, cmp.c);
+          if (d !== undefined) {
+            this.world.symTruth.set(v.id, d);
+            return d;
+          }
+        }
         const t = this.oracle.choose(2) === 0;
         this.world.symTruth.set(v.id, t);
         this.decisions.push(`${why} = ${t}`);
+        if (cmp?.c !== undefined) this.constrain(cmp.sym, cmp.op, cmp.c, t);
         // ...and tells it something: ret < 0 means ret is not 0 (if (ret) later agrees).
-        if (cmp && base === undefined) {
+        if (cmp?.c === 0 && base === undefined) {
           const nonzero = t ? cmp.op === '<' || cmp.op === '>' || cmp.op === '!=' : cmp.op === '==' ? true : cmp.op === '>=' || cmp.op === '<=';
           const zero = t ? cmp.op === '==' : cmp.op === '!=';
           if (nonzero) this.world.symTruth.set(cmp.sym, true);
@@ -431,7 +542,51 @@ export class Machine {
   }
 
   /** Comparisons of an unknown with 0, by the unknown that stands for their result. */
-  private comparisons = new Map<number, { sym: number; op: string }>();
+  private comparisons = new Map<number, { sym: number; op: string; c?: number }>();
+  /** unknowns that are NULL exactly when another is (a pointer moved by arithmetic) */
+  private truthOf = new Map<number, number>();
+  /** what the path has decided of an unknown integer: its least and greatest possible values */
+  private ranges = new Map<number, [number, number]>();
+
+  /** The range the path allows for @sym: its decisions so far, and what the model knows of it. */
+  private rangeOf(sym: number): [number, number] {
+    let [lo, hi] = this.ranges.get(sym) ?? [-Infinity, Infinity];
+    if (this.positive.has(sym)) lo = Math.max(lo, 1);
+    else if (this.nonNegative.has(sym)) lo = Math.max(lo, 0);
+    const truth = this.world.symTruth.get(sym);
+    if (truth === false) return [Math.max(lo, 0), Math.min(hi, 0)];
+    // Not 0: a range that starts or ends at 0 moves past it.
+    if (truth === true && lo === 0) lo = 1;
+    if (truth === true && hi === 0) hi = -1;
+    return [lo, hi];
+  }
+
+  /** Whether `sym op c` follows from the path's decisions (undefined: either may hold). */
+  private decided(sym: number, op: string, c: number): boolean | undefined {
+    const [lo, hi] = this.rangeOf(sym);
+    switch (op) {
+      case '<': return hi < c ? true : lo >= c ? false : undefined;
+      case '<=': return hi <= c ? true : lo > c ? false : undefined;
+      case '>': return lo > c ? true : hi <= c ? false : undefined;
+      case '>=': return lo >= c ? true : hi < c ? false : undefined;
+      case '==': return lo === c && hi === c ? true : c < lo || c > hi ? false : undefined;
+      case '!=': return lo === c && hi === c ? false : c < lo || c > hi ? true : undefined;
+      default: return undefined;
+    }
+  }
+
+  /** Records that `sym op c` is @holds on this path. */
+  private constrain(sym: number, op: string, c: number, holds: boolean): void {
+    let [lo, hi] = this.ranges.get(sym) ?? [-Infinity, Infinity];
+    const o = holds ? op : ({ '<': '>=', '<=': '>', '>': '<=', '>=': '<', '==': '!=', '!=': '==' } as Record<string, string>)[op];
+    if (o === '<') hi = Math.min(hi, c - 1);
+    else if (o === '<=') hi = Math.min(hi, c);
+    else if (o === '>') lo = Math.max(lo, c + 1);
+    else if (o === '>=') lo = Math.max(lo, c);
+    else if (o === '==') { lo = Math.max(lo, c); hi = Math.min(hi, c); }
+    else return;
+    this.ranges.set(sym, [lo, hi]);
+  }
 
   /** What user space wrote into the buffers the scenario's writes copy from: fields by name. */
   userWrites: Map<string, Value> | undefined;
@@ -1432,6 +1587,16 @@ export class Machine {
         }
         const l = yield* this.eval(a, frame);
         const r = yield* this.eval(b, frame);
+        // An unknown held in an unsigned variable is never negative.
+        if (l.k === 'sym' && unsignedVar(a, frame)) this.nonNegative.add(l.id);
+        if (r.k === 'sym' && unsignedVar(b, frame)) this.nonNegative.add(r.id);
+        // Pointer arithmetic stays inside the object: p + n is NULL exactly when p is.
+        if ((e.op === '+' || e.op === '-') && pointerVar(a, frame) && (l.k === 'ptr' || l.k === 'sym')) {
+          if (l.k === 'ptr') return l;
+          const moved = this.world.sym(this.src(e));
+          if (moved.k === 'sym') this.truthOf.set(moved.id, l.id);
+          return moved;
+        }
         const out = this.binop(e.op ?? '?', l, r);
         if (out.k === 'sym' && !this.world.symNames.get(out.id)?.includes(' ')) this.world.symNames.set(out.id, this.src(e));
         return out;
@@ -1499,8 +1664,11 @@ export class Machine {
       this.memo.set(key, v);
       // Against 0 (ret < 0, count > 0): its answer and the unknown's truth constrain each other.
       const zeroCmp = /^(==|!=|<|>|<=|>=)$/.test(op);
-      if (zeroCmp && l.k === 'sym' && r.k === 'int' && r.v === 0 && v.k === 'sym') this.comparisons.set(v.id, { sym: l.id, op });
-      else if (zeroCmp && r.k === 'sym' && l.k === 'int' && l.v === 0 && v.k === 'sym') this.comparisons.set(v.id, { sym: r.id, op: flip(op) });
+      if (zeroCmp && l.k === 'sym' && r.k === 'int' && r.v === 0 && v.k === 'sym') this.comparisons.set(v.id, { sym: l.id, op, c: 0 });
+      else if (zeroCmp && r.k === 'sym' && l.k === 'int' && l.v === 0 && v.k === 'sym') this.comparisons.set(v.id, { sym: r.id, op: flip(op), c: 0 });
+      // Against another constant (nr > 1, i < nr): only its range decides it.
+      else if (zeroCmp && l.k === 'sym' && r.k === 'int' && v.k === 'sym') this.comparisons.set(v.id, { sym: l.id, op, c: r.v });
+      else if (zeroCmp && r.k === 'sym' && l.k === 'int' && v.k === 'sym') this.comparisons.set(v.id, { sym: r.id, op: flip(op), c: l.v });
     }
     return v;
   }

@@ -25,10 +25,13 @@ export const RCUPDATE: Record<string, Contract> = {
     m.step(at, 'rcu_read_unlock()', 'leaves the RCU read-side critical section');
     return ZERO;
   },
-  *rcu_dereference(m, a, _as, at) {
+  *rcu_dereference(m, _a, as, at) {
+    // The load happens here, after the scheduling point: what another thread published (or
+    // cleared) before it is what this one reads.
     yield { kind: 'sched' };
-    m.step(at, 'rcu_dereference()', m.name(a[0] ?? ZERO));
-    return a[0] ?? ZERO;
+    const v = yield* m.arg(as, 0);
+    m.step(at, 'rcu_dereference()', m.name(v));
+    return v;
   },
   *rcu_dereference_check(m, _a, as, at) {
     yield { kind: 'sched' };

@@ -33,7 +33,9 @@ export function* free(m: Machine, v: Value, at: Ast, how: 'kfree' | 'rcu'): Gen<
   }
   if (o.freed) {
     const rule = o.type === 'iopf_group' ? 'iopf/group-double-free' : 'iopf/use-after-free';
-    m.report(rule, `${m.world.name(o.id)} is freed a second time`, at);
+    const first = o.freedStep !== undefined ? m.steps[o.freedStep] : undefined;
+    const where = first ? `: ${first.op} at line ${first.line}${first.function !== m.frame().fn ? ` (in ${first.function}())` : ''} already freed it` : '';
+    m.report(rule, `${m.world.name(o.id)} is freed a second time${where}`, at);
     throw new Cut('stop');
   }
   o.freed = how;

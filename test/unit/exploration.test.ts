@@ -1,0 +1,47 @@
+// The order paths are explored in: when a bound stops the exploration, the early error branches
+// of a long function have been explored as well as the deep variations of its last decisions.
+import assert from 'node:assert/strict';
+import { analyzeFiles } from '../../extension/core/analyze';
+
+/** A function whose early error path leaks, followed by @n independent decisions (2^n paths). */
+function longFunction(n: number): string {
+  const tests = Array.from({ length: n }, (_, i) => `\tif (cfg->bit${i})\n\t\tbuf->flags |= ${1 << (i % 16)};\n\tspin_lock(&cfg->lock);\n\tspin_unlock(&cfg->lock);`).join('\n');
+  return `struct pq_cfg { spinlock_t lock; ${Array.from({ length: n }, (_, i) => `int bit${i};`).join(' ')} int bad; };
+struct pq_buf { int flags; };
+
+int pq_configure(struct pq_cfg *cfg, struct pq_buf **out)
+{
+	struct pq_buf *buf;
+
+	buf = kzalloc(sizeof(*buf), GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	if (cfg->bad)
+		return -EINVAL;
+${tests}
+	*out = buf;
+	return 0;
+}
+`;
+}
+
+describe('exploration order', () => {
+  it('a leak on the first error branch is found although the decisions after it need far more paths than the bound', async () => {
+    const text = longFunction(14);
+    const r = await analyzeFiles([{ path: 'pq.c', text }], { maxPaths: 200 });
+    const fn = r.functions.find((f) => f.name === 'pq_configure')!;
+    assert.equal(fn.bounded, true, '2^14 paths do not fit in 200');
+    const leak = r.findings.find((f) => f.rule === 'mem/leak');
+    assert.ok(leak, 'the early error path was explored');
+    assert.equal(leak.line, text.split('\n').findIndex((l) => l.includes('kzalloc')) + 1);
+    assert.equal(leak.severity, 'error', 'on a path that returns failure');
+  });
+
+  it('explored exhaustively, the same findings whatever the order: the fixed function is clean', async () => {
+    const text = longFunction(4).replace('\t\treturn -EINVAL;', '\t{\n\t\tkfree(buf);\n\t\treturn -EINVAL;\n\t}').replace('if (cfg->bad)\n\t{', 'if (cfg->bad) {');
+    const r = await analyzeFiles([{ path: 'pq.c', text }]);
+    assert.equal(r.bounded, false);
+    assert.deepEqual(r.findings.map((f) => f.rule), []);
+    assert.equal(r.functions.find((f) => f.name === 'pq_configure')!.paths, 2 + 16);
+  });
+});
