@@ -1017,10 +1017,12 @@ export class Machine {
     if (name === 'iommu_report_device_fault') this.hardwareRequest(args[0], args[1]);
     const refsAtEntry = this.refs.length;
     const storedAtEntry = this.stored.length;
+    const stepsAtEntry = this.steps.length;
     this.stacks[this.tid].push(frame);
     if (this.stacks[this.tid].length === 1) this.idle = { ...frame };
     try {
       yield* this.runCfg(frame);
+      this.missingErrorCode(frame, def.fn.text, stepsAtEntry);
       this.leaveFrame(frame);
       if (name === 'iommu_report_device_fault') this.reportReturned(args[1], frame.retval);
       // A reference a callee of the tree's API took and neither returned nor kept is that callee's
@@ -1030,6 +1032,24 @@ export class Machine {
       this.stacks[this.tid].pop();
     }
     return frame.retval ?? ZERO;
+  }
+
+  /**
+   * A call of @frame's own body failed (an allocation, an id, adding a device), and the function,
+   * which reports failure as a negative errno elsewhere, returns 0 on this path: its caller takes
+   * the failure for success and goes on with what was never set up.
+   */
+  private missingErrorCode(frame: Frame, text: string, from: number): void {
+    const ret = frame.retval;
+    if (this.concurrent || ret?.k !== 'int' || ret.v !== 0) return;
+    let failure: TraceStep | undefined;
+    for (let i = from; i < this.steps.length && !failure; i++) {
+      const st = this.steps[i];
+      if (st.function === frame.fn && /\(\) fails$/.test(st.op) && !st.detail.startsWith('-EBUSY')) failure = st;
+    }
+    if (!failure || !/\breturn\s+-E[A-Z0-9]+\s*;|=\s*-E[A-Z0-9]+\s*;/.test(text)) return;
+    this.report('api/missing-error-code', `${failure.op.replace(/ fails$/, '')} failed at line ${failure.line} (${failure.detail}), yet ${frame.fn}() returns 0 on this path, though it returns a negative errno on its other failures: the caller takes the failure for success`,
+      frame.returnAt ?? closingBrace(frame.cfg.range));
   }
 
   /** Gives an object its struct type once a typed pointer refers to it. */
@@ -1360,6 +1380,10 @@ export class Machine {
       if (base && field) return { obj: base, field };
       return undefined;
     }
+    if (e.type === 'subscript_expression') {
+      const el = yield* this.element(e, frame);
+      if (el) return el;
+    }
     if (e.type === 'pointer_expression' && e.op === '*') {
       const inner = e.children[0];
       const v = yield* this.eval(inner, frame);
@@ -1368,6 +1392,15 @@ export class Machine {
       if (o) return { obj: o, field: pointsToPointer(inner, frame) ? POINTER_SLOT : '*' };
     }
     return undefined;
+  }
+
+  /** The slot of `a[i]`: the array's object and a field named after the index's value. */
+  private *element(e: Ast, frame: Frame): Gen<{ obj: Obj; field: string } | undefined> {
+    const base = yield* this.eval(child(e, 'argument')!, frame);
+    const idx = yield* this.eval(child(e, 'index')!, frame);
+    if (base.k !== 'ptr' && base.k !== 'sym') return undefined;
+    const o = this.deref(base, e);
+    return o ? { obj: o, field: `[${valueKey(idx)}]` } : undefined;
   }
 
   /** The object whose field a field_expression reads: `a->b` derefs a; `a.b` uses a's object. */
@@ -1610,8 +1643,9 @@ export class Machine {
       case 'call_expression':
         return yield* this.evalCall(e, frame);
       case 'subscript_expression': {
-        yield* this.eval(child(e, 'argument')!, frame);
-        return this.world.sym(this.src(e));
+        // a[i]: the element the path stored there, if it did (one slot per index value).
+        const el = yield* this.element(e, frame);
+        return el ? this.readField(el.obj, el.field, e) : this.world.sym(this.src(e));
       }
       case 'initializer_list': case 'compound_literal_expression': {
         const o = this.world.alloc('?', 'stack');

@@ -48,6 +48,17 @@ export const XARRAY: Record<string, Contract> = {
     const hit = key !== undefined ? m.xa(x.id).get(key) : undefined;
     return hit !== undefined ? ptr(hit) : ZERO;
   },
+  *ida_alloc(m, _a, _as, at) {
+    // The lowest free id, or -ENOMEM/-ENOSPC.
+    yield { kind: 'sched' };
+    if (m.oracle.choose(2) === 1) {
+      m.step(at, 'ida_alloc() fails', '-ENOSPC');
+      return int(-CONSTANTS.ENOSPC);
+    }
+    const id = m.world.sym('ida_alloc()');
+    if (id.k === 'sym') m.nonNegative.add(id.id);
+    return id;
+  },
   *ida_alloc_max(m, a, _as, at) {
     // An id in [0, max], or -ENOMEM/-ENOSPC: with max 0 the only id it can give is 0.
     yield { kind: 'sched' };
