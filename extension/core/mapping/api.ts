@@ -161,6 +161,10 @@ export const API: Record<string, ApiEntry> = {
   vfree: e('mem.free', 'Frees vmalloc() memory now.'),
   bitmap_free: e('mem.free', 'Frees a bitmap now.'),
   kmem_cache_free: e('mem.free', 'Returns an object to its slab cache now.'),
+  // kref
+  kref_init: e('ref.init', 'Sets a kref to one reference.'),
+  kref_get: e('ref.get', 'Takes one more reference.'),
+  kref_put: e('ref.put', 'Drops a reference; the last one runs the release given, which usually frees the object.'),
   // workqueues
   INIT_WORK: e('wq.init_work', 'Sets the function a work item runs.'),
   queue_work: e('wq.queue', 'Queues work; it runs later on the workqueue\'s thread.'),
