@@ -7,9 +7,10 @@ import { CMD } from './command-ids';
 export function lensTitle(paths: number, findings: number, bounded: boolean): string {
   // A static helper called from elsewhere is simulated as part of its callers, where its arguments are real.
   if (paths === 0 && findings === 0) return 'Simulate · checked through its callers';
-  const p = `${paths} path${paths === 1 ? '' : 's'}`;
+  // Cut by a bound, a function is not known clean: the lens says so.
+  const p = bounded ? `${paths}+ paths (bounded)` : `${paths} path${paths === 1 ? '' : 's'}`;
   const f = `${findings} finding${findings === 1 ? '' : 's'}`;
-  return `Simulate · ${p}${bounded ? '+' : ''} · ${f}`;
+  return `Simulate · ${p} · ${f}`;
 }
 
 class SimulateLens implements vscode.CodeLensProvider {

@@ -212,8 +212,11 @@ export function analyzeDocument(doc: vscode.TextDocument): Promise<AnalysisResul
       output().info(`analysed ${vscode.workspace.asRelativePath(doc.uri)} v${doc.version}: ` +
         `${r.findings.length} findings, ${r.functions.filter((f) => f.known).length} known functions ` +
         `in ${Date.now() - started} ms${r.bounded ? ' (bounded)' : ''}`);
-      reportOk(r.findings.length ? `$(bug) IOPF ${r.findings.length}` : '$(check) IOPF',
-        `iopf-lens: ${r.findings.length} findings in ${vscode.workspace.asRelativePath(doc.uri)}`);
+      const n = r.findings.length;
+      const where = vscode.workspace.asRelativePath(doc.uri);
+      // A bound that cut the exploration is never shown as clean.
+      reportOk(n ? `$(bug) IOPF ${n}` : r.bounded ? '$(warning) IOPF bounded' : '$(check) IOPF',
+        `iopf-lens: ${n} finding${n === 1 ? '' : 's'} in ${where}${r.bounded ? '; some paths were cut by a bound, so not every path was run' : ''}`);
       analyzed.fire({ uri: doc.uri, result: r });
       return r;
     } catch (e) {

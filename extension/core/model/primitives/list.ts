@@ -4,17 +4,17 @@ import { type Value, ZERO, int, ptr } from '../world';
 import type { Gen, Machine } from '../../sim/machine';
 import { type Contract, obj } from '../contract';
 
-function* listAdd(m: Machine, a: Value[], at: Ast, tail: boolean): Gen<Value> {
+function* listAdd(m: Machine, a: Value[], at: Ast, tail: boolean, name = tail ? 'list_add_tail' : 'list_add'): Gen<Value> {
   yield { kind: 'sched' };
   const node = obj(m, a[0], at, 'list_head');
   const head = obj(m, a[1], at, 'list_head');
   if (!node || !head) return ZERO;
   m.touch(node, at, 'links');
   m.touch(head, at, 'links into');
-  m.noteListAccess(node.id, true, at, tail ? 'list_add_tail()' : 'list_add()');
-  m.noteListAccess(head.id, true, at, tail ? 'list_add_tail()' : 'list_add()');
+  m.noteListAccess(node.id, true, at, `${name}()`);
+  m.noteListAccess(head.id, true, at, `${name}()`);
   m.world.listAdd(node.id, head.id, tail);
-  m.step(at, tail ? 'list_add_tail()' : 'list_add()', `${m.world.name(m.world.root(node.id).id)} on ${m.world.name(head.id)}`);
+  m.step(at, `${name}()`, `${m.world.name(m.world.root(node.id).id)} on ${m.world.name(head.id)}`);
   return ZERO;
 }
 
@@ -65,8 +65,8 @@ export const LIST: Record<string, Contract> = {
   *list_add_tail(m, a, _as, at) { return yield* listAdd(m, a, at, true); },
   *list_del(m, a, _as, at) { return yield* listDel(m, a, at, true); },
   *list_del_init(m, a, _as, at) { return yield* listDel(m, a, at, false); },
-  *list_move(m, a, _as, at) { return yield* listAdd(m, a, at, false); },
-  *list_move_tail(m, a, _as, at) { return yield* listAdd(m, a, at, true); },
+  *list_move(m, a, _as, at) { return yield* listAdd(m, a, at, false, 'list_move'); },
+  *list_move_tail(m, a, _as, at) { return yield* listAdd(m, a, at, true, 'list_move_tail'); },
   *list_empty(m, a, _as, at) {
     yield { kind: 'sched' };
     const o = obj(m, a[0], at, 'list_head');
