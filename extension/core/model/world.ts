@@ -2,7 +2,8 @@
 // locks, RCU read sections and grace periods, workqueues, and the PRI-capable device's page requests.
 
 export type Value =
-  | { k: 'int'; v: number }
+  /** @why: a NULL some call returned on this path (an allocation that failed), said when it is dereferenced */
+  | { k: 'int'; v: number; why?: string }
   | { k: 'ptr'; obj: number }
   | { k: 'err'; code: number }
   | { k: 'sym'; id: number }

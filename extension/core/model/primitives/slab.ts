@@ -8,9 +8,11 @@ import { type Contract, gfpSleeps, isNull } from '../contract';
 export function* allocate(m: Machine, argAsts: Ast[], at: Ast, zeroed: boolean, what: string): Gen<Value> {
   if (gfpSleeps(argAsts, m)) m.mightSleep(at, `${what}(GFP_KERNEL)`);
   yield { kind: 'sched' };
-  if (m.oracle.choose(2) === 1) {
+  // __GFP_NOFAIL allocations do not return NULL.
+  const noFail = argAsts.some((a) => /__GFP_NOFAIL/.test(m.src(a)));
+  if (!noFail && m.oracle.choose(2) === 1) {
     m.step(at, `${what}() fails`, 'returns NULL');
-    return ZERO;
+    return { k: 'int', v: 0, why: `${what}() returned NULL at line ${at.startLine + 1}` };
   }
   const o = m.world.alloc('?', zeroed ? 'zeroed' : 'heap', at.startLine + 1);
   o.allocAt = { file: m.frame().file, range: rangeOf(at) };
