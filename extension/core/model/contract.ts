@@ -18,5 +18,5 @@ export const isNull = (v: Value): boolean => v.k === 'int' && v.v === 0;
 export function mayFailNoMem(m: Machine, at: Ast, name: string): Value | undefined {
   if (m.oracle.choose(2) !== 1) return undefined;
   m.step(at, `${name}() fails`, 'ERR_PTR(-ENOMEM)');
-  return { k: 'err', code: -CONSTANTS.ENOMEM };
+  return { k: 'err', code: -CONSTANTS.ENOMEM, why: `${name}() returned ERR_PTR(-ENOMEM) at line ${at.startLine + 1}` };
 }

@@ -5,7 +5,7 @@ export type Value =
   /** @why: a NULL some call returned on this path (an allocation that failed), said when it is dereferenced */
   | { k: 'int'; v: number; why?: string }
   | { k: 'ptr'; obj: number }
-  | { k: 'err'; code: number }
+  | { k: 'err'; code: number; why?: string }
   | { k: 'sym'; id: number }
   | { k: 'fn'; name: string }
   | { k: 'str'; s: string };

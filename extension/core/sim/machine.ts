@@ -621,6 +621,10 @@ export class Machine {
       throw new Cut('infeasible');
     }
     if (v.k === 'err') {
+      if (v.why) {
+        this.report('mem/null-deref', `${at ? this.src(at).replace(/\s+/g, ' ').slice(0, 60) : 'a pointer'} dereferences an error pointer: ${v.why} and nothing on this path tested it with IS_ERR()`, at);
+        throw new Cut('stop');
+      }
       this.step(at, 'ERR_PTR dereference', 'the path dereferences an error pointer');
       throw new Cut('infeasible');
     }

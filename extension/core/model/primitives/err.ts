@@ -22,7 +22,10 @@ export const ERR: Record<string, Contract> = {
     return m.world.sym(`PTR_ERR(${m.src(as[0])})`);
   },
   *PTR_ERR_OR_ZERO(_m, a) { return a[0]?.k === 'err' ? int(a[0].code) : ZERO; },
-  *ERR_PTR(m, a) { return a[0]?.k === 'int' ? { k: 'err', code: a[0].v } : m.world.sym('ERR_PTR(?)'); },
+  *ERR_PTR(m, a, _as, at) {
+    if (a[0]?.k !== 'int') return m.world.sym('ERR_PTR(?)');
+    return { k: 'err', code: a[0].v, why: `${m.frame().fn}() returned ERR_PTR(${a[0].v}) at line ${at.startLine + 1}` };
+  },
   *ERR_CAST(_m, a) { return a[0] ?? ZERO; },
   *WARN_ON(m, a, as) { return int(m.truthy(a[0] ?? ZERO, m.src(as[0] ?? ({} as Ast))) ? 1 : 0); },
   *WARN_ON_ONCE(m, a, as) { return int(m.truthy(a[0] ?? ZERO, as[0] ? m.src(as[0]) : '?') ? 1 : 0); },
