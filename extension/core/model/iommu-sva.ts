@@ -8,7 +8,8 @@ import { free } from './primitives/slab';
 export const IOMMU_SVA: Record<string, Contract> = {
   *iommu_sva_domain_alloc(m, a, _as, at) {
     yield { kind: 'sched' };
-    const failed = mayFailNoMem(m, at, 'iommu_sva_domain_alloc');
+    // NULL on failure in older kernels, ERR_PTR() in newer ones: the tree's callers know which.
+    const failed = mayFailNoMem(m, at, 'iommu_sva_domain_alloc', false);
     if (failed) return failed;
     const d = m.world.alloc('iommu_domain', 'heap', at.startLine + 1);
     d.fields.set('mm', a[1] ?? ZERO);
