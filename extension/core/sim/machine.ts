@@ -26,6 +26,9 @@ export { Cut };
 /** The lvalue `*pp` of a pointer to a pointer: the pointer it holds, not a struct to copy into. */
 const POINTER_SLOT = '*slot';
 
+/** Integer types: a local of one whose address is taken is a slot, not an object. */
+const SCALAR = /^(?:(?:un)?signed\b.*|int|long|short|char|bool|long long|u8|u16|u32|u64|s8|s16|s32|s64|__u\d+|__s\d+|u?int\d+_t|size_t|ssize_t|loff_t|pgoff_t|gfp_t|ioasid_t|dma_addr_t|phys_addr_t|resource_size_t)$/;
+
 /** @e names a variable declared as a pointer. */
 function pointerVar(e: Ast, frame: Frame): boolean {
   return e.type === 'identifier' && (frame.types.get(e.text!)?.pointer ?? 0) > 0;
@@ -180,6 +183,8 @@ export interface Frame {
   depth: number;
   /** the function text announces lock hand-over (__acquires/__releases) */
   lockHelper: boolean;
+  /** locals whose address the body takes (`&id`, `&ptr`): their value lives in this object's fields */
+  addressed?: Obj;
   /** the return statement this frame left by */
   returnAt?: SourceRange;
   /** the CFG node being run, for state hashing */
@@ -1456,6 +1461,7 @@ export class Machine {
       // A name the function never declared is a file-scope variable (iommu_wq = alloc_workqueue()).
       if (frame.env.has(lv.local) || frame.types.has(lv.local)) {
         frame.env.set(lv.local, v);
+        if (frame.addressed?.fields.has(lv.local)) frame.addressed.fields.set(lv.local, v);
         const t = frame.types.get(lv.local);
         if (t && v.k === 'ptr' && t.pointer > 0) this.typeObj(v.obj, t.type);
       } else {
@@ -1465,7 +1471,8 @@ export class Machine {
       return;
     }
     if (lv.field === POINTER_SLOT) {
-      this.writeField(lv.obj, '*', v, at);
+      if (lv.obj.slot && lv.obj.parent) this.writeField(this.world.obj(lv.obj.parent.obj), lv.obj.parent.field, v, at);
+      else this.writeField(lv.obj, '*', v, at);
       this.stored.push(v);
       return;
     }
@@ -1492,6 +1499,7 @@ export class Machine {
       case 'char_literal': return int(1);
       case 'identifier': {
         const n = e.text!;
+        if (frame.addressed?.fields.has(n)) return this.norm(frame.addressed.fields.get(n)!);
         if (frame.env.has(n)) return this.norm(frame.env.get(n)!);
         if (n in CONSTANTS) return int(CONSTANTS[n]);
         if (this.world.globals.has(n)) return this.norm(this.world.globals.get(n)!);
@@ -1538,6 +1546,17 @@ export class Machine {
             const v = frame.env.get(arg.text!);
             const t = frame.types.get(arg.text!);
             if (v?.k === 'ptr' && t && t.pointer === 0) return v; // a struct local: its address is the object
+            if (t && (t.pointer > 0 || SCALAR.test(t.type.trim()))) {
+              // &id, &ptr: a slot that reads and writes the local itself, so a callee's *out = x
+              // (xa_alloc()'s index, an out-parameter) is what the local holds afterwards.
+              if (!frame.addressed) {
+                frame.addressed = this.world.alloc('locals', 'stack');
+                frame.stackObjs.push(frame.addressed.id);
+              }
+              const box = frame.addressed;
+              if (!box.fields.has(arg.text!)) box.fields.set(arg.text!, v ?? this.world.sym(arg.text!));
+              return ptr(this.world.sub(box.id, arg.text!, t.type).id);
+            }
             if (v && t && t.pointer === 0) {
               // A local of a typedef'd type (spinlock_t, DEFINE_MUTEX()): the address names one object.
               const o = this.world.alloc(t.type, 'stack');

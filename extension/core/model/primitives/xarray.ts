@@ -41,6 +41,17 @@ export const XARRAY: Record<string, Contract> = {
     if (hit !== undefined) m.step(at, 'xa_erase()', `${m.world.name(hit)} removed from index ${key} of ${m.world.name(x.id)}`);
     return hit !== undefined ? ptr(hit) : ZERO;
   },
+  *xa_destroy(m, a, _as, at) {
+    // It frees the xarray's own nodes, never what the entries point to: whatever is still stored
+    // is reachable from nothing after it.
+    const x = obj(m, a[0], at, 'xarray');
+    if (!x) return ZERO;
+    const entries = m.xa(x.id);
+    const n = entries.size;
+    entries.clear();
+    m.step(at, 'xa_destroy()', n ? `${n} entr${n === 1 ? 'y' : 'ies'} still stored: the xarray forgets ${n === 1 ? 'it' : 'them'}, nothing frees ${n === 1 ? 'it' : 'them'}` : 'empty');
+    return ZERO;
+  },
   *xa_load(m, a, _as, at) {
     const x = obj(m, a[0], at, 'xarray');
     if (!x) return ZERO;
