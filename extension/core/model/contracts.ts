@@ -3,7 +3,8 @@
 // iommu.ts, iommufd/), the primitives apart (primitives/: slab, locking, RCU, refcount_t, lists, xarray,
 // workqueues, user copies, files, error pointers), and the kernel's reference getters and putters
 // (refs.ts).
-import { ZERO, ptr } from './world';
+import { ZERO, int, ptr } from './world';
+import { CONSTANTS } from './constants';
 import { PUTTER_OF, REF_GETTERS, REF_PUTTERS, type RefGetter } from './refs';
 import { obj, type Contract, type FieldContract } from './contract';
 import { SLAB } from './primitives/slab';
@@ -32,6 +33,19 @@ function refGetter(name: string, g: RefGetter): Contract {
       // It moves on from the object it was given, dropping that reference.
       const from = a[g.drops] ? m.norm(a[g.drops]) : undefined;
       if (from?.k === 'ptr') m.dropRef(m.world.root(from.obj).id, g.putter, at);
+    }
+    if (g.status) {
+      // A status: the usage count of the device given, taken as the call's contract says.
+      const v = a[g.arg ?? 0] ?? ZERO;
+      const o = obj(m, v, at, 'device');
+      const ok = m.oracle.choose(2) === 0;
+      if (o && (ok || g.status === 'always')) {
+        m.takeRef(m.world.root(o.id).id, name, g.putter, at, as[g.arg ?? 0] ? m.src(as[g.arg ?? 0]) : undefined, false, true);
+      }
+      // Not a failure the function must pass on: drivers power a unit up and carry on (or skip
+      // work when it is not in use) on purpose; what they owe is the usage count.
+      m.step(at, ok ? `${name}()` : `${name}() returns ${g.status === 'positive' ? '0' : 'an error'}`, ok ? 'usage count taken' : g.status === 'always' ? 'the usage count is taken all the same' : 'no usage count taken');
+      return ok ? int(g.status === 'positive' ? 1 : 0) : g.status === 'positive' ? ZERO : int(-CONSTANTS.EINVAL);
     }
     if (g.arg !== undefined) {
       const v = a[g.arg] ?? ZERO;

@@ -1,6 +1,7 @@
 // This file mirrors the kernel's reference-counting getters and putters outside the IOPF core:
 // pci_get_*()/pci_dev_put(), of_*()/of_node_put(), get_device()/put_device(), iommu_group_get()/
-// iommu_group_put(), fwnode and kobject references, get_task_mm()/mmput(), and the for_each_*()
+// iommu_group_put(), fwnode and kobject references, get_task_mm()/mmput(), runtime PM usage counts
+// (pm_runtime_get_sync()/pm_runtime_put()), and the for_each_*()
 // iterators that hold a reference on the element they stand on.
 
 export interface RefGetter {
@@ -12,6 +13,13 @@ export interface RefGetter {
   drops?: number;
   /** the struct the found object is */
   type?: string;
+  /**
+   * The call returns a status, not the object (runtime PM): 'always' takes the reference even when
+   * it fails (pm_runtime_get_sync()), 'on-success' only when it succeeds, 'positive' only when it
+   * returns a positive value. Such references are a leak only on a path that returns failure: a
+   * driver keeps a device powered across calls (get in attach, put in detach) on purpose.
+   */
+  status?: 'always' | 'on-success' | 'positive';
 }
 
 export const REF_GETTERS: Record<string, RefGetter> = {
@@ -47,11 +55,22 @@ export const REF_GETTERS: Record<string, RefGetter> = {
   kobject_get: { putter: 'kobject_put', arg: 0 },
   get_task_mm: { putter: 'mmput', type: 'mm_struct' },
   mmgrab: { putter: 'mmdrop', arg: 0 },
+  pm_runtime_get_sync: { putter: 'pm_runtime_put', arg: 0, status: 'always' },
+  pm_runtime_get: { putter: 'pm_runtime_put', arg: 0, status: 'always' },
+  pm_runtime_get_noresume: { putter: 'pm_runtime_put', arg: 0, status: 'always' },
+  pm_runtime_resume_and_get: { putter: 'pm_runtime_put', arg: 0, status: 'on-success' },
+  pm_runtime_get_if_in_use: { putter: 'pm_runtime_put', arg: 0, status: 'positive' },
+  pm_runtime_get_if_active: { putter: 'pm_runtime_put', arg: 0, status: 'positive' },
 };
 
 /** Putters that drop the same kind of reference under another name. */
 export const PUTTER_OF: Record<string, string> = {
   platform_device_put: 'put_device',
+  pm_runtime_put_sync: 'pm_runtime_put',
+  pm_runtime_put_noidle: 'pm_runtime_put',
+  pm_runtime_put_autosuspend: 'pm_runtime_put',
+  pm_runtime_put_sync_autosuspend: 'pm_runtime_put',
+  pm_runtime_put_sync_suspend: 'pm_runtime_put',
 };
 
 /** Putters and the getters whose references they drop. */

@@ -229,6 +229,7 @@ export function endChecks(m: Machine, entry: string, s: Scenario, results: Value
   for (const r of open) {
     if (keptHere.has(r.obj) || (r.found && keptAll.has(r.obj)) || m.handedOver.has(r.obj)) continue;
     const onFailure = failed || ret?.k === 'err';
+    if (r.failureOnly && !onFailure) continue;
     const site = r.file === m.frame().file ? r.at : at;
     m.report('iopf/refcount-imbalance', `the reference ${r.getter}() took${r.label ? ` on ${r.label.trim()}` : ''} at line ${r.at.start.line + 1} (${w.name(r.obj)}) is never dropped with ${r.shownPutter ?? r.putter}() on this path${onFailure ? ', which returns failure' : ''}: it leaks`, site, onFailure ? 'error' : 'warning');
     break;

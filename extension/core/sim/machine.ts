@@ -450,15 +450,15 @@ export class Machine {
   // -- references taken by kernel getters (model/refs.ts) -------------------------------------------
 
   /** References taken on this path: on which object, by which call, dropped by which, still held. */
-  refs: { obj: number; getter: string; putter: string; at: SourceRange; file: string; open: boolean; droppedAt?: SourceRange; label?: string; found?: boolean; shownPutter?: string }[] = [];
+  refs: { obj: number; getter: string; putter: string; at: SourceRange; file: string; open: boolean; droppedAt?: SourceRange; label?: string; found?: boolean; shownPutter?: string; failureOnly?: boolean }[] = [];
 
   /**
    * takeRef - a reference on @obj: @found when the getter found a new object (its count is what
    * this path took), else taken on an object the path was given (its count is not known).
    */
-  takeRef(obj: number, getter: string, putter: string, at: Ast | SourceRange, label?: string, found = false): void {
+  takeRef(obj: number, getter: string, putter: string, at: Ast | SourceRange, label?: string, found = false, failureOnly = false): void {
     const range = 'children' in at ? rangeOf(at) : at;
-    this.refs.push({ obj, getter, putter, at: range, file: this.frame().file, open: true, label, found });
+    this.refs.push({ obj, getter, putter, at: range, file: this.frame().file, open: true, label, found, ...(failureOnly ? { failureOnly } : {}) });
   }
 
   /** How a reference's object reads in a message: the code's own words when known. */
