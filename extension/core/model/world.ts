@@ -37,6 +37,8 @@ export interface Obj {
   allocLine?: number;
   /** where it was allocated (file and range), where a leak of it is reported */
   allocAt?: { file: string; range: import('../types').SourceRange };
+  /** the devm_ allocator of device-managed memory */
+  devmBy?: string;
   /** the address of a value field (`&dmaru->devices`): `*slot` is that field's value */
   slot?: boolean;
   /** handed to a function the model cannot see into: it may have kept it */

@@ -17,12 +17,15 @@ export function* allocate(m: Machine, argAsts: Ast[], at: Ast, zeroed: boolean, 
   const o = m.world.alloc('?', zeroed ? 'zeroed' : 'heap', at.startLine + 1);
   o.allocAt = { file: m.frame().file, range: rangeOf(at) };
   // Device-managed memory is freed with its device: never a leak of the path.
-  if (what.startsWith('devm_')) o.owner = 'devm';
+  if (what.startsWith('devm_')) {
+    o.owner = 'devm';
+    o.devmBy = what;
+  }
   m.step(at, `${what}()`, `allocates #${o.id}`);
   return ptr(o.id);
 }
 
-export function* free(m: Machine, v: Value, at: Ast, how: 'kfree' | 'rcu'): Gen<Value> {
+export function* free(m: Machine, v: Value, at: Ast, how: 'kfree' | 'rcu', devm = false): Gen<Value> {
   if (isNull(v)) return ZERO;
   if (v.k !== 'ptr') return ZERO;
   yield { kind: 'sched' };
@@ -32,6 +35,12 @@ export function* free(m: Machine, v: Value, at: Ast, how: 'kfree' | 'rcu'): Gen<
   if (o.alloc === 'stack' && !o.freed) {
     m.report('iopf/use-after-free', `${how === 'rcu' ? 'kfree_rcu' : 'kfree'}() of ${m.world.name(o.id)}, which lives on the stack`, at);
     return ZERO;
+  }
+  if (o.owner === 'devm' && !devm && !o.freed) {
+    // Device-managed memory is freed again when the device goes (or the probe fails): kfree() of
+    // it is the first of two frees. devm_kfree() is how it is given back early.
+    m.report('iopf/use-after-free', `${how === 'rcu' ? 'kfree_rcu' : 'kfree'}() of ${m.world.name(o.id)}, allocated with ${o.devmBy ?? 'devm_kzalloc'}(): the device frees it a second time when it is released (use devm_kfree())`, at);
+    throw new Cut('stop');
   }
   if (o.freed) {
     const rule = o.type === 'iopf_group' ? 'iopf/group-double-free' : 'iopf/use-after-free';
@@ -87,6 +96,7 @@ export const SLAB: Record<string, Contract> = {
   kfree: (m, a, _as, at) => free(m, a[0] ?? ZERO, at, 'kfree'),
   kvfree: (m, a, _as, at) => free(m, a[0] ?? ZERO, at, 'kfree'),
   kfree_sensitive: (m, a, _as, at) => free(m, a[0] ?? ZERO, at, 'kfree'),
+  devm_kfree: (m, a, _as, at) => free(m, a[1] ?? ZERO, at, 'kfree', true),
   vfree: (m, a, _as, at) => free(m, a[0] ?? ZERO, at, 'kfree'),
   bitmap_free: (m, a, _as, at) => free(m, a[0] ?? ZERO, at, 'kfree'),
   kmem_cache_free: (m, a, _as, at) => free(m, a[1] ?? ZERO, at, 'kfree'),
