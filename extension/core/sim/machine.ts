@@ -26,6 +26,9 @@ export { Cut };
 /** The lvalue `*pp` of a pointer to a pointer: the pointer it holds, not a struct to copy into. */
 const POINTER_SLOT = '*slot';
 
+/** List walks that read the next entry from the current one after the body ran. */
+const UNSAFE_LIST_WALK = /^h?list_for_each_entry(?:_continue|_reverse|_from)?$/;
+
 /** Integer types: a local of one whose address is taken is a slot, not an object. */
 const SCALAR = /^(?:(?:un)?signed\b.*|int|long|short|char|bool|long long|u8|u16|u32|u64|s8|s16|s32|s64|__u\d+|__s\d+|u?int\d+_t|size_t|ssize_t|loff_t|pgoff_t|gfp_t|ioasid_t|dma_addr_t|phys_addr_t|resource_size_t)$/;
 
@@ -1184,6 +1187,16 @@ export class Machine {
             this.step(node.range, 'loop entered by a jump', 'its iterator was never set up; the loop is left here');
             id = node.succ[1];
             break;
+          }
+          // list_for_each_entry() finds the next entry through the one it stands on: freed in the
+          // body, that read is a use-after-free (the _safe form keeps the next entry first).
+          if (it.i > 0 && UNSAFE_LIST_WALK.test(it.kind)) {
+            const prev = it.members[it.i - 1];
+            const root = prev && this.world.objs.has(prev) ? this.world.root(prev) : undefined;
+            if (root?.freed === 'kfree' && root.alloc !== 'stack') {
+              this.report('iopf/use-after-free', `${it.kind}() moves on through ${this.world.name(root.id)}, which the loop body freed: the next entry is read from freed memory (${it.kind.replace(/_rcu$/, '')}_safe() keeps the next entry before the body runs)`, node.range);
+              throw new Cut('stop');
+            }
           }
           if (it.i < it.members.length) {
             if (it.i >= this.bounds.loopBound) {
