@@ -59,8 +59,7 @@ function iopfHandlers(ws: Workspace): Set<string> {
 }
 
 /** The roles the tree gives @name by registering it: a hard interrupt handler, a domain's iopf_handler. */
-function rolesIn(ws: Workspace): (name: string) => ReadonlySet<string> | undefined {
-  const irq = hardIrqHandlers(ws);
+function rolesIn(ws: Workspace, irq = hardIrqHandlers(ws)): (name: string) => ReadonlySet<string> | undefined {
   const iopf = iopfHandlers(ws);
   return (name) => {
     if (!irq.has(name) && !iopf.has(name)) return undefined;
@@ -174,7 +173,7 @@ export function* analyzing(ws: Workspace, opts: AnalyzeOptions = {}, onlyFiles?:
   const eo = options(opts, false);
   const calledFromWorkspace = new Set(Object.values(ws.callGraph()).flat());
   const irq = hardIrqHandlers(ws);
-  const rolesOf = rolesIn(ws);
+  const rolesOf = rolesIn(ws, irq);
   const memo = opts.memo;
   // Everything a unit's result depends on besides the bodies it reads.
   const shape = memo ? JSON.stringify([era, eo.loopBound, eo.callDepth, eo.maxPaths, opts.maxStates ?? 0, opts.scenarios ?? [], workFunctions(ws)]) : '';

@@ -5,7 +5,7 @@ import { responseName } from '../model/constants';
 import { Value, ptr } from '../model/world';
 import type { Finding, PathResult } from '../types';
 import { fileFact } from '../parse/source';
-import { Bounds, Cut, Era, Frontier, LockOrder, Machine, Oracle } from './machine';
+import { Bounds, Cut, Era, Frontier, LockOrder, Machine, Oracle, isMachineFailure } from './machine';
 import { Scenario, argsFor, buildWorld, eventObj } from './scenarios';
 
 export interface ExploreOptions extends Bounds {
@@ -291,7 +291,7 @@ export function endChecks(m: Machine, entry: string, s: Scenario, results: Value
  * PASID, a driver refusing a domain); -EBUSY from an occupied PASID is the core's own answer.
  */
 export function machineFailed(m: Machine, from: number): boolean {
-  return m.steps.slice(from).some((st) => /\(\) fails$/.test(st.op) && !st.detail.startsWith('-EBUSY'));
+  return m.steps.slice(from).some(isMachineFailure);
 }
 
 /** The domain an SVA handle is bound to: handle->domain, or handle->handle.domain. */

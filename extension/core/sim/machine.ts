@@ -1040,7 +1040,7 @@ export class Machine {
     if (this.stacks[this.tid].length === 1) this.idle = { ...frame };
     try {
       yield* this.runCfg(frame);
-      this.missingErrorCode(frame, def.fn.text, stepsAtEntry);
+      this.missingErrorCode(frame, def.fn, stepsAtEntry);
       this.leaveFrame(frame);
       if (name === 'iommu_report_device_fault') this.reportReturned(args[1], frame.retval);
       // A reference a callee of the tree's API took and neither returned nor kept is that callee's
@@ -1057,15 +1057,15 @@ export class Machine {
    * which reports failure as a negative errno elsewhere, returns 0 on this path: its caller takes
    * the failure for success and goes on with what was never set up.
    */
-  private missingErrorCode(frame: Frame, text: string, from: number): void {
+  private missingErrorCode(frame: Frame, fn: FunctionDef, from: number): void {
     const ret = frame.retval;
     if (this.concurrent || ret?.k !== 'int' || ret.v !== 0) return;
     let failure: TraceStep | undefined;
     for (let i = from; i < this.steps.length && !failure; i++) {
       const st = this.steps[i];
-      if (st.function === frame.fn && /\(\) fails$/.test(st.op) && !st.detail.startsWith('-EBUSY')) failure = st;
+      if (st.function === frame.fn && isMachineFailure(st)) failure = st;
     }
-    if (!failure || !/\breturn\s+-E[A-Z0-9]+\s*;|=\s*-E[A-Z0-9]+\s*;/.test(text)) return;
+    if (!failure || !returnsErrno(fn)) return;
     this.report('api/missing-error-code', `${failure.op.replace(/ fails$/, '')} failed at line ${failure.line} (${failure.detail}), yet ${frame.fn}() returns 0 on this path, though it returns a negative errno on its other failures: the caller takes the failure for success`,
       frame.returnAt ?? closingBrace(frame.cfg.range));
   }
@@ -1889,6 +1889,22 @@ export class Machine {
 const ranges = new WeakMap<Ast, SourceRange>();
 const srcs = new WeakMap<Ast, string>();
 const lockHelpers = new WeakMap<FunctionDef, { text: string; v: boolean }>();
+const errnoReturners = new WeakMap<FunctionDef, boolean>();
+
+/**
+ * isMachineFailure - a step where the machine itself failed a call (an allocation, an id, a driver
+ * refusing a domain); -EBUSY from an occupied PASID is the core's own answer, not a failure.
+ */
+export function isMachineFailure(st: TraceStep): boolean {
+  return st.op.endsWith('() fails') && !st.detail.startsWith('-EBUSY');
+}
+
+/** Whether @fn reports some failure as a negative errno (`return -EINVAL;`, `ret = -ENOMEM;`). */
+function returnsErrno(fn: FunctionDef): boolean {
+  let v = errnoReturners.get(fn);
+  if (v === undefined) errnoReturners.set(fn, (v = /\breturn\s+-E[A-Z0-9]+\s*;|=\s*-E[A-Z0-9]+\s*;/.test(fn.text)));
+  return v;
+}
 
 /** The range of @n; steps share it (ranges are never changed in place). */
 function rangeAt(n: Ast): SourceRange {

@@ -1,6 +1,7 @@
 // compiler.h, asm/barrier.h and kconfig.h: branch hints, once-accesses, acquire/release, IS_ENABLED().
 import { ZERO, int } from '../world';
 import type { Contract } from '../contract';
+import { fileFact } from '../../parse/source';
 
 export const COMPILER: Record<string, Contract> = {
   *likely(_m, a) { return a[0] ?? ZERO; },
@@ -11,8 +12,9 @@ export const COMPILER: Record<string, Contract> = {
     // shows it, else an unknown that is never 0 (an empty array does not build where it is
     // iterated), so a loop over it runs at least once.
     const name = as[0] ? m.src(as[0]).trim() : '';
-    const text = m.ws.files.get(m.frame().file)?.text;
-    const known = /^\w+$/.test(name) && text ? declaredLength(text, name) : undefined;
+    const file = m.ws.files.get(m.frame().file);
+    // Read once per file and name: loops evaluate it on every pass.
+    const known = /^\w+$/.test(name) && file ? fileFact(file, `array length ${name}`, () => declaredLength(file.text, name)) : undefined;
     if (known !== undefined) return int(known);
     const n = m.world.sym(`ARRAY_SIZE(${name || '?'})`);
     if (n.k === 'sym') {
