@@ -4,7 +4,7 @@ import { analyzeWorkspace, simulateInWorkspace } from './core/analyze';
 import { Workspace } from './core/index';
 import { loadLanguage } from './core/parse/parser';
 import { SCENARIOS as SINGLE } from './core/sim/scenarios';
-import { CONCURRENT } from './core/sim/concurrent';
+import { CONCURRENT, concurrentByName, roleScenarioNames } from './core/sim/concurrent';
 import { UsageError, parseArgs, type Parsed } from './cli/args';
 import { InputError } from './core/review/mail';
 import { b4CheckCommand, checkExitCode, formatCheck, reviewCommand, stdinTooLarge, type CliIo } from './cli/review-commands';
@@ -18,6 +18,16 @@ const VERSION = '0.1.0';
 
 /** Every scenario name, single-thread and concurrent. */
 const SCENARIOS: { name: string }[] = [...SINGLE, ...CONCURRENT];
+
+/**
+ * A scenario by name: a named one, or a lifecycle program whose roles the given code plays
+ * (`iopf-queue-lifecycle`, `sva-user-open-release:<open>`).
+ */
+function knownScenario(name: string, ws: Workspace): void {
+  if (SCENARIOS.some((s) => s.name === name) || concurrentByName(name, ws)) return;
+  const roles = roleScenarioNames(ws);
+  throw new UsageError(`no scenario named ${name} (${[...SCENARIOS.map((s) => s.name), ...roles].join(', ')})`);
+}
 
 const HELP = `iopf-lens ${VERSION} — simulate Linux IOMMU page fault (IOPF) and SVA paths and review patches
 
@@ -76,7 +86,7 @@ async function check(argv: string[], io: CliIo): Promise<number> {
   }
   const scen = args.options.get('scenario');
   if (scen) {
-    if (!SCENARIOS.some((s) => s.name === scen)) throw new UsageError(`no scenario named ${scen} (${SCENARIOS.map((s) => s.name).join(', ')})`);
+    knownScenario(scen, ws);
     opts.scenarios = [scen];
   }
   const result = analyzeWorkspace(ws, opts);
@@ -103,7 +113,7 @@ async function simulate(argv: string[], io: CliIo): Promise<number> {
   const ws = await Workspace.create([source, ...more.files]);
   if (!ws.definition(fn, file)) throw new UsageError(`${file}: no function named ${fn}`);
   const scen = args.options.get('scenario');
-  if (scen && !SCENARIOS.some((s) => s.name === scen)) throw new UsageError(`no scenario named ${scen} (${SCENARIOS.map((s) => s.name).join(', ')})`);
+  if (scen) knownScenario(scen, ws);
   const result = simulateInWorkspace(ws, file, fn, { ...bounds(args), scenarios: scen ? [scen] : undefined });
   ws.dispose();
   notes(io, more);

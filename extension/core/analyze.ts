@@ -1,4 +1,5 @@
 // Entry points of the pure core: analyse files (check) and simulate one function (simulate).
+import { splitArgs } from './parse/args';
 import { Workspace } from './index';
 import { cfgOf, fileFact, FunctionDef, parseNotes } from './parse/source';
 import { DEFAULT_BOUNDS, detectEra, drain, exploring, ExploreOptions, findingKey } from './sim/explore';
@@ -75,28 +76,6 @@ function irqHandlersIn(text: string): string[] {
     if (handler && /^\w+$/.test(handler) && handler !== 'NULL') out.push(handler);
   }
   return out;
-}
-
-/** The top-level arguments of a call whose '(' ends just before @from, as text. */
-function splitArgs(text: string, from: number): string[] {
-  const args: string[] = [];
-  let depth = 0;
-  let start = from;
-  for (let i = from; i < text.length && i < from + 2000; i++) {
-    const c = text[i];
-    if (c === '(' || c === '[' || c === '{') depth++;
-    else if (c === ')' || c === ']' || c === '}') {
-      if (depth === 0) {
-        args.push(text.slice(start, i));
-        return args;
-      }
-      depth--;
-    } else if (c === ',' && depth === 0) {
-      args.push(text.slice(start, i));
-      start = i + 1;
-    }
-  }
-  return args;
 }
 
 /** The functions @fn calls: by name, and through a struct field as `->field`. */

@@ -3,7 +3,8 @@
 import { Edit, type Tree } from 'web-tree-sitter';
 import { cParser, loadLanguage } from './parse/parser';
 import { neutralize } from './parse/neutralize';
-import { extract, FunctionDef, ParsedFile, classify, cfgOf, fingerprint } from './parse/source';
+import { extract, FunctionDef, ParsedFile, classify, cfgOf, fileFact, fingerprint } from './parse/source';
+import { constantValue, objectMacros } from './parse/macros';
 import type { Cfg } from './parse/cfg';
 import type { SourceFile } from './types';
 
@@ -137,6 +138,7 @@ export class Workspace {
         else this.defs.delete(f.name);
       }
       this.files.delete(path);
+      this.macroIndex = undefined;
     }
     if (freeTree) {
       this.trees.get(path)?.delete();
@@ -146,11 +148,42 @@ export class Workspace {
 
   private remember(parsed: ParsedFile): void {
     this.files.set(parsed.path, parsed);
+    this.macroIndex = undefined;
     for (const f of parsed.functions) {
       const list = this.defs.get(f.name) ?? [];
       list.push(f);
       this.defs.set(f.name, list);
     }
+  }
+
+  /** name -> value of the object-like macros of every file, the first file's where several define one */
+  private macroIndex?: Map<string, string>;
+  /** constant values of macros already read, by file (undefined: not a constant) */
+  private constants = new Map<string, Map<string, number | undefined>>();
+
+  /**
+   * The value of the object-like macro @name as an integer seen from @fromFile (its own #define
+   * first, then any other file's, a header's), when its value is a constant expression.
+   */
+  macroConstant(name: string, fromFile: string): number | undefined {
+    if (!this.macroIndex) {
+      this.macroIndex = new Map();
+      this.constants.clear();
+      for (const f of this.files.values()) {
+        for (const [k, v] of fileFact(f, 'object macros', () => objectMacros(f.text))) if (!this.macroIndex.has(k)) this.macroIndex.set(k, v);
+      }
+    }
+    let cache = this.constants.get(fromFile);
+    if (!cache) this.constants.set(fromFile, (cache = new Map()));
+    if (cache.has(name)) return cache.get(name);
+    const own = this.files.get(fromFile);
+    const mine = own ? fileFact(own, 'object macros', () => objectMacros(own.text)) : undefined;
+    const lookup = (n: string) => mine?.get(n) ?? this.macroIndex!.get(n);
+    const text = lookup(name);
+    const v = text === undefined ? undefined : constantValue(text, lookup);
+    const n = v !== undefined && v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : undefined;
+    cache.set(name, n);
+    return n;
   }
 
   /** After a batch of adds: calls to functions defined later become `workspace` calls. */

@@ -197,14 +197,15 @@ describe('interleavings', () => {
     const ws = await Workspace.create([load('sva_unbind_unlocked.c')]);
     try {
       const r = exploreConcurrent(ws, concurrentByName('bind-x-unbind')!, DEFAULT_BOUNDS, detectEra(ws), new Map());
+      // The first violation of each interleaving is a finding; what follows it, its consequences.
       const first = new Map<string, Finding>();
-      for (const f of r.paths.flatMap((p) => p.findings)) if (!first.has(findingKey(f))) first.set(findingKey(f), f);
+      for (const f of r.paths.map((p) => p.findings[0]).filter(Boolean)) if (!first.has(findingKey(f))) first.set(findingKey(f), f);
       assert.equal(r.findings.length, first.size);
       assert.ok(r.findings.length > 0);
       for (const f of r.findings) assert.ok(threadSwitches(f.trace) <= threadSwitches(first.get(findingKey(f))!.trace));
       // Fewest preemptions first: no path the search met later has fewer switches than the one kept.
       for (const p of r.paths) {
-        for (const f of p.findings) {
+        for (const f of p.findings.slice(0, 1)) {
           const kept = r.findings.find((k) => findingKey(k) === findingKey(f));
           if (kept) assert.ok(threadSwitches(kept.trace) <= threadSwitches(f.trace));
         }

@@ -6,14 +6,14 @@ import type { Ast } from '../parse/ast';
 import { Obj, Value, ZERO, int, ptr } from '../model/world';
 import type { Gen, Machine } from '../sim/machine';
 import type { ConcurrentScenario } from '../sim/concurrent';
-import type { WorldHandles } from '../sim/scenarios';
-import { machineFailed, sameSvaDomain } from '../sim/explore';
+import { type WorldHandles, faultDomainAt, pageRequest } from '../sim/scenarios';
+import { machineFailed, publishedFreed, sameSvaDomain } from '../sim/explore';
 
 /**
  * An actor of the program: the scenario's device, a second device, the process's mm, and a file
  * (with its inode) user space opened, for programs over a character device's file operations.
  */
-export type Actor = 'dev' | 'dev2' | 'mm' | 'inode' | 'file' | 'file2';
+export type Actor = 'dev' | 'dev2' | 'mm' | 'inode' | 'file' | 'file2' | 'name';
 
 export interface Step {
   /** the kernel entry point called */
@@ -24,14 +24,22 @@ export interface Step {
   as?: string;
   /** runs only when the step that bound this name returned 0 (a release after a successful open) */
   after?: string;
+  /**
+   * the step is a driver's fault path handing the page request named by its last argument to the
+   * core: the request exists from this step on, and when the core refuses it in the era where the
+   * caller completes (a report that returns an error), the driver answers it itself
+   */
+  report?: boolean;
 }
 
 export interface Check {
   /**
    * `same`: two binds must give one handle; `distinct`: handles of different devices differ;
-   * `bonds-released`: every SVA bond made during the program is unbound by its end
+   * `bonds-released`: every SVA bond made during the program is unbound by its end;
+   * `device-restored`: what the program enabled on the device it disabled again (no object it
+   * allocated is still hanging from dev->iommu)
    */
-  kind: 'same' | 'distinct' | 'bonds-released';
+  kind: 'same' | 'distinct' | 'bonds-released' | 'device-restored';
   a: string;
   b: string;
   rule: string;
@@ -48,6 +56,14 @@ export interface RoleProgram {
 export interface Program {
   name: string;
   summary: string;
+  /** the single-thread scenario whose world the program starts from (default: `default`) */
+  world?: string;
+  /** a fault-capable domain, whose handler accepts every group, is attached at the device's RID */
+  domain?: boolean;
+  /** page requests the hardware will make, by name: events a `report` step hands over */
+  events?: { name: string; last: boolean; grpid: number }[];
+  /** functions the tree's code hands to the core (a fault handler it registers), by name */
+  fns?: Record<string, string>;
   /** entry points whose bodies make the program worth running on a tree */
   entries: string[];
   requires: string[];
@@ -119,17 +135,43 @@ function bondsReleased(m: Machine, c: Check, at: import('../types').SourceRange 
   }
 }
 
+/**
+ * The device is back where the program found it: every field of dev->iommu that was NULL at the
+ * start (the device's probe set only its own) is NULL again, or what it points to was freed. An
+ * object still hanging there after the program disabled what it enabled is held by nothing that
+ * will ever free it.
+ */
+function deviceRestored(m: Machine, h: WorldHandles, c: Check, at: import('../types').SourceRange | undefined): void {
+  const w = m.world;
+  const param = h.param;
+  if (!param.zeroedBut) return;
+  for (const [field, v] of param.fields) {
+    if (param.zeroedBut.has(field)) continue;
+    const n = m.norm(v);
+    if (n.k !== 'ptr') continue;
+    const o = w.root(n.obj);
+    if (o.freed || (o.alloc !== 'heap' && o.alloc !== 'zeroed')) continue;
+    const where = o.allocAt ? ` (allocated at ${o.allocAt.file.split('/').pop()}:${o.allocLine})` : '';
+    m.report(c.rule, `${w.name(o.id)}${where} is still on dev->iommu->${field} when the program ends: ${c.why}`, at);
+    return;
+  }
+}
+
 /** compile - the program as a scenario of threads sharing one world, with its checks at the end. */
 export function compile(p: Program): ConcurrentScenario {
   return {
     name: p.name,
     summary: p.summary,
-    world: 'default',
+    world: p.world ?? 'default',
     entries: p.entries,
     requires: p.requires,
     setup: (m, h) => {
       h.env = new Map<string, Value>([['dev', ptr(h.dev.id)], ['mm', ptr(h.mm.id)], ['dev2', ptr(secondDevice(m, h).id)],
-        ['inode', ptr(m.world.alloc('inode', 'world').id)], ['file', ptr(openFile(m).id)], ['file2', ptr(openFile(m).id)]]);
+        ['inode', ptr(m.world.alloc('inode', 'world').id)], ['file', ptr(openFile(m).id)], ['file2', ptr(openFile(m).id)],
+        ['name', ptr(m.world.alloc('char', 'world').id)]]);
+      for (const e of p.events ?? []) h.env.set(e.name, ptr(pageRequest(m, e).id));
+      for (const [k, fn] of Object.entries(p.fns ?? {})) h.env.set(k, { k: 'fn', name: fn });
+      if (p.domain) faultDomainAt(m, int(0));
       h.failed = new Set();
       h.sites = new Map();
     },
@@ -144,13 +186,25 @@ export function compile(p: Program): ConcurrentScenario {
           const args = s.args.map((a) => env.get(a));
           // A caller does not use what a failed step would have given it (an unbind of a bind
           // that failed is not made).
-          if (args.some((a) => !usable(m, a))) continue;
+          if (args.some((a) => !usable(m, a) && a?.k !== 'fn')) continue;
           const at = siteOf(m, s.call);
           const before = m.steps.length;
+          const evt = s.report ? args[args.length - 1] : undefined;
+          // The device made the request: from here on it waits for the answer.
+          const request = evt?.k === 'ptr' ? m.requestFor(m.world.obj(evt.obj)) : undefined;
           const r = m.ws.cfg(s.call)
             ? yield* m.runFunction(s.call, args as Value[], undefined)
             : yield* m.call(s.call, args as Value[], [], at, m.frame().file);
+          // A report the core refused in the era where the caller completes: the driver answers.
+          if (request && m.era.callerCompletes && m.isFailure(r) && !request.responses.length) request.owedBy = 'driver';
           const exit = m.exits.get(m.tid);
+          // What the step left behind is checked before the next step runs into it.
+          if (exit) {
+            const idle = m.idle;
+            m.idle = exit.frame;
+            publishedFreed(m, exit.at);
+            m.idle = idle;
+          }
           if (exit) sites.set(LAST, exit);
           if (exit) sites.set(`call:${s.call}`, exit);
           if (s.as) {
@@ -163,9 +217,22 @@ export function compile(p: Program): ConcurrentScenario {
         return ZERO;
       },
     })),
+    // The device left with what the program enabled on it: checked last, as it often only
+    // follows from a request left unanswered or a reference kept.
+    lateCheck: (m, h) => {
+      for (const c of p.checks) {
+        if (c.kind !== 'device-restored') continue;
+        const site = h.sites!.get(LAST);
+        const idle = m.idle;
+        if (site) m.idle = site.frame;
+        deviceRestored(m, h, c, site?.at);
+        m.idle = idle;
+      }
+    },
     check: (m, h) => {
       const env = h.env!;
       for (const c of p.checks) {
+        if (c.kind === 'device-restored') continue;
         if (c.kind === 'bonds-released') {
           // Reported where the program's closing call (a release) last returned, else its last call.
           const closing = p.threads[p.threads.length - 1].steps.at(-1)?.call;

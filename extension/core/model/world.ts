@@ -45,6 +45,11 @@ export interface Obj {
   escaped?: boolean;
   /** filled from outside (copy_from_user()): a field never written here reads as unknown, not 0 */
   unknownContents?: boolean;
+  /**
+   * allocated zeroed by code that ran before the scenario, which set only these fields: any other
+   * field never written reads as 0
+   */
+  zeroedBut?: ReadonlySet<string>;
 }
 
 /** A page request group the device waits on. */

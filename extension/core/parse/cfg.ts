@@ -28,6 +28,11 @@ export interface CfgNode {
   loop?: number;
   /** loop heads count visits for the loop bound */
   loopHead?: boolean;
+  /**
+   * a loop head of a while, do or for statement with a condition: where the loop exits to, and the
+   * statement (past the loop bound, what its iterations assign is unknown and the path leaves it)
+   */
+  widen?: { exit: number; stmt: Ast };
   /** scope-release: the guard() statement whose lock is dropped */
   guardAst?: Ast;
   label?: string;
@@ -231,6 +236,7 @@ export function buildCfg(def: Ast, sites: Map<number, MacroSite>): Cfg {
       case 'while_statement': {
         const head = mk('nop', child(s, 'condition'));
         head.loopHead = true;
+        head.widen = { exit: next, stmt: s };
         const body = stmt(child(s, 'body')!, head.id, loopCtx(ctx, next, head.id), depth);
         head.succ = [cond(child(s, 'condition')!, body, next)];
         return head.id;
@@ -238,6 +244,7 @@ export function buildCfg(def: Ast, sites: Map<number, MacroSite>): Cfg {
       case 'do_statement': {
         const head = mk('nop', child(s, 'condition'));
         head.loopHead = true;
+        head.widen = { exit: next, stmt: s };
         const c = cond(child(s, 'condition')!, head.id, next);
         const body = stmt(child(s, 'body')!, c, loopCtx(ctx, next, c), depth);
         head.succ = [body];
@@ -268,6 +275,7 @@ export function buildCfg(def: Ast, sites: Map<number, MacroSite>): Cfg {
         const body = bodyAst ? stmt(bodyAst, upd, loopCtx(ctx, next, upd), depth) : upd;
         const c = child(s, 'condition');
         head.succ = [c ? cond(c, body, next) : body];
+        if (c) head.widen = { exit: next, stmt: s };
         const init = child(s, 'initializer');
         if (!init) return head.id;
         return mk(init.type === 'declaration' ? 'decl' : 'stmt', init, [head.id]).id;

@@ -4,7 +4,7 @@ import type { Workspace } from '../index';
 import type { Ast } from '../parse/ast';
 import { CONSTANTS } from '../model/constants';
 import { Obj, Value, ZERO, int, ptr } from '../model/world';
-import type { Finding, PathResult, TraceStep } from '../types';
+import type { Consequence, Finding, PathResult, TraceStep } from '../types';
 import { Cut, Era, Frontier, Gen, LockOrder, Machine, Oracle } from './machine';
 import { ExploreOptions, drain, endChecks, findingKey, outcome } from './explore';
 import { SCENARIOS, Scenario, WorldHandles, argsFor, buildWorld, eventObj, pendingGroup } from './scenarios';
@@ -35,6 +35,8 @@ export interface ConcurrentScenario {
   explicitOnly?: boolean;
   /** checks of the scenario's own at its end, before the end-of-path checks every path gets */
   check?: (m: Machine, h: WorldHandles) => void;
+  /** checks of the scenario's own after the end-of-path checks: what is left when nothing else went wrong first */
+  lateCheck?: (m: Machine, h: WorldHandles) => void;
 }
 
 /** Where a thread's call of @name is shown: the callee's definition, else the stand-in frame. */
@@ -271,6 +273,8 @@ function dataRaces(m: Machine): void {
       if (a.obj !== b.obj || a.tid === b.tid || !(a.write || b.write)) continue;
       if ((!a.write && a.rcu) || (!b.write && b.rcu)) continue;
       if (a.locks.some((l) => b.locks.includes(l))) continue;
+      // Ordered by the threads themselves: work queued after a, or flushed before b.
+      if (m.ordered.some((o) => o.before === a.tid && o.after === b.tid && i < o.at && o.at <= j)) continue;
       // Reported at the access that held fewer locks: the one that forgot.
       const [bare, other] = a.locks.length <= b.locks.length ? [a, b] : [b, a];
       const held = (x: typeof a) => (x.locks.length ? x.locks.map((l) => m.world.name(l)).join(', ') : 'no lock');
@@ -281,6 +285,11 @@ function dataRaces(m: Machine): void {
       return;
     }
   }
+}
+
+/** The names of the lifecycle programs whose roles @ws's code plays. */
+export function roleScenarioNames(ws: Workspace): string[] {
+  return ROLE_PROGRAMS.flatMap((r) => r.instances(ws)).map((p) => p.name);
 }
 
 export function concurrentByName(name: string, ws?: Workspace): ConcurrentScenario | undefined {
@@ -460,6 +469,7 @@ function* run(ws: Workspace, c: ConcurrentScenario, opts: ConcurrentOptions, era
         c.check?.(m, h);
         dataRaces(m);
         endChecks(m, c.name, { ...base, name: c.name }, []);
+        c.lateCheck?.(m, h);
       }
       paths.push({
         id: paths.length + 1,
@@ -486,14 +496,32 @@ function better(a: Finding, b: Finding): boolean {
   return sa !== sb ? sa < sb : a.trace.length < b.trace.length;
 }
 
-function collect(paths: PathResult[], best: Map<string, Finding>): void {
+/**
+ * One root cause per interleaving: its first violation is the finding (the shortest counterexample
+ * kept), what follows it in the same interleaving its consequences.
+ */
+function collect(paths: PathResult[], best: Map<string, Finding>, followed: Map<string, Map<string, Consequence>>): void {
   for (const p of paths) {
-    for (const f of p.findings) {
-      const k = findingKey(f);
-      const have = best.get(k);
-      if (!have || better(f, have)) best.set(k, f);
+    const [first, ...then] = p.findings;
+    if (!first) continue;
+    const k = findingKey(first);
+    const have = best.get(k);
+    if (!have || better(first, have)) best.set(k, first);
+    const list = followed.get(k) ?? new Map<string, Consequence>();
+    followed.set(k, list);
+    for (const c of then) {
+      const ck = findingKey(c);
+      if (ck !== k && !list.has(ck)) list.set(ck, { rule: c.rule, severity: c.severity, file: c.file, line: c.line, column: c.column, function: c.function, message: c.message });
     }
   }
+}
+
+/** The roots with their consequences; a consequence that is a root elsewhere stays a finding of its own. */
+function withConsequences(best: Map<string, Finding>, followed: Map<string, Map<string, Consequence>>): Finding[] {
+  return [...best.entries()].map(([k, f]) => {
+    const cs = [...(followed.get(k)?.entries() ?? [])].filter(([ck]) => !best.has(ck)).map(([, c]) => c);
+    return cs.length ? { ...f, consequences: cs } : f;
+  });
 }
 
 /** The most preemptions a shortening search tries. */
@@ -516,7 +544,8 @@ export function* exploringConcurrent(ws: Workspace, c: ConcurrentScenario, opts:
   const maxStates = opts.maxStates ?? 50000;
   const all = yield* run(ws, c, opts, era, lockOrder, maxStates);
   const best = new Map<string, Finding>();
-  collect(all.paths, best);
+  const followed = new Map<string, Map<string, Consequence>>();
+  collect(all.paths, best, followed);
   let states = all.states;
   const worst = Math.max(0, ...[...best.values()].map((f) => threadSwitches(f.trace)));
   for (let k = 0; k < Math.min(worst - 1, SHORTEN_UP_TO) && !all.cancelled; k++) {
@@ -525,9 +554,9 @@ export function* exploringConcurrent(ws: Workspace, c: ConcurrentScenario, opts:
     if (left <= 0) break;
     const r = yield* run(ws, c, { ...opts, withState: opts.withState }, era, new Map(), left, k);
     states += r.states;
-    collect(r.paths, best);
+    collect(r.paths, best, followed);
     if (r.cancelled) break;
   }
-  const findings = [...best.values()].sort((x, y) => x.file.localeCompare(y.file) || x.line - y.line || x.rule.localeCompare(y.rule));
+  const findings = withConsequences(best, followed).sort((x, y) => x.file.localeCompare(y.file) || x.line - y.line || x.rule.localeCompare(y.rule));
   return { paths: all.paths, findings, states, bounded: all.bounded, cancelled: all.cancelled, ms: Date.now() - started };
 }

@@ -3,7 +3,7 @@
 import type { Workspace } from '../index';
 import { responseName } from '../model/constants';
 import { Value, ptr } from '../model/world';
-import type { Finding, PathResult } from '../types';
+import type { Finding, PathResult, SourceRange } from '../types';
 import { fileFact } from '../parse/source';
 import { Bounds, Cut, Era, Frontier, LockOrder, Machine, Oracle, isMachineFailure } from './machine';
 import { Scenario, argsFor, buildWorld, eventObj } from './scenarios';
@@ -165,6 +165,21 @@ export function outcome(m: Machine, results: Value[], cut: Cut['reason'] | undef
   return parts.join('; ');
 }
 
+/**
+ * A fault parameter whose last reference was dropped while dev->iommu->fault_param still points
+ * to it: the next report finds freed memory. Checked at the end of each path, and after each step
+ * of a lifecycle program, where the next step would otherwise be the first to show it.
+ */
+export function publishedFreed(m: Machine, at: SourceRange | undefined): void {
+  const w = m.world;
+  for (const o of w.objs.values()) {
+    const fp = o.type === 'dev_iommu' ? o.fields.get('fault_param') : undefined;
+    if (fp?.k === 'ptr' && w.obj(fp.obj).freed) {
+      m.report('iopf/refcount-imbalance', `the last reference on ${w.name(fp.obj)} is dropped while dev->iommu->fault_param still publishes it: the next fault report uses freed memory`, at);
+    }
+  }
+}
+
 /** Checks of a path's end state: answers owed, objects leaked, references unbalanced. */
 export function endChecks(m: Machine, entry: string, s: Scenario, results: Value[]): void {
   const w = m.world;
@@ -234,12 +249,7 @@ export function endChecks(m: Machine, entry: string, s: Scenario, results: Value
     m.report('iopf/refcount-imbalance', `the reference ${r.getter}() took${r.label ? ` on ${r.label.trim()}` : ''} at line ${r.at.start.line + 1} (${w.name(r.obj)}) is never dropped with ${r.shownPutter ?? r.putter}() on this path${onFailure ? ', which returns failure' : ''}: it leaks`, site, onFailure ? 'error' : 'warning');
     break;
   }
-  for (const o of w.objs.values()) {
-    const fp = o.type === 'dev_iommu' ? o.fields.get('fault_param') : undefined;
-    if (fp?.k === 'ptr' && w.obj(fp.obj).freed) {
-      m.report('iopf/refcount-imbalance', `the last reference on ${w.name(fp.obj)} is dropped while dev->iommu->fault_param still publishes it: the next fault report uses freed memory`, at);
-    }
-  }
+  publishedFreed(m, at);
   for (const id of m.refTouched) {
     const fp = w.obj(id);
     if (fp.freed || fp.type !== 'iommu_fault_param') continue;

@@ -250,6 +250,11 @@ export class Machine {
   spawned: { tid: number; gen: Gen<Value> }[] = [];
   /** threads that are queued work (a flush waits for them) */
   workTids = new Set<number>();
+  /**
+   * Happens-before edges between threads: list accesses of @before up to index @at of listAccesses
+   * are ordered before every later access of @after (queueing work forks it, a flush joins it).
+   */
+  ordered: { before: number; after: number; at: number }[] = [];
   /** per thread, the last top-level frame it left and where: end checks of a concurrent scenario point there */
   exits = new Map<number, { frame: Frame; at: SourceRange }>();
 
@@ -265,6 +270,8 @@ export class Machine {
     this.world.threads.push({ id: tid, name, held: [], rcuDepth: 0, atomic: 0, done: false });
     this.stacks[tid] = [];
     this.workTids.add(tid);
+    // What this thread did before queueing the work happens before anything the work does.
+    this.ordered.push({ before: this.tid, after: tid, at: this.listAccesses.length });
     const self = this;
     const outer = this.frame();
     function* run(): Gen<Value> {
@@ -880,6 +887,7 @@ export class Machine {
     if (v) return this.norm(v);
     let fresh: Value;
     if ((o.alloc === 'zeroed' || o.alloc === 'stack') && !this.world.root(o.id).unknownContents) fresh = ZERO;
+    else if (o.zeroedBut && !o.zeroedBut.has(field)) fresh = ZERO;
     else {
       const known = fieldType(o.type, field);
       fresh = this.world.sym(`${this.world.name(o.id)}->${field}`);
@@ -1101,6 +1109,25 @@ export class Machine {
 
   lastReturn: SourceRange | undefined;
 
+  /**
+   * Whether the condition of loop @s holds for certain (`i < MAX_UNITS` with both known: true),
+   * fails for certain (false), or is not known (undefined), read only when it calls nothing. Past
+   * the loop bound a loop that goes on for certain cannot be left by its condition, where one that
+   * may stop (`i < count` with count unknown) has already been left on another path.
+   */
+  private *goesOn(s: Ast, frame: Frame): Gen<boolean | undefined> {
+    const c = child(s, 'condition');
+    if (!c) return undefined;
+    const todo: Ast[] = [c];
+    while (todo.length) {
+      const e = todo.pop()!;
+      if (e.type === 'call_expression' || e.type === 'assignment_expression' || e.type === 'update_expression') return undefined;
+      todo.push(...e.children);
+    }
+    const v = yield* this.eval(c, frame);
+    return v.k === 'int' ? v.v !== 0 : undefined;
+  }
+
   *runCfg(frame: Frame): Gen<void> {
     const cfg = frame.cfg;
     let id = cfg.entry;
@@ -1111,10 +1138,25 @@ export class Machine {
       if (node.loopHead) {
         const n = (frame.visits.get(id) ?? 0) + 1;
         frame.visits.set(id, n);
-        if (n > this.bounds.loopBound + 1 && node.kind !== 'iter-next') {
+        const going = n > this.bounds.loopBound + 1 && node.kind !== 'iter-next' && node.widen ? yield* this.goesOn(node.widen.stmt, frame) : undefined;
+        // A loop whose condition is known to fail now leaves by it: no bound is needed.
+        if (n > this.bounds.loopBound + 1 && node.kind !== 'iter-next' && going !== false) {
           this.bounded = true;
-          this.step(node.ast, 'loop bound', `loop unrolled ${this.bounds.loopBound} times; the path is cut here`);
-          throw new Cut('bounded');
+          if (!node.widen || going !== true) {
+            this.step(node.ast, 'loop bound', `loop unrolled ${this.bounds.loopBound} times; the path is cut here`);
+            throw new Cut('bounded');
+          }
+          // A loop that would go on (a count such as `i < MAX_UNITS`): the path leaves it, with
+          // the variables its iterations assign unknown, instead of ending here.
+          const names = assignedNames(node.widen.stmt).filter((v) => frame.env.has(v) || frame.addressed?.fields.has(v));
+          for (const v of names) {
+            const fresh = this.world.sym(v);
+            if (frame.addressed?.fields.has(v)) frame.addressed.fields.set(v, fresh);
+            else frame.env.set(v, fresh);
+          }
+          this.step(node.ast, 'loop bound', `loop unrolled ${this.bounds.loopBound} times; the path leaves it${names.length ? ` with ${names.join(', ')} unknown` : ''}`);
+          id = node.widen.exit;
+          continue;
         }
       }
       switch (node.kind) {
@@ -1517,6 +1559,8 @@ export class Machine {
         if (n in CONSTANTS) return int(CONSTANTS[n]);
         if (this.world.globals.has(n)) return this.norm(this.world.globals.get(n)!);
         if (this.ws.definition(n)) return { k: 'fn', name: n };
+        const macro = this.ws.macroConstant(n, frame.file);
+        if (macro !== undefined) return int(macro);
         const s = this.world.sym(n);
         this.world.globals.set(n, s);
         return s;
@@ -1724,6 +1768,10 @@ export class Machine {
         case '>=': return int(a >= b ? 1 : 0);
       }
     }
+    // Zero absorbs whatever the other side is: `flags & ~UNKNOWN_MASK` of a flags field never set is 0.
+    const zero = (v: Value) => v.k === 'int' && v.v === 0;
+    if ((op === '&' || op === '*') && (zero(l) || zero(r))) return ZERO;
+    if ((op === '<<' || op === '>>') && zero(l)) return ZERO;
     if (op === '==' || op === '!=') {
       const eq = sameValue(l, r);
       if (eq !== undefined) return int((op === '==') === eq ? 1 : 0);
@@ -1987,4 +2035,22 @@ function findAt(n: Ast, start: number, end: number): Ast | undefined {
     if (c.start <= start && c.end >= end) return findAt(c, start, end);
   }
   return undefined;
+}
+
+/** The local names a statement assigns (`x = …`, `x += …`, `x++`), read without recursion. */
+function assignedNames(s: Ast): string[] {
+  const out = new Set<string>();
+  const todo: Ast[] = [s];
+  while (todo.length) {
+    const e = todo.pop()!;
+    if (e.type === 'assignment_expression') {
+      const l = e.children[0];
+      if (l?.type === 'identifier' && l.text) out.add(l.text);
+    } else if (e.type === 'update_expression') {
+      const a = e.children.find((c) => c.type === 'identifier');
+      if (a?.text) out.add(a.text);
+    }
+    for (const c of e.children) todo.push(c);
+  }
+  return [...out];
 }

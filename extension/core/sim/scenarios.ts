@@ -145,6 +145,9 @@ export interface WorldHandles {
   sites?: Map<string, { frame: import('./machine').Frame; at: import('../types').SourceRange }>;
 }
 
+/** The fields of dev->iommu a device's probe fills. */
+const PROBED: ReadonlySet<string> = new Set(['iommu_dev', 'fwspec', 'priv', 'max_pasids', 'lock']);
+
 export function buildWorld(m: Machine, s: Scenario): WorldHandles {
   const w = m.world;
   const dev = w.alloc('device', 'world');
@@ -166,9 +169,18 @@ export function buildWorld(m: Machine, s: Scenario): WorldHandles {
     param.fields.set('fault_param', ptr(fp.id));
   } else {
     param.fields.set('fault_param', ZERO);
+    // IOPF never enabled: dev_iommu_get() allocated dev->iommu zeroed and the probe set only the
+    // IOMMU instance, the firmware spec and the driver's private data; every fault field of the
+    // era (the fault parameter, an IOPF parameter beside it) is still NULL.
+    param.zeroedBut = PROBED;
   }
-  m.opsOf(dev);
+  // The probe linked the device to its IOMMU instance, whose ops are the driver's.
+  const iommu = w.alloc('iommu_device', 'world');
+  iommu.fields.set('ops', m.opsOf(dev));
+  param.fields.set('iommu_dev', ptr(iommu.id));
   param.fields.set('max_pasids', int(1 << 20));
+  // Released while attached to its domain: a deferred attach, if any, has happened.
+  if (s.releaseDomain) param.fields.set('attach_deferred', ZERO);
   dev.fields.set('iommu_group', ptr(w.alloc('iommu_group', 'world').id));
   m.worldDevice = dev;
   if ((s.events || s.anyPasid) && !s.noDomain) {
@@ -296,10 +308,16 @@ export function pendingGroup(m: Machine, fp: Obj, grpid: number, owedBy?: string
   return g;
 }
 
-/** An event object for one page request, registered with the device. */
-export function eventObj(m: Machine, e: { last: boolean; grpid: number; pasid?: number }): Obj {
+/** The event the hardware gives for one page request, not yet reported to anybody. */
+export function pageRequest(m: Machine, e: { last: boolean; grpid: number; pasid?: number }): Obj {
   const evt = m.world.alloc('iopf_fault', 'world');
   setFault(m, evt, e);
+  return evt;
+}
+
+/** An event object for one page request, registered with the device. */
+export function eventObj(m: Machine, e: { last: boolean; grpid: number; pasid?: number }): Obj {
+  const evt = pageRequest(m, e);
   m.world.requests.push({ grpid: e.grpid, pasid: e.pasid ?? 0, last: e.last, responses: [], evt: evt.id });
   return evt;
 }

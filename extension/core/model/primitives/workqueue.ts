@@ -17,6 +17,8 @@ export function* flush(m: Machine, at: Ast, what: string): Gen<Value> {
   // Interleaved, the flush really waits: work already queued runs to its end before this thread goes on.
   const waited = m.concurrent && m.workRunning();
   while (m.concurrent && m.workRunning()) yield { kind: 'flush' };
+  // Everything the finished work did happens before what this thread does next.
+  for (const t of m.workTids) m.ordered.push({ before: t, after: m.tid, at: m.listAccesses.length });
   m.step(at, what, waited ? 'waited for the queued fault work to finish' : 'waits for queued fault work');
   return ZERO;
 }
@@ -31,8 +33,25 @@ export const WORKQUEUE: Record<string, Contract> = {
   *queue_work(m, a, _as, at) {
     yield { kind: 'sched' };
     const w = obj(m, a[1], at, 'work_struct');
-    if (w) m.world.queuedWork.set(w.id, m.world.workFn.get(w.id) ?? '?');
-    m.step(at, 'queue_work()', `work ${w ? m.world.name(w.id) : '?'} queued`);
+    if (!w) {
+      m.step(at, 'queue_work()', 'work ? queued');
+      return int(1);
+    }
+    // Already queued and not yet started: the same work is not queued twice.
+    if (m.world.queuedWork.has(w.id)) return ZERO;
+    const fn = m.world.workFn.get(w.id) ?? '?';
+    m.world.queuedWork.set(w.id, fn);
+    m.step(at, 'queue_work()', `work ${m.world.name(w.id)} queued`);
+    const file = m.frame().file;
+    // Interleaved, the work function the tree has runs on the workqueue, racing everything else
+    // (a flush waits for it); alone, the queued work is the workqueue's to run later.
+    if (m.concurrent && m.ws.cfg(fn, file)) {
+      const work = w.id;
+      m.spawn(`${fn} work`, function* (mm) {
+        mm.world.queuedWork.delete(work);
+        return yield* mm.runFunction(fn, [ptr(work)], undefined, file);
+      });
+    }
     return int(1);
   },
   *flush_workqueue(m, _a, _as, at) { return yield* flush(m, at, 'flush_workqueue()'); },
