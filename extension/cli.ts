@@ -12,7 +12,7 @@ import { inputNotes, readInputs, readSource, withSkipped, type Inputs } from './
 import type { AnalyzeOptions } from './core/types';
 import { formatSimulation } from './core/report/simulation';
 import { RULES } from './core/rules/rules';
-import { safeText } from './core/report/escape';
+import { errorLine, safeText } from './core/report/escape';
 
 const VERSION = '0.1.0';
 
@@ -149,8 +149,8 @@ async function index(argv: string[], io: CliIo): Promise<number> {
       skipped: inputs.skipped,
     }, null, 1) + '\n');
   } else {
-    for (const f of functions) io.stdout(`${f.file}:${f.line}: ${f.name} (${f.calls.length} calls)\n`);
-    for (const k of inputs.skipped) io.stdout(`skipped: ${k.file}: ${k.reason}\n`);
+    for (const f of functions) io.stdout(`${safeText(f.file)}:${f.line}: ${safeText(f.name)} (${f.calls.length} calls)\n`);
+    for (const k of inputs.skipped) io.stdout(`skipped: ${safeText(k.file)}: ${safeText(k.reason)}\n`);
     io.stdout(`${ws.files.size} files, ${functions.length} functions, ${total} calls (${bound} to the IOPF/SVA API), ${unknown.size} distinct unknown callees, ${errors} parse errors\n`);
   }
   ws.dispose();
@@ -190,11 +190,11 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   } catch (e) {
     // Messages quote paths and names from the input: escaped, one line.
     if (e instanceof UsageError || e instanceof InputError) {
-      io.stderr(`iopf-lens: ${safeText(e.message.split('\n')[0])}\n`);
+      io.stderr(`iopf-lens: ${errorLine(e.message)}\n`);
       return 2;
     }
     const msg = e instanceof Error ? e.message : String(e);
-    io.stderr(`iopf-lens: internal error: ${safeText(msg.split('\n')[0])}\n`);
+    io.stderr(`iopf-lens: internal error: ${errorLine(msg)}\n`);
     if (process.env.IOPF_DEBUG) io.stderr(String((e as Error).stack) + '\n');
     return 2;
   }

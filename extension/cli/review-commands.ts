@@ -6,7 +6,7 @@ import { loadSeries, parseSeriesText } from '../core/review/series';
 import { reviewSeries, type Analyzer } from '../core/review/review';
 import { b4Check, b4CheckLines, b4Unreviewed, type B4CheckOutcome } from '../core/review/b4';
 import { checkLines, LIMITS, LimitError, mib } from '../core/review/policy';
-import { safeText } from '../core/report/escape';
+import { errorLine } from '../core/report/escape';
 import { UsageError, parseArgs, type Parsed } from './args';
 import { formatCheck as formatCheckReport, formatReview, isReportFormat, type ReportFormat } from '../core/report';
 
@@ -30,7 +30,7 @@ export const B4_USAGE = 'usage: iopf-lens b4-check [--tree DIR] [--format json|l
 /** The first line of an error, escaped: messages quote subjects and paths written by the patch's author. */
 function oneLine(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
-  return safeText(msg.split('\n')[0]);
+  return errorLine(msg);
 }
 
 /** stdin, capped like every other review input of one run. */
@@ -68,7 +68,7 @@ export async function reviewCommand(argv: string[], io: CliIo, opts: CommandOpti
     const result = await reviewSeries(series, tree, { analyzer: opts.analyzer });
     io.stdout(formatReview(result, format));
     // A bound is a verdict of its own: not fully reviewed is not clean.
-    return result.findings.length || result.patches.some((p) => p.bounded) ? 1 : 0;
+    return result.findings.length || result.patches.some((p) => p.bounded) || result.replies.length ? 1 : 0;
   } catch (e) {
     io.stderr(e instanceof InputError ? `iopf-lens review: ${oneLine(e)}\n` : `iopf-lens review: analysis failed: ${oneLine(e)}\n`);
     return 2;

@@ -25,3 +25,12 @@ export function safeText(s: string): string {
 export function safeLines(lines: string[]): string {
   return lines.map(safeText).join('\n') + '\n';
 }
+
+/**
+ * errorLine - an error message on one line: escaped whole (a newline a patch put in a subject is
+ * shown as \x0a and cannot end the line and write its own reason), capped at 2,000 characters.
+ */
+export function errorLine(message: string): string {
+  const line = safeText(message);
+  return line.length > 2000 ? `${line.slice(0, 2000)}…` : line;
+}

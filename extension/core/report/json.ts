@@ -117,5 +117,6 @@ export function reviewJson(r: ReviewResult): object {
       notes: p.notes,
       bounded: p.bounded,
     })),
+    unreviewedReplies: r.replies,
   };
 }

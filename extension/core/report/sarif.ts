@@ -141,6 +141,7 @@ export function reviewSarif(r: ReviewResult): object {
       title: r.title ?? null,
       bounded: r.patches.some((p) => p.bounded),
       patches: r.patches.map((p) => ({ position: p.position, subject: p.subject, introduced: p.introduced.length, fixed: p.fixed.length, bounded: p.bounded })),
+      unreviewedReplies: r.replies,
     },
   });
 }

@@ -118,9 +118,15 @@ export function boundedPatches(r: ReviewResult): string[] {
 export function reviewVerdict(r: ReviewResult): string {
   const n = r.patches.length;
   const bounded = boundedPatches(r);
-  const cut = bounded.length ? `patch${bounded.length === 1 ? '' : 'es'} ${bounded.join(', ')} not fully reviewed (bounded: exploration hit a bound)` : '';
+  const replies = r.replies?.length ?? 0;
+  const cuts = [
+    ...(bounded.length ? [`patch${bounded.length === 1 ? '' : 'es'} ${bounded.join(', ')} not fully reviewed (bounded: exploration hit a bound)`] : []),
+    ...(replies ? [`${replies} repl${replies === 1 ? 'y' : 'ies'} of the thread carr${replies === 1 ? 'ies' : 'y'} a diff that was not reviewed (git am of this mailbox would apply it)`] : []),
+  ];
+  const cut = cuts.join('; ');
   if (!r.findings.length) {
-    return cut ? `Verdict: bounded — ${cut}; no finding on the paths explored, which is not a proof.` : 'Verdict: no patch introduces a finding.';
+    if (bounded.length) return `Verdict: bounded — ${cut}; no finding on the paths explored, which is not a proof.`;
+    return cut ? `Verdict: not fully reviewed — ${cut}; no patch of the series introduces a finding.` : 'Verdict: no patch introduces a finding.';
   }
   const at = r.patches.filter((p) => p.introduced.length).map((p) => `${p.position}/${p.total}`).join(', ');
   const count = `${r.findings.length} finding${r.findings.length === 1 ? '' : 's'} introduced`;
@@ -135,6 +141,8 @@ export function reviewText(r: ReviewResult): string {
   out.push(r.title ? `Review of "${r.title}" (${n} patch${n === 1 ? '' : 'es'}) against ${r.tree}` : `Review of ${n} patch${n === 1 ? '' : 'es'} against ${r.tree}`);
   out.push('');
   for (const p of r.patches) patchText(p, out);
+  for (const reply of r.replies ?? []) out.push(`Not reviewed: the reply "${reply}" carries a diff (a suggestion, not the series; git am of this mailbox would apply it).`);
+  if (r.replies?.length) out.push('');
   // Computed last, from the results alone; every line above is escaped, so no input can print a line of its own.
   out.push(reviewVerdict(r));
   return safeLines(out);

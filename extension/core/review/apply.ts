@@ -1,13 +1,11 @@
-// In-memory application of patches to a tree: offsets and fuzz through jsdiff, series in order, and nothing ever written to disk.
+// In-memory application of patches to a tree, hunks placed as git apply places them, series in order, and nothing ever written to disk.
 import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
-import { applyPatch, reversePatch, type StructuredPatch, type StructuredPatchHunk } from 'diff';
+import { applyHunks, type Hunk } from './gitdiff';
 import { InputError } from './mail';
 import { Budget, hasDotComponent, LIMITS, LimitError, NotReviewableError, pathKind, RefusedPatchError, resolveInside, unreviewableReason, type PathKind } from './policy';
 import type { FilePatch, SeriesPatch } from './series';
 
-/** How far a hunk's context may differ from the tree and still apply (lines). git am allows none; patch(1) allows 2. */
-export const FUZZ = 2;
 // A file larger than this is not source code we can review; reading it would only cost memory.
 const MAX_FILE_BYTES = 8 * 1024 * 1024;
 
@@ -215,7 +213,7 @@ function checkedFile(fp: FilePatch, label: string, state: TreeState): { oldPath?
   // A rename or copy keeps the kind: a Makefile renamed to leak.c would be shown as C.
   if (o && n && o.kind !== n.kind) throw new RefusedPatchError(label, fp.newPath!, `a ${o.kind === 'c' ? 'C' : 'build'} file renamed or copied into a ${n.kind === 'c' ? 'C' : 'build'} file`);
   const name = n?.path ?? o?.path ?? '?';
-  const why = fp.unreviewable ?? unreviewableReason(fp.patch, fp.binary, undefined);
+  const why = fp.unreviewable ?? unreviewableReason(fp.patch, fp.oldPath, fp.newPath);
   if (why) throw new NotReviewableError(label, name, why);
   return { oldPath: o?.path, newPath: n?.path, kind: (n ?? o)?.kind ?? 'c' };
 }
@@ -224,36 +222,22 @@ function checkFileCount(patch: SeriesPatch): void {
   if (patch.files.length > LIMITS.filesPerPatch) throw new LimitError(`patch "${patch.label}": ${patch.files.length} changed files is more than the ${LIMITS.filesPerPatch} a review takes`);
 }
 
-const header = (h: StructuredPatchHunk) => `@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@`;
+const header = (h: Hunk) => `@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@`;
 
-/**
- * applyFilePatch - @fp applied to @source with offsets and fuzz. On failure the first hunk that does not
- * fit is found by applying the hunks one at a time, each at the place its predecessors moved it to.
- */
+/** applyFilePatch - @fp applied to @source as git apply applies it; ApplyError names the first hunk that does not. */
 function applyFilePatch(source: string, fp: FilePatch, label: string, file: string): string {
   if (!fp.patch.hunks.length) return source;
-  const whole = applyPatch(source, fp.patch, { fuzzFactor: FUZZ });
-  if (whole !== false) return whole;
-  let text = source;
-  let shift = 0;
-  for (let i = 0; i < fp.patch.hunks.length; i++) {
-    const h = fp.patch.hunks[i];
-    const one: StructuredPatch = { ...fp.patch, hunks: [{ ...h, oldStart: Math.max(1, h.oldStart + shift) }] };
-    const r = applyPatch(text, one, { fuzzFactor: FUZZ });
-    if (r === false) {
-      const removed = h.lines.filter((l) => l.startsWith('-')).map((l) => l.slice(1));
-      const missing = removed.find((l) => !text.split('\n').includes(l));
-      const why = missing !== undefined
-        ? `the tree has no line "${missing.trim().slice(0, 60)}" to remove`
-        : `its context does not match the tree, even with fuzz ${FUZZ}`;
-      throw new ApplyError(label, file, i + 1, header(h), why);
-    }
-    text = r;
-    shift += h.newLines - h.oldLines;
-  }
-  // Every hunk fits alone but not all together (overlapping hunks): report the last one.
-  const last = fp.patch.hunks[fp.patch.hunks.length - 1];
-  throw new ApplyError(label, file, fp.patch.hunks.length, header(last), 'it overlaps an earlier hunk');
+  const r = applyHunks(source, fp.patch.hunks);
+  if (typeof r === 'string') return r;
+  throw new ApplyError(label, file, r.index + 1, header(fp.patch.hunks[r.index]), r.reason);
+}
+
+/** The hunks of @hunks undone: old and new sides swapped. */
+function reversed(hunks: Hunk[]): Hunk[] {
+  return hunks.map((h) => ({
+    oldStart: h.newStart, oldLines: h.newLines, newStart: h.oldStart, newLines: h.oldLines,
+    lines: h.lines.map((l) => (l[0] === '+' ? `-${l.slice(1)}` : l[0] === '-' ? `+${l.slice(1)}` : l)),
+  }));
 }
 
 /** applyPatchToTree - @patch applied to @state in memory; throws ApplyError (or InputError) when it cannot be. */
@@ -323,8 +307,9 @@ export function unapplyPatchFromTree(state: TreeState, patch: SeriesPatch): Appl
     const after = newPath ? state.read(newPath) : '';
     if (after === undefined) return undefined;
     if (oldPath && newPath && oldPath !== newPath && state.exists(oldPath)) return undefined;
-    const before = fp.patch.hunks.length ? applyPatch(after, reversePatch(fp.patch), { fuzzFactor: 0 }) : after;
-    if (before === false) return undefined;
+    const back = fp.patch.hunks.length ? applyHunks(after, reversed(fp.patch.hunks)) : after;
+    if (typeof back !== 'string') return undefined;
+    const before = back;
     if (newPath && newPath !== oldPath) changes.set(newPath, null);
     if (oldPath) changes.set(oldPath, before);
     files.push({ oldPath, newPath, before: oldPath ? before : undefined, after: newPath ? after : undefined, binary: false });

@@ -4,7 +4,7 @@ import { InputError } from './mail';
 import { reviewApplied, type PatchReview, type ReviewOptions } from './review';
 import { parseSeriesText } from './series';
 import { reviewText } from '../report/text';
-import { safeLines, safeText } from '../report/escape';
+import { errorLine, safeLines, safeText } from '../report/escape';
 import { LimitError, NotReviewableError, RefusedPatchError } from './policy';
 
 /** One entry of b4's external check protocol (b4 review: review-perpatch-check-cmd / review-series-check-cmd). */
@@ -76,7 +76,7 @@ function verdictOf(review: PatchReview, tree: string): B4CheckOutcome {
   // A bound hides paths: that is said first, and never read as "no change".
   if (review.bounded) parts.unshift('not fully reviewed (bounded: exploration hit a bound)');
   if (!parts.length) parts.push(review.functions.length ? 'no change in simulated behaviour' : 'no C function changed');
-  const details = reviewText({ title: undefined, tree, findings: review.introduced, remaining: review.introduced, patches: [review] });
+  const details = reviewText({ title: undefined, tree, findings: review.introduced, remaining: review.introduced, patches: [review], replies: [] });
   return {
     results: [{ tool: 'iopf-lens', status, summary: safeText(parts.join('; ')), url: null, details }],
     review,
@@ -89,7 +89,7 @@ function verdictOf(review: PatchReview, tree: string): B4CheckOutcome {
  * cap, or an internal error): b4 always gets a result, a warning that says why, and the CLI exits 2.
  */
 export function b4Unreviewed(e: unknown): B4CheckOutcome {
-  const msg = safeText((e instanceof Error ? e.message : String(e)).split('\n')[0]);
+  const msg = errorLine(e instanceof Error ? e.message : String(e));
   const summary = e instanceof NotReviewableError ? `not reviewable: ${e.path}: ${e.reason}`
     : e instanceof RefusedPatchError ? 'refused: the patch touches a path a review never reads'
       : e instanceof LimitError ? 'not reviewed: the input is past a limit of one run'

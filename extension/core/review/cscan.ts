@@ -45,8 +45,16 @@ export function mask(text: string): string {
       // a directive runs to the end of the line, continued by backslash-newline
       let j = i;
       while (j < text.length && !(text[j] === '\n' && text[j - 1] !== '\\')) j++;
+      const directive = text.slice(i + 1, Math.min(j, i + 64)).trimStart();
       blank(i, j);
       i = j;
+      // `#if 0` … `#else`/`#endif` is never compiled: its text (an unbalanced brace) must not move
+      // function boundaries, so it is blanked like a comment.
+      if (/^if\s+0\b/.test(directive)) {
+        const end = skipGroup(text, j);
+        blank(j, end);
+        i = end;
+      }
       continue;
     }
     lineStart = false;
@@ -73,6 +81,30 @@ export function mask(text: string): string {
     }
   }
   return out.join('');
+}
+
+/**
+ * The end of the group a `#if 0` opens at @from: the start of its `#else`/`#elif` line (compiled,
+ * read on) or of its `#endif` line, nested conditionals counted.
+ */
+function skipGroup(text: string, from: number): number {
+  let depth = 0;
+  let at = from;
+  while (at < text.length) {
+    const nl = text.indexOf('\n', at);
+    const end = nl < 0 ? text.length : nl;
+    const line = text.slice(at, Math.min(end, at + 64)).trimStart();
+    if (line.startsWith('#')) {
+      const d = line.slice(1).trimStart();
+      if (/^if(n?def)?\b/.test(d)) depth++;
+      else if (/^endif\b/.test(d)) {
+        if (depth === 0) return at;
+        depth--;
+      } else if (/^(else|elif)\b/.test(d) && depth === 0) return at;
+    }
+    at = end + 1;
+  }
+  return text.length;
 }
 
 const STORAGE = /\b(static|extern|inline|__inline__|__inline|__always_inline|noinline|__init|__exit|__must_check|__maybe_unused|__cold|__hot|notrace|asmlinkage|__weak)\b/g;

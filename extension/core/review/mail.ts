@@ -47,13 +47,24 @@ export class InputError extends Error {
   override name = 'InputError';
 }
 
-// A mbox "From_" line: `From <sender> <asctime>`, as written by git format-patch, lore (mboxrd@z), mutt and b4.
-// Strict on purpose: a body line that merely starts with "From " must not split a message.
-const FROM_LINE = /^From \S+ +(Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d{1,2} \d{1,2}:\d{2}(:\d{2})? (?:[A-Z]{2,5} |[+-]\d{4} )?\d{4}\s*$/;
-
-/** isMboxFromLine - whether @line starts a new message in a mailbox */
+/**
+ * isMboxFromLine - whether @line starts a new message in a mailbox, by the test git mailsplit
+ * makes (is_from_line): `From ` and, at the last colon of the line, a time whose digits are
+ * `d?:dd` … `dd:dd` followed by a year after 90. The same split as `git am`: a body line git keeps in
+ * its message must not start a message of its own here, or what git applies is not what was reviewed.
+ */
 export function isMboxFromLine(line: string): boolean {
-  return FROM_LINE.test(line);
+  if (line.length + 1 < 20 || !line.startsWith('From ')) return false;
+  const digit = (k: number) => k >= 0 && k < line.length && line.charCodeAt(k) >= 48 && line.charCodeAt(k) <= 57;
+  let colon = line.length - 1;
+  for (;;) {
+    colon--;
+    if (colon < 5) return false;
+    if (line[colon] === ':') break;
+  }
+  if (!digit(colon - 4) || !digit(colon - 2) || !digit(colon - 1) || !digit(colon + 1) || !digit(colon + 2)) return false;
+  const year = /^\s*[+-]?\d+/.exec(line.slice(colon + 3));
+  return year !== null && parseInt(year[0], 10) > 90;
 }
 
 /** looksLikeMail - whether @text starts like an RFC 2822 message or a mailbox (not a bare diff) */
@@ -100,7 +111,7 @@ export function splitMbox(text: string): string[] {
 export function decodeWords(value: string): string {
   const decoded = value.replace(/=\?([^?]+)\?([qQbB])\?([^?]*)\?=(\s+(?==\?))?/g, (_m, charset: string, enc: string, data: string) => {
     let bytes: Buffer;
-    if (enc.toLowerCase() === 'b') bytes = Buffer.from(data, 'base64');
+    if (enc.toLowerCase() === 'b') bytes = base64Bytes(data);
     else bytes = qpBytes(data.replace(/_/g, ' '), false);
     return bufferToText(bytes, charset);
   });
@@ -164,12 +175,47 @@ export function parseMessage(raw: string): MailMessage {
       headers.set(name, m[2]);
       last = name;
     } else {
+      // Which of two encodings or content types git uses is not for a review to guess: git takes
+      // the last, a mail reader the first.
+      if (MIME_HEADERS.has(name)) throw new InputError(`two ${m[1]} headers: which one decodes the body is ambiguous`);
       last = undefined; // a repeated header (Received:…) is not needed
     }
   }
   for (const [k, v] of headers) headers.set(k, decodeWords(v));
-  const body = decodeBody(headers, lines.slice(i).join('\n'));
+  const body = decodeBody(headers, lines, i, lines.length, [], 0);
   return { headers, body };
+}
+
+const MIME_HEADERS = new Set(['content-type', 'content-transfer-encoding']);
+
+/** The most levels of multipart parts a mail may nest, as git mailinfo allows. */
+const MAX_MIME_DEPTH = 5;
+
+/** The headers of a part at lines[@from…], and the line where its body starts. */
+function partHeaders(lines: string[], from: number, to: number): { headers: Map<string, string>; body: number } {
+  const headers = new Map<string, string>();
+  let last: string | undefined;
+  let i = from;
+  for (; i < to; i++) {
+    const line = lines[i];
+    if (line === '') return { headers, body: i + 1 };
+    if (/^[ \t]/.test(line) && last) {
+      headers.set(last, `${headers.get(last)} ${line.trim()}`);
+      continue;
+    }
+    const m = /^([!-9;-~]+):[ \t]*(.*)$/.exec(line);
+    // A part whose first line is no header has no header block: its body starts at once.
+    if (!m) return { headers, body: i === from ? from : i };
+    const name = m[1].toLowerCase();
+    if (headers.has(name)) {
+      if (MIME_HEADERS.has(name)) throw new InputError(`a MIME part with two ${m[1]} headers: which one decodes it is ambiguous`);
+      last = undefined;
+      continue;
+    }
+    headers.set(name, m[2]);
+    last = name;
+  }
+  return { headers, body: i };
 }
 
 function param(header: string | undefined, name: string): string | undefined {
@@ -178,29 +224,81 @@ function param(header: string | undefined, name: string): string | undefined {
   return m ? (m[1] ?? m[2]) : undefined;
 }
 
-/** The text of a body: transfer encoding undone, multipart reduced to its text and patch parts. */
-function decodeBody(headers: Map<string, string>, body: string): string {
+/**
+ * The text of the body at lines[@from, @to): transfer encoding undone, and a multipart body read
+ * part by part as git mailinfo reads it (every part's text, attachments too: git applies a diff
+ * attached as application/octet-stream). Boundaries are matched as git matches them, by prefix;
+ * a body that would split differently for git (a boundary inside another, a boundary= that appears
+ * twice, parts nested past git's limit) is refused rather than read one way and applied another.
+ */
+function decodeBody(headers: Map<string, string>, lines: string[], from: number, to: number, outer: string[], depth: number): string {
   const ctype = headers.get('content-type') ?? 'text/plain';
   const cte = (headers.get('content-transfer-encoding') ?? '7bit').trim().toLowerCase();
   const charset = param(ctype, 'charset') ?? 'utf-8';
-  if (/^multipart\//i.test(ctype)) {
+  if (/^\s*multipart\//i.test(ctype)) {
+    if (depth >= MAX_MIME_DEPTH) throw new InputError(`multipart parts nested deeper than ${MAX_MIME_DEPTH} levels`);
+    if (ctype.toLowerCase().split('boundary=').length > 2) throw new InputError('a multipart Content-Type that names its boundary twice');
     const boundary = param(ctype, 'boundary');
     if (!boundary) throw new InputError('multipart mail without a boundary');
-    const parts = body.split(new RegExp(`^--${boundary.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?:--)?[ \\t]*$`, 'm'));
+    if (outer.some((b) => b.startsWith(boundary) || boundary.startsWith(b))) throw new InputError('nested multipart boundaries that begin alike');
+    const mark = `--${boundary}`;
     const texts: string[] = [];
-    // parts[0] is the preamble, the last one the epilogue after the closing boundary
-    for (const part of parts.slice(1)) {
-      const p = part.replace(/^\n/, '');
-      if (p.trim() === '') continue;
-      const sub = parseMessage(p);
-      const st = sub.headers.get('content-type') ?? 'text/plain';
-      if (/^(text\/|multipart\/|application\/(x-)?(patch|diff))/i.test(st)) texts.push(sub.body);
+    let start = -1;
+    for (let i = from; i < to; i++) {
+      const line = lines[i];
+      if (outer.some((b) => line.startsWith(`--${b}`)) && start >= 0) throw new InputError('a multipart part runs into the boundary of the part around it');
+      if (!line.startsWith(mark)) continue;
+      if (start >= 0) texts.push(decodePart(lines, start, i, [...outer, boundary], depth + 1));
+      // `--boundary--` closes the multipart: what follows is the epilogue.
+      if (line.startsWith(`${mark}--`)) {
+        start = -1;
+        break;
+      }
+      start = i + 1;
     }
+    if (start >= 0) texts.push(decodePart(lines, start, to, [...outer, boundary], depth + 1));
     return texts.join('\n');
   }
+  const body = lines.slice(from, to).join('\n');
   if (cte === 'quoted-printable') return bufferToText(qpBytes(body, true), charset);
-  if (cte === 'base64') return bufferToText(Buffer.from(body.replace(/\s+/g, ''), 'base64'), charset);
+  // git mailinfo decodes a base64 body line by line, each line from a fresh start.
+  if (cte === 'base64') return bufferToText(Buffer.concat(lines.slice(from, to).map(base64Bytes)), charset);
   return body;
+}
+
+function decodePart(lines: string[], from: number, to: number, outer: string[], depth: number): string {
+  const { headers, body } = partHeaders(lines, from, to);
+  for (const [k, v] of headers) headers.set(k, decodeWords(v));
+  return decodeBody(headers, lines, body, to, outer, depth);
+}
+
+/**
+ * base64Bytes - base64 decoded as git mailinfo decodes it: characters outside the alphabet,
+ * padding included, are skipped and decoding goes on (Node's decoder stops at the first `=`);
+ * a body is decoded one line at a time.
+ */
+export function base64Bytes(text: string): Buffer {
+  const out = Buffer.alloc(Math.floor((text.length * 3) / 4) + 3);
+  let n = 0;
+  let acc = 0;
+  let pos = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    let c: number;
+    if (ch >= 65 && ch <= 90) c = ch - 65;
+    else if (ch >= 97 && ch <= 122) c = ch - 71;
+    else if (ch >= 48 && ch <= 57) c = ch + 4;
+    else if (ch === 43) c = 62;
+    else if (ch === 47) c = 63;
+    else continue;
+    switch (pos++) {
+      case 0: acc = c << 2; break;
+      case 1: out[n++] = acc | (c >> 4); acc = (c & 15) << 4; break;
+      case 2: out[n++] = acc | (c >> 2); acc = (c & 3) << 6; break;
+      default: out[n++] = acc | c; acc = 0; pos = 0;
+    }
+  }
+  return out.subarray(0, n);
 }
 
 /**
@@ -256,60 +354,38 @@ export function splitTrailers(message: string): { description: string; trailers:
 }
 
 /**
- * A line that starts a diff: `diff --git `, `Index: `, `--- x`, or a plain `diff` whose options
- * include -r or -u (`diff -ruN `). The option letters are read by a loop: a regex like
- * `-[A-Za-z]*[ru][A-Za-z]* ` tries every split of a long run of letters and takes quadratic time.
+ * patchBreak - whether @line ends the commit message, as git mailinfo decides: a `diff -` or
+ * `Index: ` line, `--- ` followed by a name, or `---` followed by nothing but blanks. Characters
+ * are compared one by one: this reads attacker text and must stay linear.
  */
-function isDiffStartLine(line: string): boolean {
-  if (line.startsWith('diff --git ') || line.startsWith('Index: ')) return true;
-  if (line.startsWith('--- ')) return line.length > 4 && !/\s/.test(line[4]);
-  if (!line.startsWith('diff -')) return false;
-  let ru = false;
-  for (let k = 6; k < line.length; k++) {
-    const c = line.charCodeAt(k);
-    if (c === 0x20) return ru;
-    const upper = c >= 0x41 && c <= 0x5a;
-    const lower = c >= 0x61 && c <= 0x7a;
-    if (!upper && !lower) return false;
-    if (c === 0x72 || c === 0x75) ru = true;
-  }
-  return false;
+function patchBreak(line: string): boolean {
+  if (line.startsWith('diff -') || line.startsWith('Index: ')) return true;
+  if (line.length < 3 || !line.startsWith('---')) return false;
+  const blank = (c: string | undefined) => c === ' ' || c === '\t' || c === '\r' || c === '\f' || c === '\v';
+  if (line[3] === ' ' && line.length > 4 && !blank(line[4])) return true;
+  for (let k = 3; k < line.length; k++) if (!blank(line[k])) return false;
+  return true;
 }
 
 /**
- * splitBody - the commit message, and the diff that follows it.
- * The message ends at the first `---` line; what follows it up to the first diff header is notes and
- * diffstat, ignored. The diff ends at the mail signature (`-- ` alone on a line, as git format-patch
- * writes before its version), which would otherwise read as a removed line.
+ * splitBody - the commit message, and the text git apply reads after it. The message ends where git
+ * mailinfo ends it (patchBreak); everything after it goes to the diff reader, which, like git
+ * apply, takes the files it finds there and ignores the rest (a diffstat, notes, the signature).
  */
 export function splitBody(body: string): { message: string; diff: string } {
   const lines = body.split('\n');
-  let sep = -1;
-  let diffAt = -1;
-  for (let i = 0; i < lines.length; i++) {
-    if (sep < 0 && lines[i] === '---') sep = i;
-    if (isDiffStartLine(lines[i]) && isDiffStart(lines, i)) {
-      diffAt = i;
-      break;
-    }
-  }
-  const messageEnd = sep >= 0 && (diffAt < 0 || sep < diffAt) ? sep : diffAt >= 0 ? diffAt : lines.length;
-  const message = lines.slice(0, messageEnd).join('\n');
-  if (diffAt < 0) return { message, diff: '' };
   let end = lines.length;
-  for (let i = diffAt; i < lines.length; i++) {
-    if (lines[i] === '-- ') {
+  for (let i = 0; i < lines.length; i++) {
+    if (patchBreak(lines[i])) {
       end = i;
       break;
     }
   }
-  return { message, diff: lines.slice(diffAt, end).join('\n') + '\n' };
-}
-
-/** A `--- x` line begins a diff only when `+++ ` follows it; `diff`/`Index:` headers always do. */
-function isDiffStart(lines: string[], i: number): boolean {
-  if (!lines[i].startsWith('--- ')) return true;
-  return (lines[i + 1] ?? '').startsWith('+++ ');
+  const message = lines.slice(0, end).join('\n');
+  // The separator itself (`---`) is not part of any diff; a diff header is.
+  const from = end < lines.length && lines[end].startsWith('---') && !lines[end].startsWith('--- ') ? end + 1 : end;
+  const rest = lines.slice(from).join('\n');
+  return { message, diff: rest.trim() ? `${rest}\n` : '' };
 }
 
 /** parsePatchMail - one message (git format-patch file or a mail of a series) taken apart */

@@ -3,7 +3,7 @@
 // here before anything is read from the tree.
 import { realpathSync } from 'node:fs';
 import { dirname, join, posix, relative, sep } from 'node:path';
-import type { StructuredPatch } from 'diff';
+import type { FileDiff } from './gitdiff';
 import { InputError } from './mail';
 
 /** Caps on one run: beyond any of them the run stops with one line (exit 2), never a V8 heap abort. */
@@ -23,6 +23,8 @@ export const LIMITS = {
   sourceBytes: 128 * 1024 * 1024,
   /** lines of one review input: each line costs far more than its bytes once split (a real thread has tens of thousands) */
   inputLines: 1_000_000,
+  /** C functions the patches of one review change: each is simulated on both sides (a kernel series changes tens) */
+  changedFunctions: 500,
 } as const;
 
 /** checkLines - @text of review input @name, refused past LIMITS.inputLines before anything splits it. */
@@ -129,88 +131,28 @@ export function resolveInside(realRoot: string, rel: string): { real: string } |
   }
 }
 
-/** What the git extended headers of one `diff --git` block say, beyond what jsdiff keeps. */
-export interface GitFacts {
-  binary: boolean;
-  similarity?: number;
-  renameOrCopy: boolean;
-  oldMode?: string;
-  newMode?: string;
-}
-
-/**
- * gitFacts - per `diff --git` block of @text, in order, the headers jsdiff drops: a `GIT binary patch`
- * section (jsdiff turns it into a change with no hunks), the similarity index of a rename or copy, modes;
- * and whether a plain diff (`diff -ru`) has a `Binary files … differ` line, which jsdiff drops whole.
- * A hunk line always starts with ' ', '+', '-' or a backslash, so none of these can be hunk content. Line starts
- * are compared as plain strings: this reads attacker text and must stay linear.
- */
-export function gitFacts(text: string): { blocks: GitFacts[]; looseBinary: boolean } {
-  const blocks: GitFacts[] = [];
-  let looseBinary = false;
-  let cur: GitFacts | undefined;
-  let pos = 0;
-  while (pos <= text.length) {
-    let end = text.indexOf('\n', pos);
-    if (end < 0) end = text.length;
-    const line = text.charCodeAt(end - 1) === 13 ? text.slice(pos, end - 1) : text.slice(pos, end);
-    pos = end + 1;
-    if (line.startsWith('diff --git ')) {
-      cur = { binary: false, renameOrCopy: false };
-      blocks.push(cur);
-      continue;
-    }
-    const binary = line === 'GIT binary patch' || (line.startsWith('Binary files ') && line.endsWith(' differ'));
-    if (line.startsWith('diff ') || line.startsWith('Index: ')) cur = undefined; // a plain diff's own header
-    if (!cur) {
-      if (binary) looseBinary = true;
-      continue;
-    }
-    if (binary) cur.binary = true;
-    else if (line.startsWith('similarity index ')) cur.similarity = parseInt(line.slice(17), 10);
-    else if (line.startsWith('rename from ') || line.startsWith('copy from ')) cur.renameOrCopy = true;
-    else if (line.startsWith('old mode ') || line.startsWith('deleted file mode ')) cur.oldMode = line.slice(line.lastIndexOf(' ') + 1);
-    else if (line.startsWith('new mode ') || line.startsWith('new file mode ')) cur.newMode = line.slice(line.lastIndexOf(' ') + 1);
-  }
-  return { blocks, looseBinary };
-}
-
-/**
- * unreviewableOf - for the entries jsdiff read from @text, why each that cannot be reviewed as text cannot.
- * jsdiff gives one entry per `diff --git` header; when the counts differ, no git entry is trusted.
- */
-export function unreviewableOf(text: string, parsed: StructuredPatch[]): Map<StructuredPatch, string> {
-  const { blocks, looseBinary } = gitFacts(text);
-  const git = parsed.filter((p) => p.isGit);
-  const out = new Map<StructuredPatch, string>();
-  let g = 0;
-  for (const p of parsed) {
-    let why: string | undefined;
-    if (p.isGit) why = git.length === blocks.length ? unreviewableReason(p, Boolean(p.isBinary), blocks[g++]) : 'its git headers do not match its files';
-    else why = looseBinary ? 'the diff holds a binary change ("Binary files … differ") that cannot be read as text' : unreviewableReason(p, Boolean(p.isBinary), undefined);
-    if (why) out.set(p, why);
-  }
-  return out;
-}
-
 /** The regular-file modes git writes; a C file turned into a symlink (120000) or a submodule (160000) is not text. */
 const TEXT_MODES = new Set(['100644', '100755', '100664']);
 
 /**
  * unreviewableReason - why one file change of a patch cannot be reviewed as text, or undefined.
- * @facts are its git headers (undefined for a plain `diff -u`), @patch what jsdiff read.
+ * @oldPath and @newPath are its names without their a/ b/ prefixes.
  */
-export function unreviewableReason(patch: StructuredPatch, binary: boolean, facts: GitFacts | undefined): string | undefined {
-  if (binary || facts?.binary) return 'a binary change (GIT binary patch or "Binary files … differ") cannot be read as text';
-  if (facts?.newMode && !TEXT_MODES.has(facts.newMode)) return `it becomes mode ${facts.newMode} (a symlink or submodule), not a text file`;
-  if (patch.hunks.length) return undefined;
-  if (facts?.renameOrCopy) {
-    if (facts.similarity !== undefined && facts.similarity < 100) return `a rename or copy with changes (similarity ${facts.similarity}%) but no text hunks`;
+export function unreviewableReason(f: FileDiff, oldPath: string | undefined, newPath: string | undefined): string | undefined {
+  if (f.ambiguous) return f.ambiguous;
+  if (f.isBinary) return 'a binary change (GIT binary patch or "Binary files … differ") cannot be read as text';
+  if (f.newMode && !TEXT_MODES.has(f.newMode)) return `it becomes mode ${f.newMode} (a symlink or submodule), not a text file`;
+  // git applies a plain diff to one file whichever of its two names it picks: which one is not
+  // for a review to guess.
+  if (!f.isGit && oldPath !== undefined && newPath !== undefined && oldPath !== newPath) return `a plain diff whose --- and +++ lines name different files (${oldPath}, ${newPath})`;
+  if (f.hunks.length) return undefined;
+  if (f.renameOrCopy) {
+    if (f.similarity !== undefined && f.similarity < 100) return `a rename or copy with changes (similarity ${f.similarity}%) but no text hunks`;
     return undefined; // a pure rename or copy: the text is the tree's
   }
-  if (facts?.oldMode && facts.newMode && facts.oldMode !== facts.newMode) return `a mode-only change (${facts.oldMode} to ${facts.newMode})`;
-  if (patch.isCreate || patch.isDelete) return undefined; // an empty file created, or a file deleted whole
-  if (facts) return 'a change with no text hunks';
+  if (f.oldMode && f.newMode && f.oldMode !== f.newMode) return `a mode-only change (${f.oldMode} to ${f.newMode})`;
+  if (f.isCreate || f.isDelete) return undefined; // an empty file created, or a file deleted whole
+  if (f.isGit) return 'a change with no text hunks';
   return undefined;
 }
 

@@ -8,6 +8,7 @@ import type { AnalysisResult, AnalyzeOptions, Finding, SourceFile } from '../typ
 import { applySeries, TreeState, type AppliedPatch } from './apply';
 import { findCalls, findFunctions, normalizeType, type CFunction } from './cscan';
 import type { Series, SeriesPatch } from './series';
+import { LIMITS, LimitError } from './policy';
 import { findingPair, outcomePair, pairTexts, type PathPair } from './paths';
 
 export type { PathPair } from './paths';
@@ -95,6 +96,8 @@ export interface ReviewResult {
   /** introduced findings still present after the last patch */
   remaining: Finding[];
   patches: PatchReview[];
+  /** replies of the thread that carry a diff `git am` of the same mailbox would apply: not reviewed */
+  replies: string[];
 }
 
 export interface ReviewOptions {
@@ -185,12 +188,14 @@ function analysisFiles(state: TreeState, touched: string[], max: number): Source
     if (isC(p) && !paths.includes(p) && state.exists(p)) paths.push(p);
   };
   for (const t of touched) add(t);
+  // Every changed file is analysed; the cap only limits the files around them.
+  const changed = paths.length;
   for (const t of touched) {
     if (!t.endsWith('.c')) continue;
     for (const p of state.list(posix.dirname(t) === '.' ? '' : posix.dirname(t))) add(p);
   }
   add('include/linux/iommu.h');
-  return paths.slice(0, max).map((p) => ({ path: p, text: state.read(p)! }));
+  return paths.slice(0, Math.max(max, changed)).map((p) => ({ path: p, text: state.read(p)! }));
 }
 
 /** Directories searched for callers when a contract changes: the subsystem folder of each touched .c file. */
@@ -324,6 +329,15 @@ export function entryPoints(files: SourceFile[], names: string[]): string[] {
     frontier = next;
   }
   return [...out];
+}
+
+/** Refuses, before any simulation, a series that changes more functions than one review simulates. */
+function checkWork(applied: AppliedPatch[]): void {
+  let n = 0;
+  for (const a of applied) {
+    n += changedFunctions(a).length;
+    if (n > LIMITS.changedFunctions) throw new LimitError(`the series changes more than the ${LIMITS.changedFunctions} C functions one review simulates`);
+  }
 }
 
 /** reviewPatch - the behaviour diff of one applied patch. */
@@ -469,6 +483,7 @@ function contractCallers(name: string, applied: AppliedPatch, touched: string[])
 export async function reviewSeries(series: Series, tree: string, opts: ReviewOptions = {}): Promise<ReviewResult> {
   const state = TreeState.open(tree);
   const applied = applySeries(state, series.patches);
+  checkWork(applied);
   const memo = new Memo(opts.analyzer ?? coreAnalyzer);
   const patches: PatchReview[] = [];
   for (let i = 0; i < applied.length; i++) {
@@ -486,10 +501,11 @@ export async function reviewSeries(series: Series, tree: string, opts: ReviewOpt
       if (!fixedLater) remaining.push(f);
     }
   });
-  return { title: series.title, tree, findings, remaining, patches };
+  return { title: series.title, tree, findings, remaining, patches, replies: series.replies ?? [] };
 }
 
 /** reviewApplied - the behaviour diff of one patch already applied in memory (b4-check reviews mails one at a time). */
 export async function reviewApplied(patch: SeriesPatch, applied: AppliedPatch, opts: ReviewOptions = {}): Promise<PatchReview> {
+  checkWork([applied]);
   return reviewPatch(patch, patch.subject.total ?? 1, applied, new Memo(opts.analyzer ?? coreAnalyzer), opts);
 }

@@ -2,9 +2,9 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { parsePatch, type StructuredPatch } from 'diff';
 import { InputError, looksLikeMail, parsePatchMail, splitMbox, type PatchSubject, type Trailer } from './mail';
-import { Budget, checkLines, countFileHeaders, LIMITS, LimitError, unreviewableOf } from './policy';
+import { Budget, checkLines, countFileHeaders, LIMITS, LimitError, unreviewableReason } from './policy';
+import { parseDiffText, type FileDiff } from './gitdiff';
 
 /** One patch of a series, parsed and ready to apply. */
 export interface SeriesPatch {
@@ -29,7 +29,7 @@ export interface FilePatch {
   newPath?: string;
   binary: boolean;
   /** hunks to apply; empty for mode-only changes, pure renames and binary files */
-  patch: StructuredPatch;
+  patch: FileDiff;
   /** why this change cannot be reviewed as text (binary, mode-only, a rename with an unseen change) */
   unreviewable?: string;
 }
@@ -39,6 +39,8 @@ export interface Series {
   title?: string;
   cover?: { subject: PatchSubject; description: string };
   patches: SeriesPatch[];
+  /** replies of the thread that carry a diff: not the series, not reviewed, but `git am` of the mailbox would apply them */
+  replies?: string[];
 }
 
 // Bounds on what we read: a review input is text written by people, never this large.
@@ -56,34 +58,24 @@ export function stripPrefix(p: string | undefined, hadPrefixes: boolean): string
   return clean;
 }
 
-/** parseDiff - the file patches of one unified diff text (git or plain), with paths relative to the tree */
+/** parseDiff - the file patches of one unified diff text (git or plain), with paths relative to the tree, as git apply reads it */
 export function parseDiff(text: string, where: string): FilePatch[] {
   const headers = countFileHeaders(text);
   if (headers > LIMITS.filesPerPatch) throw new LimitError(`${where}: ${headers} changed files is more than the ${LIMITS.filesPerPatch} a review takes`);
-  let parsed: StructuredPatch[];
-  try {
-    parsed = parsePatch(text);
-  } catch (e) {
-    throw new InputError(`${where}: malformed diff: ${(e as Error).message}`);
-  }
   const out: FilePatch[] = [];
-  const why = unreviewableOf(text, parsed);
-  for (const p of parsed) {
-    if (p.oldFileName === undefined && p.newFileName === undefined) {
-      if (p.hunks.length) throw new InputError(`${where}: a hunk has no file header (--- / +++)`);
-      continue; // leading prose that parsePatch turned into an empty entry
-    }
-    const prefixed = Boolean(p.isGit) || (/^a\//.test(p.oldFileName ?? '') && /^b\//.test(p.newFileName ?? ''))
-      || (p.oldFileName === '/dev/null' && /^b\//.test(p.newFileName ?? '')) || (p.newFileName === '/dev/null' && /^a\//.test(p.oldFileName ?? ''));
+  for (const p of parseDiffText(text, where)) {
+    const prefixed = p.isGit || (/^a\//.test(p.oldFileName ?? '') && /^b\//.test(p.newFileName ?? ''))
+      || (p.oldFileName === undefined && /^b\//.test(p.newFileName ?? '')) || (p.newFileName === undefined && /^a\//.test(p.oldFileName ?? ''));
     const oldPath = p.isCreate ? undefined : stripPrefix(p.oldFileName, prefixed);
     const newPath = p.isDelete ? undefined : stripPrefix(p.newFileName, prefixed);
-    out.push({ oldPath, newPath, binary: Boolean(p.isBinary), patch: p, ...(why.has(p) ? { unreviewable: why.get(p) } : {}) });
+    const why = unreviewableReason(p, oldPath, newPath);
+    out.push({ oldPath, newPath, binary: p.isBinary, patch: p, ...(why ? { unreviewable: why } : {}) });
   }
   return out;
 }
 
 /** A mailbox message or git format-patch file that holds a diff becomes one patch. */
-function patchFromMail(raw: string, source: string, position: number): SeriesPatch | { cover: true; subject: PatchSubject; description: string } | undefined {
+function patchFromMail(raw: string, source: string, position: number): SeriesPatch | { cover: true; subject: PatchSubject; description: string } | { reply: true; label: string } | undefined {
   let mail;
   try {
     mail = parsePatchMail(raw);
@@ -92,14 +84,25 @@ function patchFromMail(raw: string, source: string, position: number): SeriesPat
     if (e instanceof InputError) throw new InputError(`${source}: ${e.message}`);
     throw e;
   }
-  // A thread saved from an archive holds the review replies too; a diff in a reply is a suggestion, not the series.
-  if (mail.subject.reply) return undefined;
-  if (!mail.diff.trim()) {
-    // The cover letter (0/N) or any diff-less mail of a thread (a reply): kept for its title, never applied.
+  // A thread saved from an archive holds the review replies too; a diff in a reply is a suggestion,
+  // not the series, but `git am` of the same mailbox applies it: it is named, never dropped silently.
+  if (mail.subject.reply) {
+    let carries = false;
+    try {
+      carries = parseDiff(mail.diff, source).length > 0;
+    } catch {
+      carries = true;
+    }
+    return carries ? { reply: true, label: mail.rawSubject || source } : undefined;
+  }
+  const files = mail.diff.trim() ? parseDiff(mail.diff, source) : [];
+  if (!files.length) {
+    // A numbered patch of the series without a diff: whatever it carries, git reads it another way.
+    if (mail.subject.index !== undefined && mail.subject.index > 0) throw new InputError(`${source}: patch ${mail.subject.index}/${mail.subject.total} has no diff this review can read`);
+    // The cover letter (0/N) or any diff-less mail of a thread: kept for its title, never applied.
     if (mail.subject.index === 0 || mail.subject.tags.length) return { cover: true, subject: mail.subject, description: mail.description };
     return undefined;
   }
-  const files = parseDiff(mail.diff, source);
   return {
     position,
     subject: mail.subject,
@@ -142,6 +145,10 @@ export function parseSeriesText(text: string, name: string, allowCoverOnly = fal
 function addMail(series: Series, raw: string, source: string): void {
   const p = patchFromMail(raw, source, series.patches.length + 1);
   if (!p) return;
+  if ('reply' in p) {
+    (series.replies ??= []).push(p.label);
+    return;
+  }
   if (!('cover' in p)) checkSeriesSize(series, p.files.length);
   if ('cover' in p) {
     if (!series.cover && p.subject.index === 0) {
@@ -171,6 +178,13 @@ function finish(series: Series, name: string): void {
       seen.add(p.subject.index!);
     }
     series.patches.sort((a, b) => a.subject.index! - b.subject.index!);
+    // Several patches of one series: every one of them, or the review is of another series.
+    const totals = new Set(series.patches.map((p) => p.subject.total));
+    const total = series.patches[0].subject.total;
+    if (series.patches.length > 1 && totals.size === 1 && total !== undefined && series.patches.length < total) {
+      const missing = Array.from({ length: total }, (_, k) => k + 1).filter((k) => !seen.has(k));
+      throw new InputError(`${name}: the series is incomplete: patch${missing.length === 1 ? '' : 'es'} ${missing.slice(0, 10).map((k) => `${k}/${total}`).join(', ')}${missing.length > 10 ? ', …' : ''} missing`);
+    }
   }
   series.patches.forEach((p, i) => (p.position = i + 1));
 }
@@ -222,6 +236,7 @@ export function loadSeries(path: string, budget = new Budget(LIMITS.inputBytes, 
       series.cover = one.cover;
       series.title = one.title;
     }
+    if (one.replies) (series.replies ??= []).push(...one.replies);
     for (const p of one.patches) {
       checkSeriesSize(series, p.files.length);
       series.patches.push({ ...p, position: series.patches.length + 1 });

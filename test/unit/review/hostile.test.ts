@@ -243,7 +243,8 @@ function manyNewFiles(n: number): string {
   const out: string[] = [];
   for (let k = 1; k <= n; k++) {
     out.push(`From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001\nFrom: M <m@example.org>\nSubject: [PATCH ${k}/${n}] iommu: new file ${k}\n\nx\n---\n`
-      + `diff --git a/drivers/iommu/n${k}.c b/drivers/iommu/n${k}.c\nnew file mode 100644\n--- /dev/null\n+++ b/drivers/iommu/n${k}.c\n@@ -0,0 +1 @@\n+int n${k}(void) { return 0; }\n\n`);
+      // A variable each, not a function: the cap on changed functions is a test of its own.
+      + `diff --git a/drivers/iommu/n${k}.c b/drivers/iommu/n${k}.c\nnew file mode 100644\n--- /dev/null\n+++ b/drivers/iommu/n${k}.c\n@@ -0,0 +1 @@\n+int n${k};\n\n`);
   }
   return out.join('');
 }

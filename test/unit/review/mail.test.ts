@@ -1,5 +1,6 @@
 // Mail reading: mbox splitting and escaping, headers and MIME bodies, patch subjects, trailers, and where the diff starts and ends.
 import assert from 'node:assert/strict';
+import { parseDiff } from '../../../extension/core/review/series';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -92,14 +93,19 @@ describe('review/mail: message, trailers, diffstat and signature', () => {
     assert.deepEqual(splitTrailers('Only prose: here.\nand more').trailers, []);
   });
 
-  it('drops the diffstat after --- and the signature after "-- "', () => {
+  it('the message ends at ---; the diffstat and the signature around the diff are read past, as git apply reads past them', () => {
     const body = ['Msg.', '', 'Signed-off-by: A <a@x>', '---', ' f.c | 2 +-', ' 1 file changed', '', 'diff --git a/f.c b/f.c',
       'index 1..2 100644', '--- a/f.c', '+++ b/f.c', '@@ -1 +1 @@', '-a', '+b', '-- ', '2.39.5', ''].join('\n');
     const { message, diff } = splitBody(body);
     assert.equal(message, 'Msg.\n\nSigned-off-by: A <a@x>');
-    assert.ok(diff.startsWith('diff --git a/f.c b/f.c'));
-    assert.ok(!diff.includes('2.39.5') && !diff.includes('1 file changed'));
-    assert.ok(diff.trimEnd().endsWith('+b'));
+    const files = parseDiff(diff, 'x');
+    assert.deepEqual(files.map((f) => [f.newPath, f.patch.hunks.map((h) => h.lines)]), [['f.c', [['-a', '+b']]]]);
+  });
+
+  it('a diff after the signature is read too: git applies it', () => {
+    const body = ['Msg.', '---', 'diff --git a/f.c b/f.c', '--- a/f.c', '+++ b/f.c', '@@ -1 +1 @@', '-a', '+b', '-- ', '2.39.5', '',
+      'diff --git a/g.c b/g.c', 'new file mode 100644', '--- /dev/null', '+++ b/g.c', '@@ -0,0 +1 @@', '+int g;', ''].join('\n');
+    assert.deepEqual(parseDiff(splitBody(body).diff, 'x').map((f) => f.newPath), ['f.c', 'g.c']);
   });
 
   it('takes a git format-patch file apart', () => {
@@ -110,6 +116,6 @@ describe('review/mail: message, trailers, diffstat and signature', () => {
     assert.deepEqual(m.trailers.map((t) => t.name), ['Fixes', 'Signed-off-by', 'Reviewed-by']);
     assert.ok(m.description.includes("From the driver's side"));
     assert.ok(!m.description.includes('Signed-off-by'));
-    assert.match(m.diff, /^diff --git a\/drivers\/iommu\/arm\/arm-smmu-v3\/arm-smmu-v3-evtq\.c/);
+    assert.match(m.diff, /^diff --git a\/drivers\/iommu\/arm\/arm-smmu-v3\/arm-smmu-v3-evtq\.c/m);
   });
 });
