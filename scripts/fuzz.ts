@@ -260,6 +260,35 @@ export const PATCH_MUTATIONS: Record<string, Mutation> = {
     const isMail = /^[A-Za-z][A-Za-z0-9-]*:/.test(text);
     return { text: header + '\n' + (isMail ? '' : '\n') + text, what: `mail-header ${JSON.stringify(header)} at 0` };
   },
+  // The body as git mailinfo and a mail reader might read it apart: MIME parts nested (boundaries
+  // alike or not), base64 with padding in the middle, a signature before more diff, a line that
+  // looks like a From_ line, a no-newline marker inside a hunk.
+  'mail-body': (text, rng) => {
+    const blank = text.indexOf('\n\n');
+    const head = blank < 0 ? '' : text.slice(0, blank + 1);
+    const body = blank < 0 ? text : text.slice(blank + 2);
+    const kind = pick(rng, ['multipart', 'base64', 'signature', 'from-line', 'marker'] as const);
+    if (kind === 'multipart') {
+      const depth = int(rng, 1, 8);
+      const alike = rng() < 0.3;
+      let inner = body;
+      for (let k = depth; k >= 1; k--) {
+        const b = alike ? `B${'x'.repeat(k)}` : `b${k}z`;
+        inner = `--${b}\nContent-Type: ${k === depth ? pick(rng, ['text/plain', 'application/octet-stream']) : `multipart/mixed; boundary="${alike ? `B${'x'.repeat(k + 1)}` : `b${k + 1}z`}"`}\n\n${inner}\n--${b}--\n`;
+      }
+      const top = alike ? 'Bx' : 'b1z';
+      return { text: `${head}Content-Type: multipart/mixed; boundary="${top}"\n\n${inner}`, what: `mail-body multipart depth ${depth}${alike ? ' alike' : ''}` };
+    }
+    if (kind === 'base64') {
+      const cut = int(rng, 0, body.length);
+      const enc = (t: string) => Buffer.from(t).toString('base64');
+      const b64 = `${enc(body.slice(0, cut))}${enc(body.slice(cut))}`.replace(/.{76}/g, '$&\n');
+      return { text: `${head}Content-Transfer-Encoding: base64\n\n${b64}\n`, what: `mail-body base64 split at ${cut}` };
+    }
+    const at = lineStart(text, rng);
+    const piece = kind === 'signature' ? '-- \n2.39.5\n\n' : kind === 'from-line' ? `From mallory Mon Jan  1 ${int(rng, 0, 23)}:00 2001\n` : '\\ No newline at end of file\n';
+    return { text: text.slice(0, at) + piece + text.slice(at), what: `mail-body ${kind} at ${at}` };
+  },
 };
 
 // ---------------------------------------------------------------------------------------------
