@@ -373,6 +373,21 @@ export async function analyzeFiles(files: SourceFile[], opts: AnalyzeOptions = {
   }
 }
 
+/** functionRanges - the function definitions of @file as the C parser reads them: name and 1-based first and last lines. */
+export async function functionRanges(file: SourceFile): Promise<{ name: string; startLine: number; endLine: number }[]> {
+  const ws = await Workspace.create([file]);
+  try {
+    const parsed = ws.files.get(file.path)!;
+    return [
+      ...parsed.functions.map((f) => ({ name: f.name, startLine: f.range.start.line + 1, endLine: f.range.end.line + 1 })),
+      // Too deeply nested to simulate, but a function all the same.
+      ...(parsed.tooDeep ?? []).filter((t) => t.name).map((t) => ({ name: t.name!, startLine: t.line + 1, endLine: (t.endLine ?? t.line) + 1 })),
+    ];
+  } finally {
+    ws.dispose();
+  }
+}
+
 /** simulateInWorkspace - every path of @fn in @file under its scenarios (or @opts.scenarios), with state. */
 export function simulateInWorkspace(ws: Workspace, file: string, fn: string, opts: AnalyzeOptions = {}): SimulationResult {
   return drain(simulating(ws, file, fn, opts));

@@ -150,6 +150,10 @@ export class Workspace {
     this.files.set(parsed.path, parsed);
     this.macroIndex = undefined;
     for (const f of parsed.functions) {
+      // A header that declares a function in one #if branch and defines an empty static inline of
+      // it in the other (`#else static inline void iopf_group_response(...) {}`) gives the body of
+      // a configuration the tree is not built in: the function keeps its contract, or stays unknown.
+      if (/\.h$/.test(parsed.path) && f.isStatic && parsed.declared.has(f.name)) continue;
       const list = this.defs.get(f.name) ?? [];
       list.push(f);
       this.defs.set(f.name, list);

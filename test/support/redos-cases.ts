@@ -57,7 +57,7 @@ export const REDOS_CASES: RedosCase[] = [
   { name: 'parseDiff: `rename from` lines', target: 'git extended headers', make: (n) => `diff --git a/x b/y\n${rep('rename from "a\\001\n', n)}`, run: (s) => parseDiff(s, 'x') },
   { name: 'parseSeriesText: bare diff of many files', target: 'series of files', make: (n) => rep('--- a/x.c\n+++ b/x.c\n@@ -1 +1 @@\n-a\n+b\n', n), run: (s) => parseSeriesText(s, 'x') },
   { name: 'parseSeriesText: added line `aaaa…*(void){…}`', target: 'whole patch', make: (n) => patch(`${rep('a', n)}*(void){return;}`), run: (s) => parseSeriesText(s, 'x') },
-  { name: 'stripPrefix: `"` run', target: 'quote strip', make: (n) => rep('"', n), run: (s) => stripPrefix(s, true) },
+  { name: 'stripPrefix: `"` run', target: 'quote strip', make: (n) => rep('"', n), run: (s) => stripPrefix(s) },
   // cscan.ts
   { name: 'findFunctions: `aaaa…*(void){…}`', target: 'name before `(`', make: (n) => `${rep('a', n)}*(void){return;}`, run: (s) => findFunctions(s) },
   { name: 'findFunctions: `a a a … (void){}`', target: 'name before `(`', make: (n) => `${rep('a ', n)}(void){}`, run: (s) => findFunctions(s) },

@@ -1,5 +1,6 @@
 // Rewrites kernel-C idioms that tree-sitter-c cannot parse into plain C of exactly the same length,
 // so every offset, line and column of the rewritten text is the original's.
+import { gccView } from './gcc-view';
 
 /** What a rewritten construct was, keyed by the offset of its first character. */
 export interface MacroSite {
@@ -38,7 +39,7 @@ const BARE = new Set([
 const WITH_ARGS = new Set([
   '__free', '__cleanup', '__acquires', '__releases', '__must_hold', '__counted_by', '__aligned', '__printf',
   '__scanf', '__section', '__guarded_by', '__pt_guarded_by', '__cond_acquires', '__cond_releases', '__alloc_size',
-  '__assume_aligned', '__nonstring', '__diag_ignore', '__no_sanitize_address', '__realloc_size',
+  '__assume_aligned', '__nonstring', '__diag_ignore', '__no_sanitize_address', '__realloc_size', '__attribute__', '__attribute',
 ]);
 
 /** Loop-like macros whose invocation is followed by a body: `list_for_each_entry(pos, head, member) { ... }`. */
@@ -209,7 +210,9 @@ function prevSignificant(src: string, from: number, mask: Uint8Array): number {
  * list_first_entry) loses its keyword. The macro sites are returned so later stages know what
  * each rewritten loop or scope really was.
  */
-export function neutralize(src: string): Neutralized {
+export function neutralize(original: string): Neutralized {
+  // Read as gcc reads it first: digraphs, and a lone CR that ends a comment or directive.
+  const src = gccView(original);
   const mask = opaqueMask(src);
   // Rewrites are collected as same-length spans and applied once at the end: splitting a large
   // file into characters costs more than the scan itself.

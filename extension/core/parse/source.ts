@@ -44,6 +44,8 @@ export interface ParsedFile {
   errors: number;
   /** declarations seen at file level: `void iommu_report_device_fault(...)` -> "void" (era detection) */
   prototypes: Map<string, string>;
+  /** names of every function the file declares with a prototype, inside #if blocks too */
+  declared: Set<string>;
   /** the tree, while the workspace keeps it for incremental edits (bodies are read from it on demand) */
   tree?: Tree;
   /** definitions nested deeper than MAX_NESTING: left out of `functions`, never simulated */
@@ -56,6 +58,8 @@ export interface TooDeep {
   name?: string;
   /** 0-based line of the definition */
   line: number;
+  /** 0-based line where it ends */
+  endLine?: number;
   /** levels of the syntax tree below the definition */
   depth: number;
 }
@@ -163,13 +167,16 @@ export function extract(path: string, text: string, neutral: Neutralized, tree: 
   const tooDeep: TooDeep[] = [];
   // Prototypes tell the era of the API when the body lives elsewhere (include/linux/iommu.h).
   const prototypes = new Map<string, string>();
+  // Prototypes inside #if/#ifdef blocks: a header that declares a function in one branch and
+  // defines a static inline stub of it in the other.
+  const conditional = new Map<string, string>();
   // Top-level nodes nested too deep: never copied or simulated, and kept out of the calls query,
   // whose in-progress matches grow with the nesting of calls (quadratic on `f(f(f(…)))`).
   const deepZones: { start: number; end: number }[] = [];
   const tooDeepAt = (w: Walker, name?: string): boolean => {
     if (nestingDepth(w, MAX_NESTING) <= MAX_NESTING) return false;
     deepZones.push({ start: w.start, end: w.end });
-    tooDeep.push({ name, line: lines.line(w.start), depth: nestingDepth(w, Infinity) });
+    tooDeep.push({ name, line: lines.line(w.start), endLine: lines.line(w.end), depth: nestingDepth(w, Infinity) });
     return true;
   };
   topLevel(root, (w, depth) => {
@@ -177,7 +184,7 @@ export function extract(path: string, text: string, neutral: Neutralized, tree: 
     if (type !== 'function_definition') {
       // Only a large declaration can nest deep enough to cost the query anything.
       if (w.end - w.start >= LARGE_DECLARATION && tooDeepAt(w)) return false;
-      if (type === 'declaration' && depth === 0) prototypeAt(w, neutral.text, prototypes);
+      if (type === 'declaration') prototypeAt(w, neutral.text, depth === 0 ? prototypes : conditional);
       return false;
     }
     const start = w.start;
@@ -255,7 +262,8 @@ export function extract(path: string, text: string, neutral: Neutralized, tree: 
       range: { start: { line, column }, end: { line, column: column + site.name.length }, startIndex: site.start, endIndex: site.end },
     });
   }
-  const parsed: ParsedFile = { path, text, neutral, functions, errors: countErrors(root), prototypes, tree: kept };
+  const declared = new Set([...prototypes.keys(), ...conditional.keys()]);
+  const parsed: ParsedFile = { path, text, neutral, functions, errors: countErrors(root), prototypes, declared, tree: kept };
   if (tooDeep.length) parsed.tooDeep = tooDeep;
   return parsed;
 }

@@ -1,5 +1,6 @@
 // A small, tolerant scan of C text for function definitions (name, lines, return type) and call sites, used to map hunks to functions.
 // It needs no parser, so a patch can be mapped even where the tree-sitter front end is not loaded or the file does not parse.
+import { neutralize } from '../parse/neutralize';
 
 export interface CFunction {
   name: string;
@@ -28,7 +29,10 @@ export interface CallSite {
 }
 
 /** mask - comments, string and character literals and preprocessor lines blanked out, offsets and newlines kept */
-export function mask(text: string): string {
+export function mask(original: string): string {
+  // Read as the analysis reads it: as gcc would (digraphs, a lone CR that ends a comment), and
+  // with the kernel's annotations blanked (`__printf(2, 3)`, `__section(…)`, `__releases(x)`).
+  const text = neutralize(original).text;
   const out = text.split('');
   const blank = (from: number, to: number) => {
     for (let k = from; k < to; k++) if (out[k] !== '\n') out[k] = ' ';
@@ -45,6 +49,13 @@ export function mask(text: string): string {
       // a directive runs to the end of the line, continued by backslash-newline
       let j = i;
       while (j < text.length && !(text[j] === '\n' && text[j - 1] !== '\\')) j++;
+      // A comment opened on the directive's line runs on after it: `#define X 1 /* … \n … */`.
+      const open = lastOpenComment(text, i, j);
+      if (open >= 0) {
+        const close = text.indexOf('*/', open + 2);
+        j = close < 0 ? text.length : close + 2;
+        while (j < text.length && text[j] !== '\n') j++;
+      }
       const directive = text.slice(i + 1, Math.min(j, i + 64)).trimStart();
       blank(i, j);
       i = j;
@@ -81,6 +92,21 @@ export function mask(text: string): string {
     }
   }
   return out.join('');
+}
+
+/** The start of a block comment opened in text[@from, @to) and not closed there, or -1. */
+function lastOpenComment(text: string, from: number, to: number): number {
+  let open = -1;
+  for (let k = from; k < to - 1; k++) {
+    if (open < 0 && text[k] === '/' && text[k + 1] === '*') {
+      open = k;
+      k++;
+    } else if (open >= 0 && text[k] === '*' && text[k + 1] === '/') {
+      open = -1;
+      k++;
+    }
+  }
+  return open;
 }
 
 /**

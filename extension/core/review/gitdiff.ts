@@ -260,13 +260,15 @@ export interface HunkFailure {
 
 /**
  * applyHunks - @hunks applied to @text in order, as git apply places them: each hunk's old lines
- * (context and removed) must match exactly; the search starts at the line its new start names and
+ * (context and removed) must match exactly, never against lines an earlier hunk wrote; the search starts at the line its new start names and
  * moves outwards one line at a time, below first; a hunk that starts at line 0 or 1 must match at
  * the top, one with no trailing context at the end. Returns the new text, or the first hunk that
  * does not apply.
  */
 export function applyHunks(text: string, hunks: Hunk[]): string | HunkFailure {
   const { lines: img, eol } = split(text);
+  // Lines an earlier hunk wrote: git never matches a later hunk against them (LINE_PATCHED).
+  const patched: boolean[] = img.map(() => false);
   let endsWithNewline = eol;
   for (let n = 0; n < hunks.length; n++) {
     const h = hunks[n];
@@ -314,7 +316,7 @@ export function applyHunks(text: string, hunks: Hunk[]): string | HunkFailure {
       if (matchEnd && at + pre.length !== img.length) return false;
       for (let k = 0; k < pre.length; k++) {
         work++;
-        if (img[at + k] !== pre[k]) return false;
+        if (patched[at + k] || img[at + k] !== pre[k]) return false;
       }
       // An old side that ends without a newline must be the text's last line, without one.
       if (preNoEol && (at + pre.length !== img.length || endsWithNewline)) return false;
@@ -344,6 +346,7 @@ export function applyHunks(text: string, hunks: Hunk[]): string | HunkFailure {
     }
     const endsHere = found + pre.length === img.length;
     img.splice(found, pre.length, ...post);
+    patched.splice(found, pre.length, ...post.map(() => true));
     if (endsHere) endsWithNewline = !postNoEol;
   }
   if (!img.length) return '';

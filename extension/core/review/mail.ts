@@ -69,8 +69,10 @@ export function isMboxFromLine(line: string): boolean {
 
 /** looksLikeMail - whether @text starts like an RFC 2822 message or a mailbox (not a bare diff) */
 export function looksLikeMail(text: string): boolean {
-  const first = text.replace(/^\uFEFF/, '').split('\n', 1)[0].replace(/\r$/, '');
+  const [first, second = ''] = text.replace(/^\uFEFF/, '').split('\n', 2).map((l) => l.replace(/\r$/, ''));
   if (isMboxFromLine(first)) return true;
+  // A `From ` line git does not split at is still a header line to git mailinfo.
+  if (first.startsWith('From ') && /^[!-9;-~]+:/.test(second)) return true;
   // A bare message starts with a header block that has a Subject or From header before the first blank line.
   const head = text.split(/\r?\n\r?\n/, 1)[0];
   if (!/^[A-Za-z][A-Za-z0-9-]*:/.test(first)) return false;
@@ -161,6 +163,11 @@ export function parseMessage(raw: string): MailMessage {
       headers.set(last, `${headers.get(last)} ${line.trim()}`);
       continue;
     }
+    // git mailinfo counts mbox From lines as headers (and ignores them), wherever they stand.
+    if (line.startsWith('From ') || line.startsWith('>From ')) {
+      last = undefined;
+      continue;
+    }
     const m = /^([!-9;-~]+):[ \t]*(.*)$/.exec(line);
     if (!m) {
       // Not a header at all: there was no header block (a bare diff or a hand-written note).
@@ -218,11 +225,6 @@ function partHeaders(lines: string[], from: number, to: number): { headers: Map<
   return { headers, body: i };
 }
 
-function param(header: string | undefined, name: string): string | undefined {
-  if (!header) return undefined;
-  const m = new RegExp(`;\\s*${name}\\s*=\\s*(?:"([^"]*)"|([^;\\s]+))`, 'i').exec(header);
-  return m ? (m[1] ?? m[2]) : undefined;
-}
 
 /**
  * The text of the body at lines[@from, @to): transfer encoding undone, and a multipart body read
@@ -233,13 +235,13 @@ function param(header: string | undefined, name: string): string | undefined {
  */
 function decodeBody(headers: Map<string, string>, lines: string[], from: number, to: number, outer: string[], depth: number): string {
   const ctype = headers.get('content-type') ?? 'text/plain';
-  const cte = (headers.get('content-transfer-encoding') ?? '7bit').trim().toLowerCase();
-  const charset = param(ctype, 'charset') ?? 'utf-8';
-  if (/^\s*multipart\//i.test(ctype)) {
+  const cte = (headers.get('content-transfer-encoding') ?? '').toLowerCase();
+  // Multipart is what git mailinfo takes for multipart: any Content-Type that names a boundary.
+  const boundary = gitAttr(ctype, 'boundary=');
+  if (boundary !== undefined) {
     if (depth >= MAX_MIME_DEPTH) throw new InputError(`multipart parts nested deeper than ${MAX_MIME_DEPTH} levels`);
-    if (ctype.toLowerCase().split('boundary=').length > 2) throw new InputError('a multipart Content-Type that names its boundary twice');
-    const boundary = param(ctype, 'boundary');
-    if (!boundary) throw new InputError('multipart mail without a boundary');
+    if (ctype.toLowerCase().split('boundary=').length > 2) throw new InputError('a Content-Type that names its boundary twice');
+    if (!boundary) throw new InputError('multipart mail with an empty boundary');
     if (outer.some((b) => b.startsWith(boundary) || boundary.startsWith(b))) throw new InputError('nested multipart boundaries that begin alike');
     const mark = `--${boundary}`;
     const texts: string[] = [];
@@ -260,10 +262,29 @@ function decodeBody(headers: Map<string, string>, lines: string[], from: number,
     return texts.join('\n');
   }
   const body = lines.slice(from, to).join('\n');
-  if (cte === 'quoted-printable') return bufferToText(qpBytes(body, true), charset);
-  // git mailinfo decodes a base64 body line by line, each line from a fresh start.
-  if (cte === 'base64') return bufferToText(Buffer.concat(lines.slice(from, to).map(base64Bytes)), charset);
+  // The encoding is chosen as git chooses it: "base64" anywhere in the header, else
+  // "quoted-printable". The bytes are read as UTF-8 whatever the charset says: git converts the
+  // commit message to UTF-8 but writes the patch's bytes to the tree as they are.
+  if (cte.includes('base64')) return Buffer.concat(lines.slice(from, to).map(base64Bytes)).toString('utf8');
+  if (cte.includes('quoted-printable')) return qpBytes(body, true).toString('utf8');
   return body;
+}
+
+/**
+ * gitAttr - an attribute of a header value read as git mailinfo reads it (slurp_attr): after the
+ * first case-insensitive occurrence of @name anywhere in it, a quoted string or the text up to `;`,
+ * a blank or a tab.
+ */
+function gitAttr(header: string, name: string): string | undefined {
+  const at = header.toLowerCase().indexOf(name.toLowerCase());
+  if (at < 0) return undefined;
+  const rest = header.slice(at + name.length);
+  if (rest.startsWith('"')) {
+    const end = rest.indexOf('"', 1);
+    return rest.slice(1, end < 0 ? rest.length : end);
+  }
+  const m = /^[^; \t]*/.exec(rest);
+  return m ? m[0] : '';
 }
 
 function decodePart(lines: string[], from: number, to: number, outer: string[], depth: number): string {

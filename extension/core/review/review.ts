@@ -6,9 +6,9 @@ import * as core from '../analyze';
 import type { SimulationResult } from '../analyze';
 import type { AnalysisResult, AnalyzeOptions, Finding, SourceFile } from '../types';
 import { applySeries, TreeState, type AppliedPatch } from './apply';
-import { findCalls, findFunctions, normalizeType, type CFunction } from './cscan';
+import { findCalls, findFunctions, mask, normalizeType, type CFunction } from './cscan';
 import type { Series, SeriesPatch } from './series';
-import { LIMITS, LimitError } from './policy';
+import { LIMITS, LimitError, NotReviewableError } from './policy';
 import { findingPair, outcomePair, pairTexts, type PathPair } from './paths';
 
 export type { PathPair } from './paths';
@@ -17,11 +17,14 @@ export type { PathPair } from './paths';
 export interface Analyzer {
   analyzeFiles(files: SourceFile[], opts?: AnalyzeOptions): Promise<AnalysisResult>;
   simulateFunction(files: SourceFile[], file: string, fn: string, opts?: AnalyzeOptions): Promise<SimulationResult>;
+  /** the function definitions of a file as the analysis reads them (to check the patch's mapping of lines to functions) */
+  functionRanges?(file: SourceFile): Promise<{ name: string; startLine: number; endLine: number }[]>;
 }
 
 export const coreAnalyzer: Analyzer = {
   analyzeFiles: (files, opts) => core.analyzeFiles(files, opts),
   simulateFunction: (files, file, fn, opts) => core.simulateFunction(files, file, fn, opts),
+  functionRanges: (file) => core.functionRanges(file),
 };
 
 /** A path whose outcome differs before and after the patch, in plain words. */
@@ -133,6 +136,80 @@ function overlapping(fns: CFunction[], lines: number[]): CFunction[] {
  * changedFunctions - per touched C file, the functions whose lines the patch removes (before) or adds (after),
  * found from an exact diff of the two texts so offsets and fuzz do not matter.
  */
+/** The lines a file change removes (1-based, in the text before) and adds (in the text after). */
+function changedLines(before: string, after: string): { removed: number[]; added: number[] } {
+  const d = structuredPatch('a', 'b', before, after, undefined, undefined, { context: 0 });
+  const removed: number[] = [];
+  const added: number[] = [];
+  for (const h of d.hunks) {
+    let o = h.oldStart;
+    let n = h.newStart;
+    for (const l of h.lines) {
+      if (l.startsWith('-')) removed.push(o++);
+      else if (l.startsWith('+')) added.push(n++);
+      else if (l.startsWith(' ')) {
+        o++;
+        n++;
+      }
+    }
+    // a pure deletion still changes the function around the place where lines went
+    if (h.oldLines > 0 && h.newLines === 0) added.push(Math.max(1, h.newStart - 1));
+  }
+  return { removed, added };
+}
+
+/**
+ * The top-level brace blocks of @text: 1-based first and last lines, and whether the block is data
+ * (an initializer after `=`, a struct, union or enum body) rather than code.
+ */
+function topLevelBlocks(text: string): { startLine: number; endLine: number; data: boolean }[] {
+  const m = mask(text);
+  const out: { startLine: number; endLine: number; data: boolean }[] = [];
+  let depth = 0;
+  let line = 1;
+  let open = { line: 1, data: false };
+  for (let i = 0; i < m.length; i++) {
+    const c = m[i];
+    if (c === '\n') line++;
+    else if (c === '{') {
+      if (depth++ === 0) {
+        const before = m.slice(Math.max(0, i - 200), i).replace(/\s+$/, '');
+        open = { line, data: before.endsWith('=') || /\b(struct|union|enum)(\s+\w+)?$/.test(before) };
+      }
+    } else if (c === '}' && depth > 0 && --depth === 0) out.push({ startLine: open.line, endLine: line, data: open.data });
+  }
+  if (depth > 0) out.push({ startLine: open.line, endLine: line, data: open.data });
+  return out;
+}
+
+/**
+ * Every changed line is read as the same function by the scan that maps hunks to functions and
+ * by the C parser the analysis runs on, and a changed line inside a block of code belongs to a
+ * function both can name: else the review would simulate another function than the one changed
+ * (an attribute or macro before the name, a brace inside #ifdef, a K&R parameter list).
+ */
+async function checkMapping(label: string, applied: AppliedPatch, analyzer: Analyzer): Promise<void> {
+  if (!analyzer.functionRanges) return;
+  for (const fc of applied.files) {
+    const path = fc.newPath ?? fc.oldPath!;
+    if (fc.binary || !isC(path)) continue;
+    const { removed, added } = changedLines(fc.before ?? '', fc.after ?? '');
+    for (const [text, lines] of [[fc.before ?? '', removed], [fc.after ?? '', added]] as const) {
+      if (!lines.length) continue;
+      const scan = findFunctions(text);
+      const parsed = await analyzer.functionRanges({ path, text });
+      const blocks = topLevelBlocks(text);
+      for (const l of lines) {
+        const a = scan.find((f) => l >= f.startLine && l <= f.endLine)?.name;
+        const b = parsed.find((f) => l >= f.startLine && l <= f.endLine)?.name;
+        if (a !== b) throw new NotReviewableError(label, path, `line ${l} is in ${a ? `${a}()` : 'no function'} for the scan that maps the patch and in ${b ? `${b}()` : 'no function'} for the C parser: which function changed cannot be told`);
+        const block = blocks.find((k) => l > k.startLine && l < k.endLine);
+        if (!a && block && !block.data) throw new NotReviewableError(label, path, `line ${l} is inside a block of code (lines ${block.startLine}-${block.endLine}) no parser reads as a function`);
+      }
+    }
+  }
+}
+
 export function changedFunctions(applied: AppliedPatch): { name: string; file: string; before?: CFunction; after?: CFunction }[] {
   const out = new Map<string, { name: string; file: string; before?: CFunction; after?: CFunction }>();
   for (const fc of applied.files) {
@@ -141,23 +218,7 @@ export function changedFunctions(applied: AppliedPatch): { name: string; file: s
     if (!isC(path)) continue;
     const before = fc.before ?? '';
     const after = fc.after ?? '';
-    const d = structuredPatch('a', 'b', before, after, undefined, undefined, { context: 0 });
-    const removed: number[] = [];
-    const added: number[] = [];
-    for (const h of d.hunks) {
-      let o = h.oldStart;
-      let n = h.newStart;
-      for (const l of h.lines) {
-        if (l.startsWith('-')) removed.push(o++);
-        else if (l.startsWith('+')) added.push(n++);
-        else if (l.startsWith(' ')) {
-          o++;
-          n++;
-        }
-      }
-      // a pure deletion still changes the function around the place where lines went
-      if (h.oldLines > 0 && h.newLines === 0) added.push(Math.max(1, h.newStart - 1));
-    }
+    const { removed, added } = changedLines(before, after);
     const fb = findFunctions(before);
     const fa = findFunctions(after);
     for (const f of overlapping(fb, removed)) {
@@ -222,7 +283,7 @@ class Memo {
   private sims = new Map<string, Promise<SimulationResult | undefined>>();
   /** keys used by the patch under review: the state after it is the state before the next one */
   private live = new Set<string>();
-  constructor(private readonly analyzer: Analyzer) {}
+  constructor(readonly analyzer: Analyzer) {}
 
   /** Forgets results no later patch can reuse, so a long series holds one patch's results, not all of them. */
   nextPatch(): void {
@@ -347,6 +408,7 @@ async function reviewPatch(patch: SeriesPatch, total: number, applied: AppliedPa
     position: patch.position, total, subject: patch.label, source: patch.source, files: touched, functions: [],
     introduced: [], fixed: [], changed: [], texts: { before: {}, after: {} }, notes: [...applied.notes], bounded: false,
   };
+  await checkMapping(patch.label, applied, memo.analyzer);
   const changed = changedFunctions(applied);
   if (!changed.length) {
     review.notes.push('no C function body changed: nothing to simulate');

@@ -48,14 +48,15 @@ const MAX_INPUT_BYTES = 32 * 1024 * 1024;
 const MAX_FOLDER_FILES = 500;
 
 /**
- * stripPrefix - a path from a diff header without its a/ b/ prefix; /dev/null is no file.
- * Paths without a prefix (plain `diff -u` of two trees) are kept as they are.
+ * stripPrefix - a path from a diff header as `git am` takes it (git apply -p1): its first component
+ * dropped, whatever it is (`a/`, `b/`, `linux-6.1.orig/`, `tools/`); /dev/null is no file. A name
+ * without a directory is kept whole, as git keeps it.
  */
-export function stripPrefix(p: string | undefined, hadPrefixes: boolean): string | undefined {
+export function stripPrefix(p: string | undefined): string | undefined {
   if (!p || p === '/dev/null') return undefined;
   const clean = p.replace(/^"|"$/g, '');
-  if (hadPrefixes && /^[ab]\//.test(clean)) return clean.slice(2);
-  return clean;
+  const slash = clean.indexOf('/');
+  return slash < 0 ? clean : clean.slice(slash + 1).replace(/^\/+/, '');
 }
 
 /** parseDiff - the file patches of one unified diff text (git or plain), with paths relative to the tree, as git apply reads it */
@@ -64,10 +65,8 @@ export function parseDiff(text: string, where: string): FilePatch[] {
   if (headers > LIMITS.filesPerPatch) throw new LimitError(`${where}: ${headers} changed files is more than the ${LIMITS.filesPerPatch} a review takes`);
   const out: FilePatch[] = [];
   for (const p of parseDiffText(text, where)) {
-    const prefixed = p.isGit || (/^a\//.test(p.oldFileName ?? '') && /^b\//.test(p.newFileName ?? ''))
-      || (p.oldFileName === undefined && /^b\//.test(p.newFileName ?? '')) || (p.newFileName === undefined && /^a\//.test(p.oldFileName ?? ''));
-    const oldPath = p.isCreate ? undefined : stripPrefix(p.oldFileName, prefixed);
-    const newPath = p.isDelete ? undefined : stripPrefix(p.newFileName, prefixed);
+    const oldPath = p.isCreate ? undefined : stripPrefix(p.oldFileName);
+    const newPath = p.isDelete ? undefined : stripPrefix(p.newFileName);
     const why = unreviewableReason(p, oldPath, newPath);
     out.push({ oldPath, newPath, binary: p.isBinary, patch: p, ...(why ? { unreviewable: why } : {}) });
   }

@@ -194,6 +194,77 @@ describe('review applies what git applies', function () {
   });
 });
 
+describe('review applies what git applies: headers, encodings and what gcc reads', function () {
+  this.timeout(120000);
+  const evilWith = (body: string[]) => `diff --git a/drivers/iommu/evil.c b/drivers/iommu/evil.c\nnew file mode 100644\n--- /dev/null\n+++ b/drivers/iommu/evil.c\n@@ -0,0 +1,${body.length} @@\n${body.map((l) => `+${l}`).join('\n')}\n`;
+
+  it('a "From x" line among the headers is a header to git: the encoding after it still decodes the body', async () => {
+    const mail = `From xxx\nFrom: Mallory <m@example.org>\nSubject: [PATCH] iommu: Add a helper\nContent-Transfer-Encoding: base64\n\n${b64(`A change.\n---\n${EVIL}`)}\n`;
+    await reviewedOrRefused(mail, {}, 'found');
+  });
+
+  it('a boundary on a text/plain Content-Type makes the body multipart, as it does for git', async () => {
+    const mail = `${HEAD('[PATCH] iommu: Add a comment', 'MIME-Version: 1.0\nContent-Type: text/plain; boundary="BB"\n')}\nA change.\n---\n${BENIGN}\n--BB\nContent-Type: text/plain\nContent-Transfer-Encoding: base64\n\n${b64(`---\n${EVIL}`)}\n--BB--\n`;
+    await reviewedOrRefused(mail, {}, 'found');
+  });
+
+  it('"base64" anywhere in the Content-Transfer-Encoding chooses base64, as git chooses it', async () => {
+    const mail = `${HEAD('[PATCH] iommu: Add a helper', 'Content-Transfer-Encoding: 8bit; x-base64\n')}\n${b64(`A change.\n---\n${EVIL}`)}\n`;
+    await reviewedOrRefused(mail, {}, 'found');
+  });
+
+  it('the diff is read as bytes, whatever charset the body declares: git writes the patch unconverted', async () => {
+    const diff = evilWith(['#include <linux/mutex.h>', '', 'int evil_lock(struct mutex *m)', '{', '\t/* \x1b$B */\tmutex_lock(m);\t/* \x1b(B */', '\treturn 0;', '}']);
+    const mail = `${HEAD('[PATCH] iommu: Add a helper', 'MIME-Version: 1.0\nContent-Type: text/plain; charset=iso-2022-jp\nContent-Transfer-Encoding: base64\n')}\n${b64(`A change.\n---\n${diff}`)}\n`;
+    await reviewedOrRefused(mail, {}, 'found');
+  });
+
+  it('a lone carriage return ends a // comment, as gcc reads it: the call after it is code', async () => {
+    const diff = evilWith(['#include <linux/mutex.h>', '', 'int evil_lock(struct mutex *m)', '{', '\t// note\r\tmutex_lock(m);', '\treturn 0;', '}']);
+    await reviewedOrRefused(plain('[PATCH] iommu: Add a helper', diff), {}, 'found');
+  });
+
+  it('digraph braces are braces', async () => {
+    const diff = evilWith(['#include <linux/mutex.h>', '', 'int evil_lock(struct mutex *m)', '<%', '\tmutex_lock(m);', '\treturn 0;', '%>']);
+    await reviewedOrRefused(plain('[PATCH] iommu: Add a helper', diff), {}, 'found');
+  });
+
+  const heads: [string, string[], 'found' | 'refused'][] = [
+    ['a __printf() attribute before the name', ['int __printf(2, 3) evil_lock(struct mutex *m, const char *fmt, ...)'], 'found'],
+    ['an __attribute__ before the name', ['int __attribute__((cold)) evil_lock(struct mutex *m)'], 'found'],
+    ['a macro that writes the function head', ['#define DEF(name) int name(struct mutex *m)', 'DEF(evil_lock)'], 'refused'],
+    ['a parenthesised name', ['int (evil_lock)(struct mutex *m)'], 'refused'],
+    ['a K&R parameter list', ['int evil_lock(m)', 'struct mutex *m;'], 'refused'],
+    ['a brace in each branch of an #ifdef', ['int evil_lock(struct mutex *m)', '#ifdef CONFIG_X', '{', '#else', '{', '#endif'], 'refused'],
+  ];
+  for (const [what, head, expect] of heads) {
+    it(`a function head with ${what}: its lock is found, or the patch is refused, never passed`, async () => {
+      const diff = evilWith(['#include <linux/mutex.h>', '', ...head, ...(head.at(-1) === '#endif' ? [] : ['{']), '\tmutex_lock(m);', '\treturn 0;', '}']);
+      await reviewedOrRefused(plain('[PATCH] iommu: Add a helper', diff), {}, expect);
+    });
+  }
+
+  it('a later hunk never matches lines an earlier hunk of the file wrote (git\'s LINE_PATCHED)', async () => {
+    const fn = (name: string) => `int ${name}(struct mutex *m, int x)\n{\n\tint r = 0;\n\n\tmutex_lock(m);\n\tif (x)\n\t\tr = 1;\n\tmutex_unlock(m);\n\treturn r;\n}\n`;
+    const twin = `#include <linux/mutex.h>\n\n${fn('twin_a')}\n${fn('twin_b')}`;
+    // Hunk 1 writes a dead copy of twin_b's tail after twin_a; hunk 2's new start names that copy.
+    const diff = 'diff --git a/drivers/iommu/twin.c b/drivers/iommu/twin.c\n--- a/drivers/iommu/twin.c\n+++ b/drivers/iommu/twin.c\n'
+      + '@@ -12,0 +13,5 @@\n+#if 0\n+\t\tr = 1;\n+\tmutex_unlock(m);\n+\treturn r;\n+#endif\n'
+      + '@@ -19,3 +14,2 @@\n \t\tr = 1;\n-\tmutex_unlock(m);\n \treturn r;\n';
+    const r = await reviewedOrRefused(plain('[PATCH] iommu: Tidy up', diff), { 'drivers/iommu/twin.c': twin }, 'found');
+    // The nearest copy of the context an earlier hunk did not write is twin_a's.
+    assert.match(r.out, /lock\/imbalance in twin_a\(\)/);
+    if (r.am) assert.match(r.am('drivers/iommu/twin.c')!, /int twin_a[^}]*r = 1;\n\treturn r;/);
+  });
+
+  it('the first path component is dropped whatever it is (git am -p1): tools/lib/x.c is lib/x.c', async () => {
+    const locked = '#include <linux/mutex.h>\n\nint f(struct mutex *m)\n{\n\tmutex_lock(m);\n\tmutex_unlock(m);\n\treturn 0;\n}\n';
+    const diff = 'diff --git tools/drivers/iommu/y.c tools/drivers/iommu/y.c\n--- tools/drivers/iommu/y.c\n+++ tools/drivers/iommu/y.c\n@@ -5,3 +5,2 @@\n \tmutex_lock(m);\n-\tmutex_unlock(m);\n \treturn 0;\n';
+    const r = await reviewedOrRefused(plain('[PATCH] iommu: Drop an unlock', diff), { 'drivers/iommu/y.c': locked }, 'found');
+    assert.match(r.out, /drivers\/iommu\/y\.c/);
+  });
+});
+
 describe('a series is reviewed whole, or not at all', function () {
   this.timeout(60000);
   const numbered = (k: number, n: number, diff: string) => `${plain(`[PATCH ${k}/${n}] iommu: part ${k}`, diff)}\n`;
