@@ -1,7 +1,7 @@
 // Entry points of the pure core: analyse files (check) and simulate one function (simulate).
 import { splitArgs } from './parse/args';
 import { Workspace } from './index';
-import { cfgOf, fileFact, FunctionDef, parseNotes } from './parse/source';
+import { cfgOf, fileFact, FunctionDef, isInlineDefinition, parseNotes } from './parse/source';
 import { DEFAULT_BOUNDS, detectEra, drain, exploring, ExploreOptions, findingKey } from './sim/explore';
 import { HELD_ACROSS_USER_COPY, TAKEN_ON_FAULT_PATH, type Era, type LockOrder } from './sim/machine';
 import type { UnitResult } from './memo';
@@ -30,6 +30,7 @@ export function isKnown(fn: FunctionDef, source?: string): boolean {
   // Iterator macros are rewritten in the parsed text; the file's own text still names them.
   return source !== undefined && REF_ITERATOR_USE.test(source.slice(fn.range.startIndex, fn.range.endIndex));
 }
+
 
 /** A for_each_*() iterator that holds a reference on its element (model/refs.ts). */
 const REF_ITERATOR_USE = new RegExp(`\\b(${Object.keys(REF_ITERATORS).join('|')})\\s*\\(`);
@@ -183,10 +184,16 @@ export function* analyzing(ws: Workspace, opts: AnalyzeOptions = {}, onlyFiles?:
     for (const u of r.unknown) unknown.set(`${u.file}:${u.line}:${u.name}`, u);
     for (const [k, v] of r.lockOrder) if (!lockOrder.has(k)) lockOrder.set(k, v);
   };
+  // Headers given beside C files are context: their static inline functions run inside their callers (or
+  // stand aside for the model's contract), they are not entry points of their own. A lock wrapper
+  // (cgroup_lock()) returns holding what it took, which only its callers can judge.
+  const cFiles = [...ws.files.keys()].some((p) => /\.c$/.test(p) && (!onlyFiles || onlyFiles.has(p)));
   for (const file of ws.files.values()) {
     if (onlyFiles && !onlyFiles.has(file.path)) continue;
+    const context = cFiles && /\.h$/.test(file.path);
     for (const fn of file.functions) {
       if (opts.functions && !opts.functions.includes(fn.name)) continue;
+      if (context && isInlineDefinition(file.text, fn.range.startIndex) && !opts.functions) continue;
       // A hard interrupt handler is checked for what may sleep, whatever else it calls.
       const known = isKnown(fn, file.text) || irq.has(fn.name);
       const summary: FunctionSummary = {

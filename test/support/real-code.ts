@@ -38,10 +38,13 @@ export function verdictKey(v: { tree: string; file: string; function: string; ru
   return `${v.tree}|${v.file}|${v.function.split(' → ')[0]}|${v.rule}`;
 }
 
-/** runTree - check KERNEL_DIRS of the tree at @root as `iopf-lens check` does, with paths relative to it. */
+/**
+ * runTree - check KERNEL_DIRS of the tree at @root with include/linux beside them, as `iopf-lens
+ * check drivers/iommu … include/linux` does, with paths relative to it.
+ */
 export async function runTree(version: KernelVersion, root: string, verdicts: Verdict[]): Promise<TreeRun> {
   const t0 = performance.now();
-  const paths = KERNEL_DIRS.flatMap((d) => cFiles(join(root, d)));
+  const paths = [...KERNEL_DIRS, 'include/linux'].flatMap((d) => cFiles(join(root, d)));
   const ws = await Workspace.create(paths.map((p) => ({ path: relative(root, p), text: readFileSync(p, 'utf8') })));
   let result: AnalysisResult;
   try {

@@ -22,7 +22,7 @@ function findRequest(m: Machine, grpid: Value | undefined) {
 }
 
 /** Sends a page response to the device, checking it is the request's first and that it answers a last page. */
-export function respond(m: Machine, grpid: Value | undefined, code: Value | undefined, at: Ast, via: string): void {
+export function respond(m: Machine, grpid: Value | undefined, code: Value | undefined, at: Ast, via: string, evt?: number): void {
   const r = findRequest(m, grpid);
   const c = code?.k === 'int' ? code.v : undefined;
   if (!r) {
@@ -36,7 +36,13 @@ export function respond(m: Machine, grpid: Value | undefined, code: Value | unde
     return;
   }
   r.responses.push({ code: c, line: at.startLine + 1, thread: m.tid });
-  if (!r.last) {
+  // A partial request answered as handled, through a group, or after a handler saw it, is one the
+  // core dispatched on its own. Refused (IOMMU_PAGE_RESP_INVALID or _FAILURE) straight from its
+  // own event when the core cannot take faults at all, it ends the group early, which the kernel
+  // does on purpose: a second answer, when the last request comes, is a duplicate of its own.
+  const refused = c === CONSTANTS.IOMMU_PAGE_RESP_INVALID || c === CONSTANTS.IOMMU_PAGE_RESP_FAILURE;
+  const straight = evt !== undefined && r.evt === evt;
+  if (!r.last && !(refused && straight && !r.dispatched)) {
     m.report('iopf/partial-fault-dispatched', `a response is sent for the non-last page request ${label}: partial faults are answered only through their group's last request`, at);
   }
   m.step(at, via, `device: page request ${label} answered with ${responseName(c)}`);
@@ -214,11 +220,11 @@ export const IO_PGFAULT_FIELDS: Record<string, FieldContract> = {
         break;
       }
     }
-    if (!grpid) {
-      const evt = a.find((v) => v.k === 'ptr' && /iopf_fault|iommu_fault/.test(m.world.obj((v as { obj: number }).obj).type));
-      if (evt?.k === 'ptr') grpid = evtGrpid(m, m.world.obj(evt.obj));
-    }
-    respond(m, grpid, code, at, 'ops->page_response()');
+    // The event it answers: the request's own when the core answers straight from the report.
+    const evt = a.find((v) => v.k === 'ptr' && v.obj !== undefined && (m.world.requests.some((r) => r.evt === v.obj)
+      || /iopf_fault|iommu_fault/.test(m.world.obj(v.obj).type)));
+    if (!grpid && evt?.k === 'ptr') grpid = evtGrpid(m, m.world.obj(evt.obj));
+    respond(m, grpid, code, at, 'ops->page_response()', evt?.k === 'ptr' ? evt.obj : undefined);
     return ZERO;
   },
   *iopf_handler(m, a, _as, at) {
@@ -228,6 +234,8 @@ export const IO_PGFAULT_FIELDS: Record<string, FieldContract> = {
     m.touch(g, at, 'hands over');
     const flags = groupFlags(m, g);
     if (flags?.k === 'int' && !(flags.v & CONSTANTS.IOMMU_FAULT_PAGE_REQUEST_LAST_PAGE)) {
+      const partial = findRequest(m, groupGrpid(m, g));
+      if (partial) partial.dispatched = true;
       m.report('iopf/partial-fault-dispatched', `${m.world.name(g.id)} is handed to the iopf_handler for a partial (non-last) page request: it should only have been collected`, at);
     }
     // A scenario that does not say what the handler does explores both: it accepts or refuses.

@@ -61,6 +61,8 @@ export interface PageRequest {
   responses: { code: number | undefined; line: number; thread: number }[];
   /** who owes the answer when not yet given: 'core', 'caller', 'handler', 'iommufd' */
   owedBy?: string;
+  /** a partial request handed to a handler on its own */
+  dispatched?: boolean;
   /** the iopf_fault event object that carried it */
   evt?: number;
 }

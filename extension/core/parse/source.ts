@@ -474,3 +474,15 @@ export function fileFact<T>(f: ParsedFile, key: string, compute: () => T): T {
   if (!m.has(key)) m.set(key, compute());
   return m.get(key) as T;
 }
+
+/**
+ * Whether the definition starting at @start of @text is declared inline: `static inline`,
+ * `static __always_inline`, or a macro that says so (`__FORTIFY_INLINE void *kmemdup(…)`).
+ */
+export function isInlineDefinition(text: string, start: number): boolean {
+  const head = text.slice(start, start + 300);
+  const paren = head.indexOf('(');
+  // What stands before the function's name.
+  const prefix = (paren < 0 ? head : head.slice(0, paren)).replace(/\w+\s*$/, '');
+  return /inline/i.test(prefix);
+}

@@ -5,7 +5,7 @@ import { child, rangeOf } from '../parse/ast';
 import type { Cfg, CfgNode } from '../parse/cfg';
 import { declaratorName, typeName } from '../parse/cfg';
 import type { Workspace } from '../index';
-import { fileFact, type FunctionDef } from '../parse/source';
+import { fileFact, isInlineDefinition, type FunctionDef } from '../parse/source';
 import { CONSTANTS, errnoName } from '../model/constants';
 import { Obj, Value, World, ZERO, int, ptr, valueKey } from '../model/world';
 import type { Finding, Severity, SourceRange, StateSnapshot, TraceStep } from '../types';
@@ -930,7 +930,11 @@ export class Machine {
     const onStack = this.stacks[this.tid].some((f) => f.fn === name);
     const def = this.ws.definition(name, fromFile);
     const contract = contractFor(name);
-    if (def && !onStack && depth < this.bounds.callDepth && !(contract && PREFER_CONTRACT.has(name))) {
+    // The model's contract stands for a kernel primitive whose static inline body a header gives
+    // (IS_ERR(), kzalloc(), spin_unlock_irqrestore(), refcount_dec_and_test(), list_add()): the
+    // body reads state the model keeps elsewhere (an atomic, a debug check) and would lose it.
+    const headerBody = def !== undefined && /\.h$/.test(def.file.path) && isInlineDefinition(def.file.text, def.fn.range.startIndex);
+    if (def && !onStack && depth < this.bounds.callDepth && !(contract && (PREFER_CONTRACT.has(name) || headerBody))) {
       return yield* this.runFunction(name, args, at, fromFile);
     }
     if (contract) return yield* contract(this, ...this.padArgs(args, argAsts, at), at);
@@ -1091,7 +1095,10 @@ export class Machine {
       this.lastReturn = exitAt;
       this.exits.set(this.tid, { frame, at: exitAt });
     }
-    if (!frame.lockHelper) {
+    // A callee may take a lock for its caller or drop one the caller took (a lock wrapper, an
+    // unlock-and-free helper): whether that leaves a lock held is judged where the entry point
+    // returns, on the whole path.
+    if (!frame.lockHelper && frame.depth === 0) {
       const leaked = t.held.filter((l) => !frame.heldAtEntry.includes(l));
       for (const l of leaked) this.report('lock/imbalance', `returns with ${this.world.name(l)} still held`, exitAt);
       const dropped = frame.heldAtEntry.filter((l) => !t.held.includes(l));
@@ -1974,6 +1981,7 @@ function isLockHelper(fn: FunctionDef, fileText: string): boolean {
 }
 
 const CONTRACT_ARGS = 4;
+
 
 const PREFER_CONTRACT = new Set(['iommu_sva_domain_alloc', 'iommu_attach_device_pasid', 'iommu_detach_device_pasid',
   'iommu_alloc_global_pasid', 'iommu_free_global_pasid', 'iommu_domain_free', 'iommu_attach_handle_get']);
