@@ -85,7 +85,7 @@ describe('neutralize', () => {
     assert.match(n.text, /if\s+\(mutex, &p->lock\)/);
     assert.match(n.text, /container_of\(p,\s+iommu_fault_param, queue_list\)/);
     const kindsOf = [...n.sites.values()].map((s) => `${s.kind}:${s.name}:${s.args.length}`);
-    assert.deepEqual(kindsOf, ['iterator:list_for_each_entry_safe:4', 'scoped_guard:scoped_guard:2', 'iterator:xa_for_each:3']);
+    assert.deepEqual(kindsOf, ['free:kfree:0', 'iterator:list_for_each_entry_safe:4', 'scoped_guard:scoped_guard:2', 'iterator:xa_for_each:3']);
   });
 
   it('leaves comments, strings and #define bodies alone', () => {

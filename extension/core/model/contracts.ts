@@ -18,6 +18,7 @@ import { XARRAY } from './primitives/xarray';
 import { WORKQUEUE } from './primitives/workqueue';
 import { ERR } from './primitives/err';
 import { COMPILER } from './primitives/compiler';
+import { CLEANUP } from './primitives/cleanup';
 import { DEVICE, getDevice, putDevice } from './primitives/device';
 import { KREF } from './primitives/kref';
 import { IO_PGFAULT, IO_PGFAULT_FIELDS } from './io-pgfault';
@@ -81,7 +82,7 @@ function refPutter(name: string): Contract {
 }
 
 const C: Record<string, Contract> = {
-  ...SLAB, ...LOCKING, ...RCUPDATE, ...REFCOUNT, ...UACCESS, ...FS, ...LIST, ...XARRAY, ...WORKQUEUE, ...ERR, ...COMPILER, ...DEVICE, ...KREF,
+  ...SLAB, ...LOCKING, ...RCUPDATE, ...REFCOUNT, ...UACCESS, ...FS, ...LIST, ...XARRAY, ...WORKQUEUE, ...ERR, ...COMPILER, ...CLEANUP, ...DEVICE, ...KREF,
   ...IO_PGFAULT, ...IOMMU, ...IOMMU_SVA, ...IOMMUFD_MAIN,
 };
 const F: Record<string, FieldContract> = { ...IO_PGFAULT_FIELDS, ...IOMMU_FIELDS };

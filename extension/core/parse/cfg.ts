@@ -35,6 +35,8 @@ export interface CfgNode {
   widen?: { exit: number; stmt: Ast };
   /** scope-release: the guard() statement whose lock is dropped */
   guardAst?: Ast;
+  /** scope-release: the `__free(name)` cleanup of a variable, run on its value at every exit of its scope */
+  free?: { cleanup: string; variable: string };
   label?: string;
 }
 
@@ -142,6 +144,7 @@ export function buildCfg(def: Ast, sites: Map<number, MacroSite>): Cfg {
         const r = mk('scope-release', c.ast, [next]);
         r.guardAst = c.guardAst;
         r.site = c.site;
+        r.free = c.free;
         next = r.id;
       }
     }
@@ -180,7 +183,30 @@ export function buildCfg(def: Ast, sites: Map<number, MacroSite>): Cfg {
     return inner?.type === 'identifier' && inner.text === 'guard';
   };
 
+  /** The `__free(name)` cleanup a declaration gives its variable, when it has one. */
+  const freeOf = (s: Ast): { cleanup: string; variable: string } | undefined => {
+    if (s.type !== 'declaration') return undefined;
+    for (const site of sites.values()) {
+      if (site.kind !== 'free' || site.start < s.start || site.start >= s.end) continue;
+      const decl = s.children.find((c) => c.type === 'init_declarator' || c.type.endsWith('declarator'));
+      const { name } = declaratorName(decl?.type === 'init_declarator' ? child(decl, 'declarator') : decl);
+      return name ? { cleanup: site.name, variable: name } : undefined;
+    }
+    return undefined;
+  };
+
   const seq = (stmts: Ast[], next: number, ctx: Ctx, depth: number): number => {
+    const f = stmts.findIndex((s) => isGuard(s) || freeOf(s) !== undefined);
+    const free = f >= 0 ? freeOf(stmts[f]) : undefined;
+    if (free) {
+      // A variable declared __free(name): every way out of its scope runs the cleanup on it.
+      const release = mk('scope-release', stmts[f], [next]);
+      release.free = free;
+      const inner: Ctx = { ...ctx, scopes: [...ctx.scopes, { cleanups: [release], depth: depth + 0.5 }] };
+      const rest = seq(stmts.slice(f + 1), release.id, inner, depth + 0.5);
+      const decl = mk('decl', stmts[f], [rest]);
+      return seq(stmts.slice(0, f), decl.id, ctx, depth);
+    }
     const g = stmts.findIndex(isGuard);
     if (g >= 0) {
       // Statements after guard() run with its lock held; every way out of the scope drops it.

@@ -5,7 +5,8 @@ import { gccView } from './gcc-view';
 /** What a rewritten construct was, keyed by the offset of its first character. */
 export interface MacroSite {
   /** iterator loops become `for (;;args)`; scoped guards become `if (args)` */
-  kind: 'iterator' | 'scoped_guard';
+  /** `__free(name)` on a declaration: the cleanup runs on the variable at every exit of its scope */
+  kind: 'iterator' | 'scoped_guard' | 'free';
   /** the macro's name as written: list_for_each_entry_safe, scoped_guard, ... */
   name: string;
   start: number;
@@ -53,7 +54,7 @@ const SCOPED = new Set(['scoped_guard', 'scoped_cond_guard']);
  * The only identifiers neutralize looks at: annotations, `struct`/`union`, scoped guards and
  * iterator-like names. Matching these alone, not every identifier, keeps the scan cheap.
  */
-const CANDIDATES = new RegExp(`\\b(?:${[...BARE, ...WITH_ARGS, ...SCOPED, '__attribute_used__', 'struct', 'union']
+const CANDIDATES = new RegExp(`\\b(?:${[...BARE, ...WITH_ARGS, ...SCOPED, '__attribute_used__', 'return_ptr', 'struct', 'union']
   .sort((a, b) => b.length - a.length).join('|')}|[A-Za-z_]\\w*for_each\\w*|for_each\\w*)\\b`);
 
 /** `struct T` followed by `,` or `)`: a type passed as a macro argument. */
@@ -239,11 +240,18 @@ export function neutralize(original: string): Neutralized {
       blank(start, end);
       continue;
     }
+    if (name === 'return_ptr') {
+      // `return_ptr(p)` is `return no_free_ptr(p)`: a return, of a pointer its __free() cleanup
+      // no longer owns. Written in the same length as a return of `_NF(p)`.
+      spans.push({ start, text: 'return _NF' });
+      continue;
+    }
     if (WITH_ARGS.has(name) || name === '__attribute_used__') {
       const open = nextSignificant(src, end, mask);
       if (src[open] === '(') {
         const close = matchParen(open);
         if (close > 0) {
+          if (name === '__free') sites.set(start, { kind: 'free', name: src.slice(open + 1, close).trim(), start, end: close + 1, args: [] });
           blank(start, close + 1);
           ident.lastIndex = close + 1;
           continue;

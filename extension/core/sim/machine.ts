@@ -6,6 +6,7 @@ import type { Cfg, CfgNode } from '../parse/cfg';
 import { declaratorName, typeName } from '../parse/cfg';
 import type { Workspace } from '../index';
 import { fileFact, isInlineDefinition, type FunctionDef } from '../parse/source';
+import { cleanupFunction } from '../model/primitives/cleanup';
 import { CONSTANTS, errnoName } from '../model/constants';
 import { Obj, Value, World, ZERO, int, ptr, valueKey } from '../model/world';
 import type { Finding, Severity, SourceRange, StateSnapshot, TraceStep } from '../types';
@@ -1290,6 +1291,17 @@ export class Machine {
             if (arg) {
               const v = yield* this.eval(arg, frame);
               yield* this.lockRelease(v, node.guardAst, 'end of guard() scope');
+            }
+          } else if (node.free) {
+            // The variable's __free() cleanup, on the value it holds now (NULL or an error pointer: nothing to do).
+            const held = frame.addressed?.fields.get(node.free.variable) ?? frame.env.get(node.free.variable);
+            const v = held ? this.norm(held) : undefined;
+            if (v?.k === 'ptr') {
+              const fn = cleanupFunction(this.ws, node.free.cleanup);
+              const at = node.ast!;
+              const arg: Ast = { ...at, type: 'identifier', text: node.free.variable, children: [] };
+              if (fn) yield* this.call(fn, [v], [arg], at, frame.file);
+              else this.escape([v]);
             }
           } else if (node.site) {
             const lockArg = node.site.args[1];
