@@ -269,7 +269,8 @@ export function applyPatchToTree(state: TreeState, patch: SeriesPatch): AppliedP
     // A deletion is applied too, so a patch deleting a file the tree has changed since is caught.
     const result = applyFilePatch(before, fp, label, name);
     const after = newPath ? result : undefined;
-    if (oldPath && oldPath !== newPath) changes.set(oldPath, null);
+    // A rename moves the file; a copy leaves its source where it is.
+    if (oldPath && oldPath !== newPath && !fp.patch.isCopy) changes.set(oldPath, null);
     if (newPath) changes.set(newPath, after!);
     files.push({ oldPath, newPath, before: oldPath ? before : undefined, after, binary: false });
   }
@@ -306,7 +307,7 @@ export function unapplyPatchFromTree(state: TreeState, patch: SeriesPatch): Appl
     const { oldPath, newPath } = checked[i];
     const after = newPath ? state.read(newPath) : '';
     if (after === undefined) return undefined;
-    if (oldPath && newPath && oldPath !== newPath && state.exists(oldPath)) return undefined;
+    if (oldPath && newPath && oldPath !== newPath && state.exists(oldPath) && !fp.patch.isCopy) return undefined;
     const back = fp.patch.hunks.length ? applyHunks(after, reversed(fp.patch.hunks)) : after;
     if (typeof back !== 'string') return undefined;
     const before = back;

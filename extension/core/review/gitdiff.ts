@@ -26,6 +26,8 @@ export interface FileDiff {
   /** a `GIT binary patch` or `Binary files … differ` */
   isBinary: boolean;
   renameOrCopy: boolean;
+  /** a copy: the source stays where it is */
+  isCopy?: boolean;
   similarity?: number;
   oldMode?: string;
   newMode?: string;
@@ -148,6 +150,7 @@ function gitFile(lines: string[], start: number, where: string, out: FileDiff[])
     if (ext === 'deleted file mode ') f.isDelete = true;
     if (ext.startsWith('rename ') || ext.startsWith('copy ')) {
       f.renameOrCopy = true;
+      if (ext.startsWith('copy ')) f.isCopy = true;
       if (/ (from|old) $/.test(ext)) oldName = `a/${headerName(value) ?? ''}`;
       else newName = `b/${headerName(value) ?? ''}`;
     }

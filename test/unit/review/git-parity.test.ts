@@ -265,6 +265,19 @@ describe('review applies what git applies: headers, encodings and what gcc reads
   });
 });
 
+describe('renames and copies as git applies them', function () {
+  this.timeout(60000);
+
+  it('a copy leaves its source in the tree: a later hunk against the source still applies', async () => {
+    const y = '#include <linux/mutex.h>\n\nint f(struct mutex *m)\n{\n\tmutex_lock(m);\n\tmutex_unlock(m);\n\treturn 0;\n}\n';
+    const diff = 'diff --git a/drivers/iommu/y.c b/drivers/iommu/z.c\nsimilarity index 100%\ncopy from drivers/iommu/y.c\ncopy to drivers/iommu/z.c\n'
+      + 'diff --git a/drivers/iommu/y.c b/drivers/iommu/y.c\n--- a/drivers/iommu/y.c\n+++ b/drivers/iommu/y.c\n@@ -5,3 +5,2 @@\n \tmutex_lock(m);\n-\tmutex_unlock(m);\n \treturn 0;\n';
+    const r = await reviewedOrRefused(plain('[PATCH] iommu: Copy and drop an unlock', diff), { 'drivers/iommu/y.c': y }, 'found');
+    assert.match(r.out, /drivers\/iommu\/y\.c/);
+    if (r.am) assert.ok(r.am('drivers/iommu/y.c'), 'git keeps the source of a copy');
+  });
+});
+
 describe('a series is reviewed whole, or not at all', function () {
   this.timeout(60000);
   const numbered = (k: number, n: number, diff: string) => `${plain(`[PATCH ${k}/${n}] iommu: part ${k}`, diff)}\n`;
