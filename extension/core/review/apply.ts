@@ -249,10 +249,18 @@ export function applyPatchToTree(state: TreeState, patch: SeriesPatch): AppliedP
   const current = (p: string): string | undefined => (changes.has(p) ? changes.get(p) ?? undefined : state.read(p));
   checkFileCount(patch);
   const checked = patch.files.map((fp) => checkedFile(fp, label, state));
+  // Paths an earlier section of this patch wrote. git applies a later delete, rename or copy of
+  // such a path to the file as it was, and writes the earlier result back: what lands in the tree
+  // is not the text a section-by-section reading gives.
+  const written = new Set<string>();
   for (let i = 0; i < patch.files.length; i++) {
     const fp = patch.files[i];
     const { oldPath, newPath } = checked[i];
     const name = newPath ?? oldPath ?? '?';
+    if (oldPath && written.has(oldPath) && (!newPath || newPath !== oldPath)) {
+      throw new NotReviewableError(label, oldPath, `an earlier section of the same patch changes this file and this one ${newPath ? 'renames or copies' : 'deletes'} it: git applies the two to different texts, and what lands in the tree cannot be read section by section`);
+    }
+    if (newPath) written.add(newPath);
     let before: string | undefined;
     if (oldPath) {
       before = current(oldPath);

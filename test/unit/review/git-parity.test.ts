@@ -278,6 +278,24 @@ describe('renames and copies as git applies them', function () {
   });
 });
 
+describe('sections of one patch that git applies to different texts', function () {
+  this.timeout(60000);
+  const y = '#include <linux/mutex.h>\n\nint f(struct mutex *m)\n{\n\tmutex_lock(m);\n\tmutex_unlock(m);\n\treturn 0;\n}\n';
+  const drop = 'diff --git a/drivers/iommu/y.c b/drivers/iommu/y.c\n--- a/drivers/iommu/y.c\n+++ b/drivers/iommu/y.c\n@@ -5,3 +5,2 @@\n \tmutex_lock(m);\n-\tmutex_unlock(m);\n \treturn 0;\n';
+  const dropped = y.replace('\tmutex_unlock(m);\n', '');
+  const cases: [string, string, Record<string, string>][] = [
+    ['a file changed, then deleted', drop + `diff --git a/drivers/iommu/y.c b/drivers/iommu/y.c\ndeleted file mode 100644\n--- a/drivers/iommu/y.c\n+++ /dev/null\n@@ -1,${dropped.trimEnd().split('\n').length} +0,0 @@\n${dropped.trimEnd().split('\n').map((l) => `-${l}`).join('\n')}\n`, { 'drivers/iommu/y.c': y }],
+    ['a file changed, then renamed', drop + 'diff --git a/drivers/iommu/y.c b/drivers/iommu/z.c\nsimilarity index 100%\nrename from drivers/iommu/y.c\nrename to drivers/iommu/z.c\n', { 'drivers/iommu/y.c': y }],
+    ['a file created, then deleted', `${EVIL}diff --git a/drivers/iommu/evil.c b/drivers/iommu/evil.c\ndeleted file mode 100644\n--- a/drivers/iommu/evil.c\n+++ /dev/null\n@@ -1,7 +0,0 @@\n${EVIL_BODY.map((l) => `-${l}`).join('\n')}\n`, {}],
+  ];
+  for (const [what, diff, files] of cases) {
+    it(`${what} in the same patch is not reviewable`, async () => {
+      const r = await reviewedOrRefused(plain('[PATCH] iommu: Tidy up', diff), files, 'refused');
+      assert.match(r.err, /an earlier section of the same patch changes this file/);
+    });
+  }
+});
+
 describe('a series is reviewed whole, or not at all', function () {
   this.timeout(60000);
   const numbered = (k: number, n: number, diff: string) => `${plain(`[PATCH ${k}/${n}] iommu: part ${k}`, diff)}\n`;
