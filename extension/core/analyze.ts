@@ -2,7 +2,7 @@
 import { splitArgs } from './parse/args';
 import { Workspace } from './index';
 import { cfgOf, fileFact, FunctionDef, isInlineDefinition, parseNotes } from './parse/source';
-import { DEFAULT_BOUNDS, detectEra, drain, exploring, ExploreOptions, findingKey } from './sim/explore';
+import { asConsequence, DEFAULT_BOUNDS, detectEra, drain, exploring, ExploreOptions, findingKey } from './sim/explore';
 import { HELD_ACROSS_USER_COPY, TAKEN_ON_FAULT_PATH, type Era, type LockOrder } from './sim/machine';
 import type { UnitResult } from './memo';
 
@@ -334,7 +334,7 @@ function* functionUnit(ws: Workspace, fn: string, file: string, scenarios: Scena
       followed.set(k, list);
       for (const c of then) {
         const ck = findingKey(c);
-        if (ck !== k && !list.has(ck)) list.set(ck, { rule: c.rule, severity: c.severity, file: c.file, line: c.line, column: c.column, function: c.function, message: c.message });
+        if (ck !== k && !list.has(ck)) list.set(ck, asConsequence(c));
       }
     }
     for (const u of res.unknownCalls) unknown.set(`${u.file}:${u.line}:${u.name}`, u);

@@ -180,6 +180,11 @@ function scanOf(text: string): Scan {
   return s;
 }
 
+/** maskedText - mask(@text), shared with the scans of the same text. */
+export function maskedText(text: string): string {
+  return scanOf(text).mask;
+}
+
 /** findFunctions - the function definitions of a C file, in order */
 export function findFunctions(text: string): CFunction[] {
   const scan = scanOf(text);

@@ -150,46 +150,9 @@ function qpBytes(data: string, soft: boolean): Buffer {
 /** parseMessage - headers (unfolded, lower-case names, first occurrence wins) and the decoded body of one message */
 export function parseMessage(raw: string): MailMessage {
   const lines = raw.split('\n');
-  const headers = new Map<string, string>();
-  let i = 0;
-  let last: string | undefined;
-  for (; i < lines.length; i++) {
-    const line = lines[i];
-    if (line === '') {
-      i++;
-      break;
-    }
-    if (/^[ \t]/.test(line) && last) {
-      headers.set(last, `${headers.get(last)} ${line.trim()}`);
-      continue;
-    }
-    // git mailinfo counts mbox From lines as headers (and ignores them), wherever they stand.
-    if (line.startsWith('From ') || line.startsWith('>From ')) {
-      last = undefined;
-      continue;
-    }
-    const m = /^([!-9;-~]+):[ \t]*(.*)$/.exec(line);
-    if (!m) {
-      // Not a header at all: there was no header block (a bare diff or a hand-written note).
-      if (headers.size === 0) {
-        i = 0;
-        break;
-      }
-      throw new InputError(`malformed mail header line ${i + 1}: "${line.slice(0, 60)}"`);
-    }
-    const name = m[1].toLowerCase();
-    if (!headers.has(name)) {
-      headers.set(name, m[2]);
-      last = name;
-    } else {
-      // Which of two encodings or content types git uses is not for a review to guess: git takes
-      // the last, a mail reader the first.
-      if (MIME_HEADERS.has(name)) throw new InputError(`two ${m[1]} headers: which one decodes the body is ambiguous`);
-      last = undefined; // a repeated header (Received:…) is not needed
-    }
-  }
+  const { headers, body: from } = readHeaders(lines, 0, lines.length, 'mail');
   for (const [k, v] of headers) headers.set(k, decodeWords(v));
-  const body = decodeBody(headers, lines, i, lines.length, [], 0);
+  const body = decodeBody(headers, lines, from, lines.length, [], 0);
   return { headers, body };
 }
 
@@ -198,8 +161,15 @@ const MIME_HEADERS = new Set(['content-type', 'content-transfer-encoding']);
 /** The most levels of multipart parts a mail may nest, as git mailinfo allows. */
 const MAX_MIME_DEPTH = 5;
 
-/** The headers of a part at lines[@from…], and the line where its body starts. */
-function partHeaders(lines: string[], from: number, to: number): { headers: Map<string, string>; body: number } {
+/**
+ * The header block at lines[@from, @to) (folded lines unfolded, names lower-cased, the first of a
+ * repeated header kept) and the line where the body starts. A message's header block ends at a
+ * blank line, and a line that is no header in it is malformed; git mailinfo counts mbox From lines
+ * among a message's headers (and ignores them). A MIME part's header block also ends at the first
+ * line that is no header. A first line that is no header means there is no header block. Two
+ * encodings or content types are refused: git takes the last, a mail reader the first.
+ */
+function readHeaders(lines: string[], from: number, to: number, what: 'mail' | 'part'): { headers: Map<string, string>; body: number } {
   const headers = new Map<string, string>();
   let last: string | undefined;
   let i = from;
@@ -210,13 +180,21 @@ function partHeaders(lines: string[], from: number, to: number): { headers: Map<
       headers.set(last, `${headers.get(last)} ${line.trim()}`);
       continue;
     }
+    if (what === 'mail' && (line.startsWith('From ') || line.startsWith('>From '))) {
+      last = undefined;
+      continue;
+    }
     const m = /^([!-9;-~]+):[ \t]*(.*)$/.exec(line);
-    // A part whose first line is no header has no header block: its body starts at once.
-    if (!m) return { headers, body: i === from ? from : i };
+    if (!m) {
+      if (what === 'part' || headers.size === 0) return { headers, body: what === 'mail' || i === from ? from : i };
+      throw new InputError(`malformed mail header line ${i + 1}: "${line.slice(0, 60)}"`);
+    }
     const name = m[1].toLowerCase();
     if (headers.has(name)) {
-      if (MIME_HEADERS.has(name)) throw new InputError(`a MIME part with two ${m[1]} headers: which one decodes it is ambiguous`);
-      last = undefined;
+      if (MIME_HEADERS.has(name)) {
+        throw new InputError(what === 'mail' ? `two ${m[1]} headers: which one decodes the body is ambiguous` : `a MIME part with two ${m[1]} headers: which one decodes it is ambiguous`);
+      }
+      last = undefined; // a repeated header (Received:…) is not needed
       continue;
     }
     headers.set(name, m[2]);
@@ -288,7 +266,7 @@ function gitAttr(header: string, name: string): string | undefined {
 }
 
 function decodePart(lines: string[], from: number, to: number, outer: string[], depth: number): string {
-  const { headers, body } = partHeaders(lines, from, to);
+  const { headers, body } = readHeaders(lines, from, to, 'part');
   for (const [k, v] of headers) headers.set(k, decodeWords(v));
   return decodeBody(headers, lines, body, to, outer, depth);
 }

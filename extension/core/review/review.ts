@@ -6,7 +6,7 @@ import * as core from '../analyze';
 import type { SimulationResult } from '../analyze';
 import type { AnalysisResult, AnalyzeOptions, Finding, SourceFile } from '../types';
 import { applySeries, TreeState, type AppliedPatch } from './apply';
-import { findCalls, findFunctions, mask, normalizeType, type CFunction } from './cscan';
+import { findCalls, findFunctions, maskedText, normalizeType, type CFunction } from './cscan';
 import type { Series, SeriesPatch } from './series';
 import { LIMITS, LimitError, NotReviewableError } from './policy';
 import { findingPair, outcomePair, pairTexts, type PathPair } from './paths';
@@ -163,7 +163,7 @@ function changedLines(before: string, after: string): { removed: number[]; added
  * (an initializer after `=`, a struct, union or enum body) rather than code.
  */
 function topLevelBlocks(text: string): { startLine: number; endLine: number; data: boolean }[] {
-  const m = mask(text);
+  const m = maskedText(text);
   const out: { startLine: number; endLine: number; data: boolean }[] = [];
   let depth = 0;
   let line = 1;

@@ -6,7 +6,7 @@ import { CONSTANTS } from '../model/constants';
 import { Obj, Value, ZERO, int, ptr } from '../model/world';
 import type { Consequence, Finding, PathResult, TraceStep } from '../types';
 import { Cut, Era, Frontier, Gen, LockOrder, Machine, Oracle } from './machine';
-import { ExploreOptions, drain, endChecks, findingKey, outcome } from './explore';
+import { ExploreOptions, asConsequence, drain, endChecks, findingKey, outcome } from './explore';
 import { SCENARIOS, Scenario, WorldHandles, argsFor, buildWorld, eventObj, pendingGroup } from './scenarios';
 import { compile } from '../lifecycles/program';
 import { PROGRAMS, ROLE_PROGRAMS } from '../lifecycles';
@@ -511,7 +511,7 @@ function collect(paths: PathResult[], best: Map<string, Finding>, followed: Map<
     followed.set(k, list);
     for (const c of then) {
       const ck = findingKey(c);
-      if (ck !== k && !list.has(ck)) list.set(ck, { rule: c.rule, severity: c.severity, file: c.file, line: c.line, column: c.column, function: c.function, message: c.message });
+      if (ck !== k && !list.has(ck)) list.set(ck, asConsequence(c));
     }
   }
 }

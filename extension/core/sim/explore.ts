@@ -3,7 +3,7 @@
 import type { Workspace } from '../index';
 import { responseName } from '../model/constants';
 import { Value, ptr } from '../model/world';
-import type { Finding, PathResult, SourceRange } from '../types';
+import type { Consequence, Finding, PathResult, SourceRange } from '../types';
 import { fileFact } from '../parse/source';
 import { Bounds, Cut, Era, Frontier, LockOrder, Machine, Oracle, isMachineFailure } from './machine';
 import { Scenario, argsFor, buildWorld, eventObj } from './scenarios';
@@ -163,6 +163,11 @@ export function outcome(m: Machine, results: Value[], cut: Cut['reason'] | undef
     else parts.push(`grpid ${r.grpid}: no response`);
   }
   return parts.join('; ');
+}
+
+/** asConsequence - @f as it is listed under the finding it follows from on the same path. */
+export function asConsequence(f: Finding): Consequence {
+  return { rule: f.rule, severity: f.severity, file: f.file, line: f.line, column: f.column, function: f.function, message: f.message };
 }
 
 /**

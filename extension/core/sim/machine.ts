@@ -934,7 +934,7 @@ export class Machine {
     // The model's contract stands for a kernel primitive whose static inline body a header gives
     // (IS_ERR(), kzalloc(), spin_unlock_irqrestore(), refcount_dec_and_test(), list_add()): the
     // body reads state the model keeps elsewhere (an atomic, a debug check) and would lose it.
-    const headerBody = def !== undefined && /\.h$/.test(def.file.path) && isInlineDefinition(def.file.text, def.fn.range.startIndex);
+    const headerBody = def !== undefined && inlineInHeader(def.fn, def.file.text);
     if (def && !onStack && depth < this.bounds.callDepth && !(contract && (PREFER_CONTRACT.has(name) || headerBody))) {
       return yield* this.runFunction(name, args, at, fromFile);
     }
@@ -1989,6 +1989,17 @@ function isLockHelper(fn: FunctionDef, fileText: string): boolean {
   if (had?.text === fileText) return had.v;
   const v = /__(acquires|releases)\s*\(/.test(fileText.slice(fn.range.startIndex, fn.range.startIndex + 400));
   lockHelpers.set(fn, { text: fileText, v });
+  return v;
+}
+
+/** Whether @fn is an inline function a header defines; read once per definition (every call asks). */
+const inlineHeaders = new WeakMap<FunctionDef, boolean>();
+function inlineInHeader(fn: FunctionDef, fileText: string): boolean {
+  let v = inlineHeaders.get(fn);
+  if (v === undefined) {
+    v = /\.h$/.test(fn.file) && isInlineDefinition(fileText, fn.range.startIndex);
+    inlineHeaders.set(fn, v);
+  }
   return v;
 }
 
