@@ -204,6 +204,11 @@ if (require.main === module) {
   // ^C: Node's default, on purpose. The analysis runs synchronously, so a JS handler would only run once
   // it is over; the default stops the process at once, and as reports go to stdout only at the end,
   // an interrupted run has written nothing.
+  // A reader that closes early (`| head`) has all it wants: stop quietly, as other tools do.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
   const io: CliIo = {
     stdout: (s) => process.stdout.write(s),
     stderr: (s) => process.stderr.write(s),

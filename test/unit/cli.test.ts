@@ -1,7 +1,7 @@
 // The CLI contract scripts and CI bots depend on: commands, formats, exit statuses, one-line errors.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -23,6 +23,19 @@ function oneLineError(r: { status: number | null; stderr: string }, pattern: Reg
 }
 
 describe('cli', () => {
+  it('a reader that closes early (| head -1) ends the run quietly: exit 0, nothing on stderr', () => {
+    // More output than a pipe holds, so the writer meets the closed pipe.
+    const box = mkdtempSync(join(tmpdir(), 'iopf-pipe-'));
+    try {
+      writeFileSync(join(box, 'many.c'), Array.from({ length: 4000 }, (_, k) => `int function_with_a_long_name_${k}(void) { return ${k}; }`).join('\n'));
+      const r = spawnSync('bash', ['-c', `"${process.execPath}" "${CLI}" index "${box}" --format text | head -1; echo "status \${PIPESTATUS[0]}" >&2`], { cwd: ROOT, encoding: 'utf8' });
+      assert.equal(r.stdout.split('\n').filter(Boolean).length, 1);
+      assert.equal(r.stderr.trim(), 'status 0');
+    } finally {
+      rmSync(box, { recursive: true, force: true });
+    }
+  });
+
   before(function () {
     if (!existsSync(CLI)) this.skip();
   });
