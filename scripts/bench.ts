@@ -189,6 +189,7 @@ async function main(): Promise<void> {
   }
   one.dispose();
   await interleavings(files);
+  await kernelWideCost(root);
   // 6. memory: peak RSS of a fresh process indexing drivers/iommu, and of one checking it
   // Bundled like the CLI and run by plain node: under tsx the loader alone holds some 60 MiB.
   const bundle = join(repo, 'dist', 'bench-memory.cjs');
@@ -200,6 +201,32 @@ async function main(): Promise<void> {
     if (!m) console.log(`memory ${mode}: failed: ${r.stderr.trim().split('\n')[0]}`);
     else console.log(`memory ${mode} drivers/iommu (${m[1]} files, ${m[2]} functions): peak RSS ${m[3]} MiB${mode === 'index' ? ' (target <= 150 MiB)' : ''}`);
   }
+}
+
+/**
+ * 5c. What the kernel-wide checks cost: `check drivers/iommu` with every rule, next to the same check
+ * with only the IOPF/SVA model's rules on the functions that call its API, alternating runs.
+ */
+async function kernelWideCost(root: string): Promise<void> {
+  const dir = join(root, 'drivers', 'iommu');
+  const files = cFiles(dir).map((p) => ({ path: relative(root, p), text: readFileSync(p, 'utf8') }));
+  const runs = { core: [] as number[], all: [] as number[] };
+  const counts = { core: '', all: '' };
+  for (let round = 0; round < 2; round++) {
+    for (const kind of ['core', 'all'] as const) {
+      const ws = await Workspace.create(files);
+      const t = performance.now();
+      const r = analyzeWorkspace(ws, { kernelWide: kind === 'all' });
+      runs[kind].push(performance.now() - t);
+      const simulated = r.functions.filter((f) => f.paths > 0).length;
+      counts[kind] = `${simulated} functions simulated, ${r.findings.length} findings`;
+      ws.dispose();
+    }
+  }
+  const core = Math.min(...runs.core);
+  const all = Math.min(...runs.all);
+  console.log(`check drivers/iommu (${files.length} files): IOPF/SVA rules only ${ms(core)} (${counts.core}); ` +
+    `with the kernel-wide rules ${ms(all)} (${counts.all}); ${(all / core).toFixed(2)}x (best of 2 each, alternating)`);
 }
 
 /** One concurrent scenario explored exhaustively, as a benchmark line. */
@@ -236,7 +263,17 @@ async function onlyInterleavings(): Promise<void> {
   await interleavings(files);
 }
 
-(process.argv.includes('--interleavings') ? onlyInterleavings() : main()).catch((e) => {
+async function onlyKernelWide(): Promise<void> {
+  const k = kernelTree();
+  if (!k.root) {
+    console.error(`bench: ${k.reason}`);
+    process.exit(2);
+  }
+  await loadLanguage();
+  await kernelWideCost(k.root);
+}
+
+(process.argv.includes('--interleavings') ? onlyInterleavings() : process.argv.includes('--kernel-wide') ? onlyKernelWide() : main()).catch((e) => {
   console.error(`bench: ${e instanceof Error ? e.message : e}`);
   process.exit(2);
 });

@@ -24,8 +24,18 @@ export interface SimulationResult {
 /** Model operations that make a function worth simulating. */
 const MODEL_OPS = /^(iopf|sva|attach|detach|iommufd|release|rcu|ref|lock|mem\.(?:free|alloc)|wq|domain)\b/;
 
-/** known - whether the model has something to say about @fn: it calls the IOPF/SVA API or its primitives. */
-export function isKnown(fn: FunctionDef, source?: string): boolean {
+/** The IOPF/SVA model's own API, without the kernel primitives (locks, allocation, references). */
+const IOPF_OPS = /^(iopf|sva|attach|detach|iommufd|release|domain)\b/;
+
+/** Rules that hold for any kernel object, not only the IOPF/SVA model's (AnalyzeOptions.kernelWide). */
+export const KERNEL_WIDE_RULES: ReadonlySet<string> = new Set(['mem/leak', 'mem/null-deref', 'api/err-ptr-check', 'api/user-copy-result', 'api/missing-error-code', 'lock/data-race']);
+
+/**
+ * known - whether the model has something to say about @fn: it calls the IOPF/SVA API or its
+ * primitives (only the API itself when @kernelWide is false).
+ */
+export function isKnown(fn: FunctionDef, source?: string, kernelWide = true): boolean {
+  if (!kernelWide) return fn.calls.some((c) => IOPF_OPS.test(c.op));
   if (fn.calls.some((c) => MODEL_OPS.test(c.op) && c.op !== 'lock.init' && c.op !== 'lock.assert')) return true;
   // Iterator macros are rewritten in the parsed text; the file's own text still names them.
   return source !== undefined && REF_ITERATOR_USE.test(source.slice(fn.range.startIndex, fn.range.endIndex));
@@ -175,9 +185,11 @@ export function* analyzing(ws: Workspace, opts: AnalyzeOptions = {}, onlyFiles?:
     memo.store(k, r, reads, ws);
     return r;
   }
+  const kernelWide = opts.kernelWide !== false;
   const merge = (r: UnitResult) => {
     if (r.bounded) bounded = true;
     for (const f of r.findings) {
+      if (!kernelWide && KERNEL_WIDE_RULES.has(f.rule)) continue;
       const k = findingKey(f);
       if (!findings.has(k)) findings.set(k, f);
     }
@@ -195,7 +207,7 @@ export function* analyzing(ws: Workspace, opts: AnalyzeOptions = {}, onlyFiles?:
       if (opts.functions && !opts.functions.includes(fn.name)) continue;
       if (context && isInlineDefinition(file.text, fn.range.startIndex) && !opts.functions) continue;
       // A hard interrupt handler is checked for what may sleep, whatever else it calls.
-      const known = isKnown(fn, file.text) || irq.has(fn.name);
+      const known = isKnown(fn, file.text, kernelWide) || irq.has(fn.name);
       const summary: FunctionSummary = {
         name: fn.name, file: fn.file, line: fn.range.start.line + 1, range: fn.range,
         known, paths: 0, findings: 0, bounded: false, scenarios: [],
@@ -249,7 +261,7 @@ export function* analyzing(ws: Workspace, opts: AnalyzeOptions = {}, onlyFiles?:
     merge(yield* unit(concurrentKey(c), () => concurrentUnit(ws, c, { ...eo, maxStates: opts.maxStates }, era)));
   }
   // API-contract checks (checks/*): each function read on its own, every function of the files.
-  merge({ scenarios: [], paths: 0, bounded: false, findings: yield* apiChecks(ws, opts, onlyFiles), unknown: [], lockOrder: [] });
+  if (kernelWide) merge({ scenarios: [], paths: 0, bounded: false, findings: yield* apiChecks(ws, opts, onlyFiles), unknown: [], lockOrder: [] });
   return result([]);
 
   /** What was found so far, with @extra units' findings as well (not kept). */

@@ -160,4 +160,10 @@ export interface AnalyzeOptions {
    * explored again run, with a result holding their previous findings (listed in `pending`).
    */
   onPartial?: (partial: AnalysisResult) => void;
+  /**
+   * false: only the IOPF/SVA model's own rules, on the functions that call its API; the kernel-wide
+   * checks (leaks of any allocation, error pointers, user copies, NULL dereferences, missing error
+   * codes, data races) are neither run nor reported. Default true.
+   */
+  kernelWide?: boolean;
 }

@@ -37,6 +37,15 @@ describe('exploration order', () => {
     assert.equal(leak.severity, 'error', 'on a path that returns failure');
   });
 
+  it('without the kernel-wide checks a function that only allocates is not simulated and its leak is not reported', async () => {
+    const text = longFunction(2);
+    const all = await analyzeFiles([{ path: 'pq.c', text }]);
+    assert.ok(all.findings.some((f) => f.rule === 'mem/leak'));
+    const core = await analyzeFiles([{ path: 'pq.c', text }], { kernelWide: false });
+    assert.deepEqual(core.findings, []);
+    assert.equal(core.functions.find((f) => f.name === 'pq_configure')!.paths, 0);
+  });
+
   it('explored exhaustively, the same findings whatever the order: the fixed function is clean', async () => {
     const text = longFunction(4).replace('\t\treturn -EINVAL;', '\t{\n\t\tkfree(buf);\n\t\treturn -EINVAL;\n\t}').replace('if (cfg->bad)\n\t{', 'if (cfg->bad) {');
     const r = await analyzeFiles([{ path: 'pq.c', text }]);
