@@ -355,10 +355,56 @@ function outcomeChanges(fn: string, file: string, line: number, before: Simulati
   return out;
 }
 
-function dedupe(fs: Finding[]): Map<string, Finding> {
-  const m = new Map<string, Finding>();
-  for (const f of fs) if (!m.has(findingKey(f))) m.set(findingKey(f), f);
-  return m;
+/**
+ * A finding's identity on one side of a patch: its key and the statement it points at (the
+ * allocation that leaks, the call that sleeps), whitespace folded. Two leaks of the same kind in one
+ * function differ by the allocation each one names.
+ */
+function identity(f: Finding, files: SourceFile[]): string {
+  const text = files.find((x) => x.path === f.file)?.text;
+  const line = text?.split('\n')[f.line - 1]?.trim().replace(/\s+/g, ' ') ?? '';
+  return `${findingKey(f)}\u0000${line}`;
+}
+
+/**
+ * matchFindings - what a patch introduced and what it fixed. A finding matches one on the other side
+ * with the same identity; those left match by key alone, one for one, so a patch that rewrites the
+ * statement an old finding points at does not turn it into a new one, and a new failure of a kind a
+ * function already had is still introduced.
+ */
+export function matchFindings(before: Finding[], beforeFiles: SourceFile[], after: Finding[], afterFiles: SourceFile[]): { introduced: Finding[]; fixed: Finding[] } {
+  const unique = (fs: Finding[], files: SourceFile[]) => {
+    const m = new Map<string, Finding>();
+    for (const f of fs) {
+      const id = identity(f, files);
+      if (!m.has(id)) m.set(id, f);
+    }
+    return m;
+  };
+  const b = unique(before, beforeFiles);
+  const a = unique(after, afterFiles);
+  const lonely = (x: Map<string, Finding>, y: Map<string, Finding>) => [...x].filter(([id]) => !y.has(id)).map(([, f]) => f);
+  let introduced = lonely(a, b);
+  let fixed = lonely(b, a);
+  const left = new Map<string, number>();
+  for (const f of fixed) left.set(findingKey(f), (left.get(findingKey(f)) ?? 0) + 1);
+  const paired = new Map<string, number>();
+  introduced = introduced.filter((f) => {
+    const k = findingKey(f);
+    const n = left.get(k) ?? 0;
+    if (!n) return true;
+    left.set(k, n - 1);
+    paired.set(k, (paired.get(k) ?? 0) + 1);
+    return false;
+  });
+  fixed = fixed.filter((f) => {
+    const k = findingKey(f);
+    const n = paired.get(k) ?? 0;
+    if (!n) return true;
+    paired.set(k, n - 1);
+    return false;
+  });
+  return { introduced, fixed };
 }
 
 /**
@@ -454,10 +500,9 @@ async function reviewPatch(patch: SeriesPatch, total: number, applied: AppliedPa
   ]);
   review.bounded = Boolean(rb?.bounded || ra?.bounded);
   if (review.bounded) review.notes.push('exploration hit a bound: the verdict is bounded, not a proof');
-  const b = dedupe(rb?.findings ?? []);
-  const a = dedupe(ra?.findings ?? []);
-  review.introduced = [...a].filter(([k]) => !b.has(k)).map(([, f]) => f);
-  review.fixed = [...b].filter(([k]) => !a.has(k)).map(([, f]) => f);
+  const matched = matchFindings(rb?.findings ?? [], beforeFiles, ra?.findings ?? [], afterFiles);
+  review.introduced = matched.introduced;
+  review.fixed = matched.fixed;
 
   // Path outcomes, scenario by scenario: of the functions whose text changed, and of their callers, whose
   // paths change through them (a driver that logged a failed report and no longer can).

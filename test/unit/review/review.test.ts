@@ -92,6 +92,45 @@ describe('review/review: behaviour diff with a marker analyzer', () => {
     assert.deepEqual(r.remaining, []);
   });
 
+  describe('with the core analyzer: a finding is known by the statement it points at', () => {
+    const LEAKY = `// demo core
+#include <linux/slab.h>
+
+struct demo_ctx { void *a; void *b; };
+
+int demo_setup(struct demo_ctx *ctx, int bad)
+{
+	void *a;
+
+	a = kzalloc(64, GFP_KERNEL);
+	if (!a)
+		return -ENOMEM;
+	if (bad)
+		return -EINVAL;
+	ctx->a = a;
+	return 0;
+}
+`;
+    const leaks = (fs: { rule: string; line: number }[]) => fs.filter((f) => f.rule === 'mem/leak').map((f) => f.line);
+    beforeEach(() => writeFileSync(join(dir, 'drivers', 'demo', 'core.c'), LEAKY));
+
+    it('a second leak of the same kind in a function that already leaks is introduced', async () => {
+      const after = LEAKY.replace('\tvoid *a;\n', '\tvoid *a, *b;\n')
+        .replace('\tctx->a = a;\n', '\tctx->a = a;\n\tb = kzalloc(32, GFP_KERNEL);\n\tif (!b)\n\t\treturn -ENOMEM;\n\tif (demo_check(ctx))\n\t\treturn -EIO;\n\tctx->b = b;\n');
+      const r = await reviewSeries(parseSeriesText(mail('[PATCH] second buffer', LEAKY, after), 'p'), dir);
+      const line = after.split('\n').findIndex((l) => l.includes('kzalloc(32')) + 1;
+      assert.deepEqual(leaks(r.patches[0].introduced), [line]);
+      assert.deepEqual(r.patches[0].fixed, []);
+    });
+
+    it('a patch that rewrites the statement of an old leak without fixing it neither introduces nor fixes it', async () => {
+      const after = LEAKY.replace('kzalloc(64, GFP_KERNEL)', 'kzalloc(128, GFP_KERNEL)');
+      const r = await reviewSeries(parseSeriesText(mail('[PATCH] bigger', LEAKY, after), 'p'), dir);
+      assert.deepEqual(r.patches[0].introduced, []);
+      assert.deepEqual(r.patches[0].fixed, []);
+    });
+  });
+
   it('reports a changed path outcome in plain words', async () => {
     const after = BASE.replace('\trespond(dev);\n', '');
     const r = await reviewSeries(parseSeriesText(mail('[PATCH] drop', BASE, after), 'p'), dir, { analyzer: markerAnalyzer() });
