@@ -335,18 +335,24 @@ function* functionUnit(ws: Workspace, fn: string, file: string, scenarios: Scena
     for (const p of res.paths) {
       // One root cause per path: the first violation is the finding, what follows it on the same
       // path its consequences.
-      const [first, ...then] = p.findings;
+      // Allocations a path leaks together are each their own mistake, each with its own fix.
+      const [first, ...rest] = p.findings;
       if (!first) continue;
-      const k = findingKey(first);
-      if (!seen.has(k)) {
-        seen.add(k);
-        r.findings.push({ ...first, scenario: s.name });
-      }
-      const list = followed.get(k) ?? new Map<string, Consequence>();
-      followed.set(k, list);
-      for (const c of then) {
-        const ck = findingKey(c);
-        if (ck !== k && !list.has(ck)) list.set(ck, asConsequence(c));
+      const leaks = first.rule === 'mem/leak' ? rest.filter((f) => f.rule === 'mem/leak') : [];
+      const then = rest.filter((f) => !leaks.includes(f));
+      for (const root of [first, ...leaks]) {
+        const k = findingKey(root);
+        if (!seen.has(k)) {
+          seen.add(k);
+          r.findings.push({ ...root, scenario: s.name });
+        }
+        const list = followed.get(k) ?? new Map<string, Consequence>();
+        followed.set(k, list);
+        if (root !== first) continue;
+        for (const c of then) {
+          const ck = findingKey(c);
+          if (ck !== k && !list.has(ck)) list.set(ck, asConsequence(c));
+        }
       }
     }
     for (const u of res.unknownCalls) unknown.set(`${u.file}:${u.line}:${u.name}`, u);

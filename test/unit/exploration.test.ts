@@ -46,6 +46,34 @@ describe('exploration order', () => {
     assert.equal(core.functions.find((f) => f.name === 'pq_configure')!.paths, 0);
   });
 
+  it('two allocations leaked at one exit are two findings, not one with the other as its consequence', async () => {
+    const text = `struct pq_ctx { void *a; void *b; };
+
+int pq_pair(struct pq_ctx *ctx, int bad)
+{
+	void *a, *b;
+
+	a = kzalloc(64, GFP_KERNEL);
+	if (!a)
+		return -ENOMEM;
+	b = kzalloc(32, GFP_KERNEL);
+	if (!b) {
+		kfree(a);
+		return -ENOMEM;
+	}
+	if (bad)
+		return -EINVAL;
+	ctx->a = a;
+	ctx->b = b;
+	return 0;
+}
+`;
+    const r = await analyzeFiles([{ path: 'pq.c', text }]);
+    const lines = text.split('\n');
+    assert.deepEqual(r.findings.filter((f) => f.rule === 'mem/leak').map((f) => [f.line, f.consequences?.length ?? 0]),
+      [[lines.findIndex((l) => l.includes('kzalloc(64')) + 1, 0], [lines.findIndex((l) => l.includes('kzalloc(32')) + 1, 0]]);
+  });
+
   it('explored exhaustively, the same findings whatever the order: the fixed function is clean', async () => {
     const text = longFunction(4).replace('\t\treturn -EINVAL;', '\t{\n\t\tkfree(buf);\n\t\treturn -EINVAL;\n\t}').replace('if (cfg->bad)\n\t{', 'if (cfg->bad) {');
     const r = await analyzeFiles([{ path: 'pq.c', text }]);
