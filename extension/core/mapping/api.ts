@@ -11,6 +11,7 @@ export interface ApiEntry {
 }
 
 import { REF_GETTERS, REF_PUTTERS } from '../model/refs';
+import { SCHED } from '../model/primitives/sched';
 
 const e = (op: string, doc: string, field = false): ApiEntry => (field ? { op, doc, field } : { op, doc });
 
@@ -188,6 +189,9 @@ export const API: Record<string, ApiEntry> = {
   dev_iommu_ops: e('iommu.ops', 'The iommu_ops of the device\'s IOMMU driver (page_response, release_domain, release_device, ...).'),
   // device release and domains
 };
+
+// Calls that may sleep and change nothing else the model follows (model/primitives/sched.ts).
+for (const name of Object.keys(SCHED)) API[name] ??= e('sched.sleep', 'May sleep (waits, delays or polls); must not be called in atomic context: under a spinlock, inside rcu_read_lock(), from a hard interrupt handler.');
 
 // Reference getters and putters outside the IOPF core (model/refs.ts): a reference a path takes
 // must be dropped, returned or kept somewhere live.

@@ -1,7 +1,7 @@
 // The contract table the machine consults: every kernel function and struct-field call the model knows,
 // gathered from the model file named after its kernel file (io-pgfault.ts for io-pgfault.c, iommu-sva.ts,
 // iommu.ts, iommufd/), the primitives apart (primitives/: slab, locking, RCU, refcount_t, lists, xarray,
-// workqueues, user copies, files, error pointers), and the kernel's reference getters and putters
+// workqueues, user copies, files, error pointers, sleeping calls), and the kernel's reference getters and putters
 // (refs.ts).
 import { ZERO, int, ptr } from './world';
 import { CONSTANTS } from './constants';
@@ -16,6 +16,7 @@ import { FS } from './primitives/fs';
 import { LIST } from './primitives/list';
 import { XARRAY } from './primitives/xarray';
 import { WORKQUEUE } from './primitives/workqueue';
+import { SCHED } from './primitives/sched';
 import { ERR } from './primitives/err';
 import { COMPILER } from './primitives/compiler';
 import { CLEANUP } from './primitives/cleanup';
@@ -82,7 +83,7 @@ function refPutter(name: string): Contract {
 }
 
 const C: Record<string, Contract> = {
-  ...SLAB, ...LOCKING, ...RCUPDATE, ...REFCOUNT, ...UACCESS, ...FS, ...LIST, ...XARRAY, ...WORKQUEUE, ...ERR, ...COMPILER, ...CLEANUP, ...DEVICE, ...KREF,
+  ...SLAB, ...LOCKING, ...RCUPDATE, ...REFCOUNT, ...UACCESS, ...FS, ...LIST, ...XARRAY, ...WORKQUEUE, ...ERR, ...COMPILER, ...CLEANUP, ...DEVICE, ...KREF, ...SCHED,
   ...IO_PGFAULT, ...IOMMU, ...IOMMU_SVA, ...IOMMUFD_MAIN,
 };
 const F: Record<string, FieldContract> = { ...IO_PGFAULT_FIELDS, ...IOMMU_FIELDS };

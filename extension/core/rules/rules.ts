@@ -44,7 +44,7 @@ export const RULES: Record<string, Rule> = Object.fromEntries([
     'Two paths that take the same two locks in opposite orders can deadlock against each other.',
     'iopf_queue_add_device() and iopf_queue_remove_device() take queue->lock before dev->iommu->lock.'),
   r('lock/sleep-in-atomic', 'error', 'Sleeping in atomic context',
-    'A GFP_KERNEL allocation, a mutex, a flush, synchronize_rcu() or a copy to or from user space may sleep; inside rcu_read_lock(), under a spinlock, or in a hard interrupt handler (the handler the tree gives request_irq(), or the primary one of request_threaded_irq()) that is a bug. So is a mutex the fault path takes (a driver reporting page requests, a domain\'s iopf_handler) while another path holds it across a user copy: the IOMMU\'s fault thread then waits for user space to fault its pages in.',
+    'A GFP_KERNEL allocation, a mutex, a flush, synchronize_rcu(), a copy to or from user space, a delay (msleep()), a wait for a completion, a semaphore or a polling read (readl_poll_timeout()) may sleep; inside rcu_read_lock(), under a spinlock, or in a hard interrupt handler (the handler the tree gives request_irq(), or the primary one of request_threaded_irq()) that is a bug. So is a mutex the fault path takes (a driver reporting page requests, a domain\'s iopf_handler) while another path holds it across a user copy: the IOMMU\'s fault thread then waits for user space to fault its pages in.',
     'iopf_get_dev_fault_param() only dereferences and takes a reference inside its RCU read section.'),
   r('lock/flush-under-lock', 'error', 'Flushing fault work while holding a lock that work takes',
     'flush_workqueue() waits for the work; if the work needs a lock the flusher holds, neither proceeds.',
