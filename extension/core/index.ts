@@ -139,6 +139,7 @@ export class Workspace {
       }
       this.files.delete(path);
       this.macroIndex = undefined;
+      this.generation++;
     }
     if (freeTree) {
       this.trees.get(path)?.delete();
@@ -149,6 +150,7 @@ export class Workspace {
   private remember(parsed: ParsedFile): void {
     this.files.set(parsed.path, parsed);
     this.macroIndex = undefined;
+    this.generation++;
     for (const f of parsed.functions) {
       // A header that declares a function in one #if branch and defines an empty static inline of
       // it in the other (`#else static inline void iopf_group_response(...) {}`) gives the body of
@@ -162,6 +164,8 @@ export class Workspace {
 
   /** name -> value of the object-like macros of every file, the first file's where several define one */
   private macroIndex?: Map<string, string>;
+  /** Changes each time a file is added, replaced or dropped: facts about the whole tree are read again. */
+  generation = 0;
   /** constant values of macros already read, by file (undefined: not a constant) */
   private constants = new Map<string, Map<string, number | undefined>>();
 
@@ -188,6 +192,23 @@ export class Workspace {
     const n = v !== undefined && v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : undefined;
     cache.set(name, n);
     return n;
+  }
+
+  private members?: { generation: number; types: Map<string, string> };
+
+  /**
+   * memberType - the struct a pointer member of struct @type points to, read from the tree's struct
+   * definitions (`struct iommu_domain { const struct iommu_domain_ops *ops; ... }`).
+   */
+  memberType(type: string, member: string): string | undefined {
+    if (!this.members || this.members.generation !== this.generation) {
+      const types = new Map<string, string>();
+      for (const f of this.files.values()) {
+        for (const [k, v] of fileFact(f, 'pointer members', () => pointerMembers(f.text))) if (!types.has(k)) types.set(k, v);
+      }
+      this.members = { generation: this.generation, types };
+    }
+    return this.members.types.get(`${type}.${member}`);
   }
 
   /** After a batch of adds: calls to functions defined later become `workspace` calls. */
@@ -269,4 +290,27 @@ export class Workspace {
     for (const t of this.trees.values()) t.delete();
     this.trees.clear();
   }
+}
+
+/** `struct.member` -> struct pointed to, for the `struct x *member;` members of @text's struct definitions. */
+function pointerMembers(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const head = /\bstruct\s+(\w+)\s*\{/g;
+  for (let m = head.exec(text); m; m = head.exec(text)) {
+    let depth = 1;
+    let i = m.index + m[0].length;
+    const start = i;
+    while (i < text.length && depth > 0) {
+      const ch = text.charCodeAt(i++);
+      if (ch === 123) depth++;
+      else if (ch === 125) depth--;
+    }
+    // A definition is followed by `;` or a declarator; `struct x { ... } = ` would be an initializer.
+    for (const x of text.slice(start, i).matchAll(/\bstruct\s+(\w+)\s*\*\s*(?:const\s+)?(?:__\w+\s+)*(\w+)\s*;/g)) {
+      const k = `${m[1]}.${x[2]}`;
+      if (!out.has(k)) out.set(k, x[1]);
+    }
+    head.lastIndex = start;
+  }
+  return out;
 }

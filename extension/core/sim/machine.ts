@@ -1,6 +1,7 @@
 // The interpreter for the kernel-C subset: walks CFGs with model objects as values, forks on what the
 // model cannot decide (through the oracle), and runs threads as generators so interleavings can be explored.
 import type { Ast } from '../parse/ast';
+import { opsImplementations, sleepChain } from './might-sleep';
 import { child, rangeOf } from '../parse/ast';
 import type { Cfg, CfgNode } from '../parse/cfg';
 import { declaratorName, typeName } from '../parse/cfg';
@@ -890,7 +891,8 @@ export class Machine {
     if ((o.alloc === 'zeroed' || o.alloc === 'stack') && !this.world.root(o.id).unknownContents) fresh = ZERO;
     else if (o.zeroedBut && !o.zeroedBut.has(field)) fresh = ZERO;
     else {
-      const known = fieldType(o.type, field);
+      // The model's own field table first, then the tree's struct definitions.
+      const known = fieldType(o.type, field) ?? (o.type !== '?' ? this.ws.memberType(o.type, field) : undefined);
       fresh = this.world.sym(`${this.world.name(o.id)}->${field}`);
       if (known) this.symType.set((fresh as { id: number }).id, known);
     }
@@ -942,6 +944,7 @@ export class Machine {
     if (def && !onStack) {
       this.bounded = true;
       this.step(at, `${name}() not entered`, 'call depth bound reached; its effects are unknown');
+      this.sleepsUnfollowed(at, name, fromFile);
     } else if (!def) {
       const f = this.frame();
       this.unknownCalls.push({ name, file: f.file, line: at.startLine + 1, function: f.fn });
@@ -979,6 +982,7 @@ export class Machine {
     if (fnv?.k === 'fn' && this.ws.definition(fnv.name)) return yield* this.call(fnv.name, args, argAsts, at, this.frame().file);
     const f = this.frame();
     this.unknownCalls.push({ name: `->${field}`, file: f.file, line: at.startLine + 1, function: f.fn });
+    this.sleepsUnfollowed(at, field, f.file, base?.type ?? '?');
     this.escape(args);
     return this.world.sym(`${field}()`);
   }
@@ -1934,6 +1938,34 @@ export class Machine {
     for (const h of this.world.thread(this.tid).held) {
       const l = this.world.locks.get(h)!;
       if (l.kind === 'mutex') this.noteLockFact(HELD_ACROSS_USER_COPY + l.cls, at, what);
+    }
+  }
+
+  /** Whether the running thread is in atomic context: a spinlock held, an RCU read section, a hard interrupt handler. */
+  inAtomic(): boolean {
+    const t = this.world.thread(this.tid);
+    return t.rcuDepth > 0 || (t.atomic > 0 && (Boolean(this.scenario?.hardIrq) || t.held.some((l) => this.world.locks.get(l)?.kind === 'spin')));
+  }
+
+  /**
+   * A call the path does not follow (past the call-depth bound, through a function pointer it does
+   * not know) made in atomic context: the tree's bodies say whether it may sleep.
+   */
+  private sleepsUnfollowed(at: Ast, name: string, fromFile: string | undefined, opsType?: string): void {
+    if (!this.inAtomic()) return;
+    if (opsType === undefined) {
+      const chain = sleepChain(this.ws, name, fromFile);
+      if (chain) this.mightSleep(at, chain.join(' → '));
+      return;
+    }
+    // Only through a pointer whose struct type the path knows: a member name alone (`->release`,
+    // `->alloc`) is shared by unrelated tables.
+    if (opsType === '?') return;
+    for (const impl of opsImplementations(this.ws, opsType, name)) {
+      const chain = sleepChain(this.ws, impl);
+      if (!chain) continue;
+      this.mightSleep(at, `->${name}() (${impl}(), which an ops table of the tree installs) → ${chain.slice(1).join(' → ')}`);
+      return;
     }
   }
 

@@ -1,0 +1,98 @@
+// Might-sleep summaries across the tree: whether a function may sleep, read from its body and the
+// bodies it calls, however deep; and which functions an ops table of the tree installs for a
+// callback. The machine asks where it cannot follow the call itself: a callee past the call-depth
+// bound, a function pointer whose value the path does not know.
+import type { Workspace } from '../index';
+import { type FunctionDef, fileFact } from '../parse/source';
+import { SCHED, sleepsWith } from '../model/primitives/sched';
+import { splitArgs } from '../parse/args';
+
+/** Calls that may sleep whatever their arguments (the model's contracts say so too). */
+const SLEEPS: ReadonlySet<string> = new Set([
+  ...Object.keys(SCHED), 'mutex_lock', 'mutex_lock_interruptible', 'mutex_lock_killable', 'mutex_lock_nested',
+  'synchronize_rcu', 'flush_workqueue', 'flush_work', 'cancel_work_sync', 'cancel_delayed_work_sync', 'drain_workqueue',
+  'destroy_workqueue', 'iopf_queue_flush_dev', 'copy_from_user', 'copy_to_user', 'vmalloc', 'vzalloc', 'kvmalloc', 'kvzalloc',
+]);
+
+/** An allocation flag that lets the allocator sleep. */
+const SLEEPING_GFP = /\bGFP_(KERNEL|KERNEL_ACCOUNT|NOIO|NOFS|USER|HIGHUSER)\b/;
+
+/** What @fn itself calls that may sleep (no callee followed), or undefined. */
+function ownSleep(fn: FunctionDef, fileStart: number): string | undefined {
+  for (const c of fn.calls) {
+    if (c.field) continue;
+    const text = fn.text.slice(c.range.startIndex - fileStart, c.range.endIndex - fileStart);
+    if (SLEEPS.has(c.name)) {
+      const open = text.indexOf('(');
+      if (sleepsWith(c.name, open < 0 ? [] : splitArgs(text, open + 1))) return `${c.name}()`;
+      continue;
+    }
+    if (SLEEPING_GFP.test(text)) return `${c.name}(${SLEEPING_GFP.exec(text)![0]})`;
+  }
+  return undefined;
+}
+
+const cache = new WeakMap<Workspace, { generation: number; chains: Map<string, string[] | null> }>();
+
+/**
+ * sleepChain - the calls from @name down to one that may sleep (`['iommu_domain_free()', 'mutex_lock()']`),
+ * through the tree's bodies, or undefined when no path of its body reaches one. A recursive call is
+ * taken not to sleep while its own summary is being read.
+ */
+export function sleepChain(ws: Workspace, name: string, fromFile?: string): string[] | undefined {
+  let c = cache.get(ws);
+  if (!c || c.generation !== ws.generation) cache.set(ws, (c = { generation: ws.generation, chains: new Map() }));
+  const chains = c.chains;
+  const visit = (n: string, from: string | undefined): string[] | null => {
+    const d = ws.definition(n, from);
+    if (!d) return null;
+    const key = `${d.fn.file}\0${n}`;
+    const had = chains.get(key);
+    if (had !== undefined) return had;
+    chains.set(key, null);
+    const own = ownSleep(d.fn, d.fn.range.startIndex);
+    let out: string[] | null = own ? [`${n}()`, own] : null;
+    for (const call of own ? [] : d.fn.calls) {
+      if (call.field || call.name === n || SLEEPS.has(call.name)) continue;
+      const sub = visit(call.name, d.fn.file);
+      if (sub) {
+        out = [`${n}()`, ...sub];
+        break;
+      }
+    }
+    chains.set(key, out);
+    return out;
+  };
+  return visit(name, fromFile) ?? undefined;
+}
+
+/** [struct type, member, function] of every `.member = fn` in a `struct xxx_ops name = { ... }` initializer of @text. */
+function opsMembers(text: string): [string, string, string][] {
+  const out: [string, string, string][] = [];
+  const head = /\bstruct\s+(\w+_ops)\s+(?:__\w+\s+)*\w+\s*=\s*\{/g;
+  for (let m = head.exec(text); m; m = head.exec(text)) {
+    let depth = 1;
+    let i = m.index + m[0].length;
+    const start = i;
+    while (i < text.length && depth > 0) {
+      const ch = text.charCodeAt(i++);
+      if (ch === 123) depth++;
+      else if (ch === 125) depth--;
+    }
+    for (const x of text.slice(start, i).matchAll(/\.\s*(\w+)\s*=\s*&?\s*(\w+)\s*[,}\n]/g)) out.push([m[1], x[1], x[2]]);
+    head.lastIndex = i;
+  }
+  return out;
+}
+
+/**
+ * opsImplementations - the functions with a body that the tree's ops tables of struct @type install
+ * as @member (`struct iommu_domain_ops` tables for `domain->ops->flush_iotlb_all()`).
+ */
+export function opsImplementations(ws: Workspace, type: string, member: string): string[] {
+  const out = new Set<string>();
+  for (const f of ws.files.values()) {
+    for (const [t, k, fn] of fileFact(f, 'ops members', () => opsMembers(f.text))) if (t === type && k === member && ws.known(fn)) out.add(fn);
+  }
+  return [...out].sort();
+}
