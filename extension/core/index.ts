@@ -5,6 +5,7 @@ import { cParser, loadLanguage } from './parse/parser';
 import { neutralize } from './parse/neutralize';
 import { extract, FunctionDef, ParsedFile, classify, cfgOf, fileFact, fingerprint } from './parse/source';
 import { constantValue, objectMacros } from './parse/macros';
+import { blockEnd } from './parse/args';
 import type { Cfg } from './parse/cfg';
 import type { SourceFile } from './types';
 
@@ -297,14 +298,8 @@ function pointerMembers(text: string): Map<string, string> {
   const out = new Map<string, string>();
   const head = /\bstruct\s+(\w+)\s*\{/g;
   for (let m = head.exec(text); m; m = head.exec(text)) {
-    let depth = 1;
-    let i = m.index + m[0].length;
-    const start = i;
-    while (i < text.length && depth > 0) {
-      const ch = text.charCodeAt(i++);
-      if (ch === 123) depth++;
-      else if (ch === 125) depth--;
-    }
+    const start = m.index + m[0].length;
+    const i = blockEnd(text, start);
     // A definition is followed by `;` or a declarator; `struct x { ... } = ` would be an initializer.
     for (const x of text.slice(start, i).matchAll(/\bstruct\s+(\w+)\s*\*\s*(?:const\s+)?(?:__\w+\s+)*(\w+)\s*;/g)) {
       const k = `${m[1]}.${x[2]}`;

@@ -29,3 +29,15 @@ export function argumentsOf(text: string, callee: string): string[][] {
   for (let m = re.exec(text); m; m = re.exec(text)) out.push(splitArgs(text, m.index + m[0].length));
   return out;
 }
+
+/** The index just past the `}` that closes the block whose `{` ends just before @from. */
+export function blockEnd(text: string, from: number): number {
+  let depth = 1;
+  let i = from;
+  while (i < text.length && depth > 0) {
+    const ch = text.charCodeAt(i++);
+    if (ch === 123) depth++;
+    else if (ch === 125) depth--;
+  }
+  return i;
+}

@@ -5,7 +5,7 @@
 import type { Workspace } from '../index';
 import { type FunctionDef, fileFact } from '../parse/source';
 import { SCHED, sleepsWith } from '../model/primitives/sched';
-import { splitArgs } from '../parse/args';
+import { blockEnd, splitArgs } from '../parse/args';
 
 /** Calls that may sleep whatever their arguments (the model's contracts say so too). */
 const SLEEPS: ReadonlySet<string> = new Set([
@@ -71,14 +71,8 @@ function opsMembers(text: string): [string, string, string][] {
   const out: [string, string, string][] = [];
   const head = /\bstruct\s+(\w+_ops)\s+(?:__\w+\s+)*\w+\s*=\s*\{/g;
   for (let m = head.exec(text); m; m = head.exec(text)) {
-    let depth = 1;
-    let i = m.index + m[0].length;
-    const start = i;
-    while (i < text.length && depth > 0) {
-      const ch = text.charCodeAt(i++);
-      if (ch === 123) depth++;
-      else if (ch === 125) depth--;
-    }
+    const start = m.index + m[0].length;
+    const i = blockEnd(text, start);
     for (const x of text.slice(start, i).matchAll(/\.\s*(\w+)\s*=\s*&?\s*(\w+)\s*[,}\n]/g)) out.push([m[1], x[1], x[2]]);
     head.lastIndex = i;
   }
