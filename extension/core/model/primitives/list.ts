@@ -73,6 +73,7 @@ export const LIST: Record<string, Contract> = {
     if (!o) return int(1);
     m.touch(o, at, 'tests');
     m.noteListAccess(o.id, false, at, 'list_empty()');
+    m.listOf(o);
     return int(m.world.listEmpty(o.id) ? 1 : 0);
   },
   *list_count_nodes(m, a, _as, at) {
@@ -87,13 +88,13 @@ export const LIST: Record<string, Contract> = {
   },
   *list_first_entry(m, _a, as, at) {
     const h = obj(m, yield* m.arg(as, 0), at, 'list_head');
-    const first = h ? m.world.listMembers(h.id)[0] : undefined;
+    const first = h ? m.listOf(h, as[2] ? m.src(as[2]).trim() : undefined)[0] : undefined;
     if (first === undefined) return m.world.sym(`list_first_entry(${m.src(as[0])})`);
     return ptr(m.world.obj(first).parent?.obj ?? first);
   },
   *list_first_entry_or_null(m, _a, as, at) {
     const h = obj(m, yield* m.arg(as, 0), at, 'list_head');
-    const first = h ? m.world.listMembers(h.id)[0] : undefined;
+    const first = h ? m.listOf(h, as[2] ? m.src(as[2]).trim() : undefined)[0] : undefined;
     if (first === undefined) return ZERO;
     return ptr(m.world.obj(first).parent?.obj ?? first);
   },
