@@ -2,8 +2,11 @@
 // locks, RCU read sections and grace periods, workqueues, and the PRI-capable device's page requests.
 
 export type Value =
-  /** @why: a NULL some call returned on this path (an allocation that failed), said when it is dereferenced */
-  | { k: 'int'; v: number; why?: string }
+  /**
+   * @why: a NULL some call returned on this path (an allocation that failed), said when it is
+   * dereferenced; @tested: the path tested it and went on (a WARN_ON() that fired on it)
+   */
+  | { k: 'int'; v: number; why?: string; tested?: boolean }
   | { k: 'ptr'; obj: number }
   | { k: 'err'; code: number; why?: string }
   | { k: 'sym'; id: number }

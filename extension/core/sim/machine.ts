@@ -631,7 +631,7 @@ export class Machine {
       // A NULL a call returned on this path (an allocation that failed), never tested: a bug. Any
       // other NULL reaching a dereference is taken for a path the code rules out.
       if (v.why) {
-        this.report('mem/null-deref', `${at ? this.src(at).replace(/\s+/g, ' ').slice(0, 60) : 'a pointer'} dereferences NULL: ${v.why} and nothing on this path tested it`, at);
+        this.report('mem/null-deref', `${at ? this.src(at).replace(/\s+/g, ' ').slice(0, 60) : 'a pointer'} dereferences NULL: ${v.why}${v.tested ? '' : ' and nothing on this path tested it'}`, at);
         throw new Cut('stop');
       }
       this.step(at, 'NULL dereference', 'the path dereferences a NULL pointer');
