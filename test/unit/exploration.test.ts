@@ -74,6 +74,32 @@ int pq_pair(struct pq_ctx *ctx, int bad)
       [[lines.findIndex((l) => l.includes('kzalloc(64')) + 1, 0], [lines.findIndex((l) => l.includes('kzalloc(32')) + 1, 0]]);
   });
 
+  it('a loop whose count the path does not know is left at the bound, so a leak after it is still found', async () => {
+    const text = `struct lp_dev { int n; int *regs; };
+
+int lp_setup(struct lp_dev *d, void **out)
+{
+	void *buf;
+	int i;
+
+	for (i = 0; i < d->n; i++)
+		d->regs[i] = 0;
+	buf = kzalloc(64, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	if (d->n > 8)
+		return -EINVAL;
+	*out = buf;
+	return 0;
+}
+`;
+    const r = await analyzeFiles([{ path: 'lp.c', text }]);
+    const lines = text.split('\n');
+    assert.deepEqual(r.findings.filter((f) => f.rule === 'mem/leak').map((f) => f.line), [lines.findIndex((l) => l.includes('kzalloc')) + 1]);
+    const fn = r.functions.find((f) => f.name === 'lp_setup')!;
+    assert.equal(fn.bounded, true, 'the loop was unrolled only up to the bound');
+  });
+
   it('explored exhaustively, the same findings whatever the order: the fixed function is clean', async () => {
     const text = longFunction(4).replace('\t\treturn -EINVAL;', '\t{\n\t\tkfree(buf);\n\t\treturn -EINVAL;\n\t}').replace('if (cfg->bad)\n\t{', 'if (cfg->bad) {');
     const r = await analyzeFiles([{ path: 'pq.c', text }]);

@@ -1177,12 +1177,13 @@ export class Machine {
         // A loop whose condition is known to fail now leaves by it: no bound is needed.
         if (n > this.bounds.loopBound + 1 && node.kind !== 'iter-next' && going !== false) {
           this.bounded = true;
-          if (!node.widen || going !== true) {
+          if (!node.widen) {
             this.step(node.ast, 'loop bound', `loop unrolled ${this.bounds.loopBound} times; the path is cut here`);
             throw new Cut('bounded');
           }
-          // A loop that would go on (a count such as `i < MAX_UNITS`): the path leaves it, with
-          // the variables its iterations assign unknown, instead of ending here.
+          // A loop that would go on (a count such as `i < MAX_UNITS`), or may (a count the path does
+          // not know): the path leaves it, with the variables its iterations assign unknown, instead
+          // of ending here, so what follows the loop is still checked.
           const names = assignedNames(node.widen.stmt).filter((v) => frame.env.has(v) || frame.addressed?.fields.has(v));
           for (const v of names) {
             const fresh = this.world.sym(v);
