@@ -4,7 +4,7 @@ import { Edit, type Tree } from 'web-tree-sitter';
 import { cParser, loadLanguage } from './parse/parser';
 import { neutralize } from './parse/neutralize';
 import { extract, FunctionDef, ParsedFile, classify, cfgOf, fileFact, fingerprint } from './parse/source';
-import { constantValue, objectMacros } from './parse/macros';
+import { constantValue, containerMacros, objectMacros } from './parse/macros';
 import { blockEnd } from './parse/args';
 import type { Cfg } from './parse/cfg';
 import type { SourceFile } from './types';
@@ -193,6 +193,27 @@ export class Workspace {
     const n = v !== undefined && v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : undefined;
     cache.set(name, n);
     return n;
+  }
+
+  private containers?: { generation: number; macros: Map<string, { type: string; member: string }> };
+
+  /**
+   * containerMacro - a function-like macro of the tree that is container_of() of its one argument
+   * (`confdev_to_idxd_dev(dev)`): the container's struct type and the member the argument is. Its own
+   * file's definition first.
+   */
+  containerMacro(name: string, fromFile?: string): { type: string; member: string } | undefined {
+    const own = fromFile ? this.files.get(fromFile) : undefined;
+    const mine = own ? fileFact(own, 'container macros', () => containerMacros(own.text)).get(name) : undefined;
+    if (mine) return mine;
+    if (!this.containers || this.containers.generation !== this.generation) {
+      const macros = new Map<string, { type: string; member: string }>();
+      for (const f of this.files.values()) {
+        for (const [k, v] of fileFact(f, 'container macros', () => containerMacros(f.text))) if (!macros.has(k)) macros.set(k, v);
+      }
+      this.containers = { generation: this.generation, macros };
+    }
+    return this.containers.macros.get(name);
   }
 
   private members?: { generation: number; types: Map<string, string> };

@@ -206,3 +206,19 @@ export function constantValue(text: string, lookup: (name: string) => string | u
     return undefined;
   }
 }
+
+/**
+ * containerMacros - the function-like macros of @text that wrap container_of() of their one argument
+ * (`#define to_uacce_device(dev) container_of(dev, struct uacce_device, dev)`): name -> the container's
+ * struct type and the member the argument is.
+ */
+export function containerMacros(text: string): Map<string, { type: string; member: string }> {
+  const out = new Map<string, { type: string; member: string }>();
+  if (!text.includes('container_of')) return out;
+  const re = /^[ \t]*#[ \t]*define[ \t]+(\w+)\((\w+)\)[ \t\\\n]*\(?[ \t]*container_of(?:_const)?\([ \t]*\(?[ \t]*(\w+)[ \t]*\)?[ \t]*,[ \t]*(?:const[ \t]+)?(?:struct[ \t]+)?(\w+)[ \t]*,[ \t]*([\w.]+)[ \t]*\)/gm;
+  for (const m of text.matchAll(re)) {
+    if (m[2] !== m[3] || out.has(m[1])) continue;
+    out.set(m[1], { type: m[4], member: m[5] });
+  }
+  return out;
+}

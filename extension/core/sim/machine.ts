@@ -2,6 +2,7 @@
 // model cannot decide (through the oracle), and runs threads as generators so interleavings can be explored.
 import type { Ast } from '../parse/ast';
 import { opsImplementations, sleepChain } from './might-sleep';
+import { containerOfValue } from '../model/primitives/list';
 import { child, rangeOf } from '../parse/ast';
 import type { Cfg, CfgNode } from '../parse/cfg';
 import { declaratorName, typeName } from '../parse/cfg';
@@ -483,7 +484,10 @@ export class Machine {
    * of what this path took and already dropped is a second drop.
    */
   dropRef(obj: number, putter: string, at: Ast): void {
-    const mine = this.refs.filter((r) => r.obj === obj && r.putter === putter);
+    // An object seen since as the member of a container (to_pci_dev(dev)) is the same object:
+    // references are compared by what each one is part of now.
+    const root = this.world.root(obj).id;
+    const mine = this.refs.filter((r) => (r.obj === obj || this.world.root(r.obj).id === root) && r.putter === putter);
     const open = mine.filter((r) => r.open).pop();
     if (open) {
       open.open = false;
@@ -964,6 +968,9 @@ export class Machine {
       return yield* this.runFunction(name, args, at, fromFile);
     }
     if (contract) return yield* contract(this, ...this.padArgs(args, argAsts, at), at);
+    // A macro of the tree that wraps container_of() (`confdev_to_idxd_dev(dev)`): the container.
+    const wrapped = !def && args.length === 1 ? this.ws.containerMacro(name, fromFile) : undefined;
+    if (wrapped) return containerOfValue(this, args[0], wrapped.type, wrapped.member);
     if (def && !onStack) {
       this.bounded = true;
       this.step(at, `${name}() not entered`, 'call depth bound reached; its effects are unknown');

@@ -36,6 +36,11 @@ function* containerOf(m: Machine, as: Ast[]): Gen<Value> {
   const v = yield* m.arg(as, 0);
   const type = as[1] ? m.src(as[1]).replace(/^\s*struct\s+/, '').trim() : '?';
   const member = as[2] ? m.src(as[2]).trim() : '?';
+  return containerOfValue(m, v, type, member);
+}
+
+/** container_of(@v, @type, @member): the @type object @v is the @member of. */
+export function containerOfValue(m: Machine, v: Value, type: string, member: string): Value {
   if (v.k === 'ptr') {
     const o = m.world.obj(v.obj);
     // Only the member the object is maps back to its container: container_of(p, T, other) of an
