@@ -42,6 +42,57 @@ export function isKnown(fn: FunctionDef, source?: string, kernelWide = true): bo
 }
 
 
+/**
+ * reachedFromEntries - the functions a simulated entry point reaches through calls (as deep as the
+ * simulator enters bodies): a static helper among them is checked through its callers, where its
+ * arguments are real. A static helper whose callers are never simulated themselves (they call
+ * nothing the model knows) is reached by none and runs as an entry point of its own.
+ */
+function reachedFromEntries(ws: Workspace, known: (fn: FunctionDef, text: string) => boolean): Set<string> {
+  const graph = ws.callGraph();
+  const called = new Set(Object.values(graph).flat());
+  /** What @from reach, as deep as the simulator enters bodies, added to @into. */
+  const visit = (from: string[], into: Set<string>) => {
+    let frontier = from;
+    for (let depth = 0; depth < DEFAULT_BOUNDS.callDepth && frontier.length; depth++) {
+      const next: string[] = [];
+      for (const n of frontier) {
+        for (const c of graph[n] ?? []) {
+          if (into.has(c)) continue;
+          into.add(c);
+          next.push(c);
+        }
+      }
+      frontier = next;
+    }
+    return into;
+  };
+  const reached = new Set<string>();
+  const helpers: { fn: FunctionDef; text: string }[] = [];
+  const entries: string[] = [];
+  for (const file of ws.files.values()) {
+    for (const fn of file.functions) {
+      if (!known(fn, file.text)) continue;
+      if (fn.isStatic && called.has(fn.name)) helpers.push({ fn, text: file.text });
+      else entries.push(fn.name);
+    }
+  }
+  visit(entries, reached);
+  // Helpers no entry reaches become entries in turn, outermost first (one that another of them
+  // reaches is checked through it), and what they reach is reached.
+  for (;;) {
+    const open = helpers.filter((h) => !reached.has(h.fn.name) && !entries.includes(h.fn.name));
+    if (!open.length) return reached;
+    const inner = new Set<string>();
+    for (const h of open) visit([h.fn.name], inner);
+    const roots = open.filter((h) => !inner.has(h.fn.name));
+    for (const h of roots.length ? roots : open.slice(0, 1)) {
+      entries.push(h.fn.name);
+      visit([h.fn.name], reached);
+    }
+  }
+}
+
 /** A for_each_*() iterator that holds a reference on its element (model/refs.ts). */
 const REF_ITERATOR_USE = new RegExp(`\\b(${Object.keys(REF_ITERATORS).join('|')})\\s*\\(`);
 
@@ -161,8 +212,9 @@ export function* analyzing(ws: Workspace, opts: AnalyzeOptions = {}, onlyFiles?:
   const unknown = new Map<string, UnknownCall>();
   let bounded = false;
   const eo = options(opts, false);
-  const calledFromWorkspace = new Set(Object.values(ws.callGraph()).flat());
+  const kernelWide = opts.kernelWide !== false;
   const irq = hardIrqHandlers(ws);
+  const throughCallers = reachedFromEntries(ws, (fn, text) => isKnown(fn, text, kernelWide) || irq.has(fn.name));
   const rolesOf = rolesIn(ws, irq);
   const memo = opts.memo;
   // Everything a unit's result depends on besides the bodies it reads.
@@ -185,7 +237,6 @@ export function* analyzing(ws: Workspace, opts: AnalyzeOptions = {}, onlyFiles?:
     memo.store(k, r, reads, ws);
     return r;
   }
-  const kernelWide = opts.kernelWide !== false;
   const merge = (r: UnitResult) => {
     if (r.bounded) bounded = true;
     for (const f of r.findings) {
@@ -219,7 +270,7 @@ export function* analyzing(ws: Workspace, opts: AnalyzeOptions = {}, onlyFiles?:
       // Static helpers called from elsewhere in the workspace are checked through their callers,
       // where their arguments are real; on their own every argument would be unconstrained. Unless
       // what they do gives them a role of their own (a driver's fault path that reports to the core).
-      if (!opts.functions && fn.isStatic && calledFromWorkspace.has(fn.name) && !scenarios.some((s) => s.role)) continue;
+      if (!opts.functions && fn.isStatic && throughCallers.has(fn.name) && !scenarios.some((s) => s.role)) continue;
       // A static function nothing calls and nothing takes the address of is dead code here.
       if (!opts.functions && fn.isStatic && !mentionedOutside(file.text, fn)) continue;
       if (opts.cancelled?.()) {

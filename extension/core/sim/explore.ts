@@ -206,6 +206,8 @@ export function endChecks(m: Machine, entry: string, s: Scenario, results: Value
     if (s.faultObjectDestroy) {
       m.report('iopf/unanswered-page-request', `page request grpid ${r.grpid} is never answered: its group was still held by the iommufd fault object (delivered, or read by user space and waiting in the response xarray), and the object is destroyed without answering it, so the device waits`, at);
     } else if (s.iommufdPasids) {
+      // A replace that failed left the old page table attached, and its faults with it.
+      if (ret && m.isFailure(ret)) continue;
       m.report('iommufd/auto-response-pasid', `the fault on ${r.pasid ? `PASID ${r.pasid}` : 'the RID'} (grpid ${r.grpid}) is still outstanding after the fault-capable page table is detached: the device waits forever`, at);
     } else {
       m.report('iopf/unanswered-page-request', m.concurrent

@@ -193,6 +193,8 @@ export interface Frame {
   addressed?: Obj;
   /** the return statement this frame left by */
   returnAt?: SourceRange;
+  /** the syntax type of the returned expression (`identifier`, `number_literal`, ...) */
+  returnExpr?: string;
   /** the CFG node being run, for state hashing */
   node?: number;
 }
@@ -1107,6 +1109,10 @@ export class Machine {
   private missingErrorCode(frame: Frame, fn: FunctionDef, from: number): void {
     const ret = frame.retval;
     if (this.concurrent || ret?.k !== 'int' || ret.v !== 0) return;
+    // Only a function that reports failure by its int result, returning a variable that still holds
+    // 0 (`return ret;`): NULL is how a pointer-returning function fails, and a literal `return 0;`
+    // after a failure the path went on from is the code saying the failure is tolerated.
+    if (frame.cfg.returnType.endsWith('*') || frame.returnExpr !== 'identifier') return;
     let failure: TraceStep | undefined;
     for (let i = from; i < this.steps.length && !failure; i++) {
       const st = this.steps[i];
@@ -1256,6 +1262,7 @@ export class Machine {
           const e = node.ast!.children[0];
           frame.retval = e ? yield* this.eval(e, frame) : undefined;
           frame.returnAt = rangeOf(node.ast!);
+          frame.returnExpr = e ? (e.type === 'parenthesized_expression' ? e.children[0]?.type : e.type) : undefined;
           this.step(node.ast, 'return', frame.retval ? this.name(frame.retval) : '');
           id = node.succ[0];
           break;
