@@ -46,6 +46,8 @@ export interface Obj {
   slot?: boolean;
   /** handed to a function the model cannot see into: it may have kept it */
   escaped?: boolean;
+  /** handed to a callback through a function pointer the model cannot see */
+  unseenCallback?: boolean;
   /** filled from outside (copy_from_user()): a field never written here reads as unknown, not 0 */
   unknownContents?: boolean;
   /**

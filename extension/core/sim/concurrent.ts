@@ -380,7 +380,7 @@ function* run(ws: Workspace, c: ConcurrentScenario, opts: ConcurrentOptions, era
     }
     // A stand-in frame so steps taken before a thread enters a body have a file to point at.
     const cfg = ws.cfg(anchor.fn.name, anchor.fn.file)!;
-    m.idle = { fn: c.name, file: anchor.fn.file, cfg, env: new Map(), types: new Map(), iters: new Map(), visits: new Map(), heldAtEntry: [], rcuAtEntry: 0, stackObjs: [], depth: 0, lockHelper: false };
+    m.idle = { fn: c.name, file: anchor.fn.file, cfg, env: new Map(), types: new Map(), iters: new Map(), visits: new Map(), heldAtEntry: [], rcuAtEntry: 0, stackObjs: [], depth: 0, lockHelper: false, setupsAtEntry: 0 };
     c.setup?.(m, h);
     const gens: { tid: number; gen: Gen<Value>; done: boolean; blocked?: number; wants?: number; flushing?: boolean }[] = [];
     c.threads.forEach((t, i) => {

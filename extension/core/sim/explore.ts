@@ -191,6 +191,7 @@ export function endChecks(m: Machine, entry: string, s: Scenario, results: Value
   const at = m.lastReturn;
   const ret = results[results.length - 1];
   const failed = ret?.k === 'int' && ret.v < 0;
+  m.leftSetUp();
   if (s.faultObjectRead) faultObjectKeeps(m, at);
   for (const r of w.requests) {
     if (!r.last || r.responses.length > 0) continue;

@@ -3,6 +3,8 @@
 import type { Ast } from '../parse/ast';
 import { opsImplementations, sleepChain } from './might-sleep';
 import { containerOfValue } from '../model/primitives/list';
+import { SETUP_PAIRS, UNDOES } from '../model/setup-pairs';
+import { callerUndoes, guardedTeardowns, memberOf, reachesCall, undoneMembers } from './teardown';
 import { child, rangeOf } from '../parse/ast';
 import type { Cfg, CfgNode } from '../parse/cfg';
 import { declaratorName, typeName } from '../parse/cfg';
@@ -173,6 +175,13 @@ interface FrontierEntry {
   done: boolean;
 }
 
+/** The bits of a flag operand (`b3` of a number, `s<id>` of an undefined flag constant), maybe complemented. */
+interface FlagMask {
+  bits: Set<string>;
+  complement: boolean;
+  value: Value;
+}
+
 export interface Frame {
   fn: string;
   file: string;
@@ -195,6 +204,8 @@ export interface Frame {
   returnAt?: SourceRange;
   /** the syntax type of the returned expression (`identifier`, `number_literal`, ...) */
   returnExpr?: string;
+  /** how many set-ups the path had made when the frame was entered (model/setup-pairs.ts) */
+  setupsAtEntry: number;
   /** the CFG node being run, for state hashing */
   node?: number;
 }
@@ -618,6 +629,38 @@ export class Machine {
   nonNegative = new Set<number>();
   /** iterators over a set the code does not name (CPUs): whether the path found it empty */
   globalWalks = new Map<string, boolean>();
+  /** unknowns with bits known set or known clear, by flag arithmetic (`flags | F`, `flags & ~F`) */
+  bitsSet = new Map<number, Set<string>>();
+  bitsClear = new Map<number, Set<string>>();
+  /** unknowns that are `~F` of a flag F (its bits) */
+  complementOf = new Map<number, Set<string>>();
+
+  /**
+   * A flag operand of `x | F` / `x & F` / `x & ~F`: a number, a flag constant the tree does not define
+   * (UACCE_DEV_SVA, an upper-case name), or the complement of one; each bit a key. @x is the other side.
+   */
+  private flagOperands(l: Value, r: Value): { x: Value & { k: 'sym' }; mask: FlagMask } | undefined {
+    const ml = this.flagMask(l);
+    const mr = this.flagMask(r);
+    if (r.k === 'sym' && ml && !(mr && this.bitsSet.has(r.id))) return { x: r, mask: ml };
+    if (l.k === 'sym' && mr) return { x: l, mask: mr };
+    return undefined;
+  }
+
+  private flagMask(v: Value): FlagMask | undefined {
+    if (v.k === 'int') {
+      const n = v.v < 0 ? ~v.v : v.v;
+      const bits = new Set<string>();
+      for (let i = 0; i < 32; i++) if ((n >>> i) & 1) bits.add(`b${i}`);
+      return { bits, complement: v.v < 0, value: v };
+    }
+    if (v.k !== 'sym') return undefined;
+    const c = this.complementOf.get(v.id);
+    if (c) return { bits: c, complement: true, value: v };
+    const name = this.world.symNames.get(v.id) ?? '';
+    return /^[A-Z][A-Z0-9_]*$/.test(name) && this.world.globals.get(name) === v ? { bits: new Set([`s${v.id}`]), complement: false, value: v } : undefined;
+  }
+
   /** unknowns known to be greater than 0 (the element count of an array) */
   positive = new Set<number>();
 
@@ -956,8 +999,133 @@ export class Machine {
     return [a, as];
   }
 
-  /** Calls @name with @args: its body when the workspace has one (to a bounded depth), else its contract. */
+  /**
+   * Set-ups this path made (model/setup-pairs.ts) and not yet undone: the call, the objects it names,
+   * what it returned, and how deep the stack was.
+   */
+  setups: {
+    name: string; keys: string[]; keysValue: Value; result: Value; depth: number; at: SourceRange; file: string; fn: string; open: boolean; member?: string;
+    /** a function of the tree that can undo it was called since and did not (see call()) */
+    maybeUndone?: boolean;
+    /** a function returned failure with it made: reported when the path ends without undoing it */
+    left?: { message: string; at: SourceRange; file: string; fn: string };
+  }[] = [];
+  /** Undo calls this path made: which set-up they undo, on what, and how many set-ups there were then. */
+  undos: { name: string; keys: string[]; tid: number; index: number }[] = [];
+
+  /** Calls @name with @args (call() does the calling), keeping account of set-ups and their undoing. */
   *call(name: string, args: Value[], argAsts: Ast[], at: Ast, fromFile: string): Gen<Value> {
+    const undone = UNDOES.get(name);
+    for (const setupName of undone ?? []) {
+      const p = SETUP_PAIRS[setupName];
+      if (!p.undoArgs.every((i) => args[i] !== undefined)) continue;
+      const keys = p.undoArgs.map((i) => valueKey(this.norm(args[i])));
+      this.undos.push({ name: setupName, keys, tid: this.tid, index: this.setups.length });
+      for (const s of this.setups) {
+        if ((s.open || s.left) && s.name === setupName && keys.every((k, j) => k === s.keys[j])) {
+          s.open = false;
+          s.left = undefined;
+        }
+      }
+    }
+    const before = this.setups.length;
+    const r = yield* this.callInner(name, args, argAsts, at, fromFile);
+    // A function of the tree that undoes a set-up on some path of its body, called and returned
+    // without undoing it: which path it took rests on what the model could not decide (a count the
+    // path does not know, `if (--idev->iopf_enabled == 0)`), so the set-up is no longer known open.
+    if (this.ws.known(name)) {
+      for (const s of this.setups.slice(0, before)) {
+        if (s.open && !s.maybeUndone && reachesCall(this.ws, name, SETUP_PAIRS[s.name].undo, fromFile)) s.maybeUndone = true;
+      }
+    }
+    // What a callee set up for the object it returns (the attach under iommu_sva_bind_device()) is
+    // that object's: releasing it undoes them, and what the caller owes is that release.
+    if (this.norm(r).k === 'ptr') for (const s of this.setups.slice(before)) s.open = false;
+    const setup = SETUP_PAIRS[name];
+    if (setup && !this.concurrent && setup.args.every((i) => args[i] !== undefined)) {
+      const f = this.frame();
+      const keys = setup.args.map((i) => valueKey(this.norm(args[i])));
+      // Setting up again what this function took down (a disable that restores on failure) is no
+      // new set-up: it puts back what its caller had.
+      const restore = this.undos.some((u) => u.name === name && u.tid === this.tid && u.index >= f.setupsAtEntry && u.keys.every((k, j) => k === keys[j]));
+      // The member of an object it was made on (`&iommu->iommu` of a struct amd_iommu), if it was.
+      const a0 = argAsts[setup.args[0]];
+      const text = a0 && this.ws.files.get(f.file)?.text;
+      const m = text ? memberOf(text.slice(a0.start, a0.end)) : undefined;
+      const type = m && f.types.get(m.base)?.type;
+      this.setups.push({ name, keys, keysValue: args[setup.args[0]], result: r, depth: this.stacks[this.tid].length, at: rangeOf(at), file: f.file, fn: f.fn, open: !restore, member: m && type ? `${type}.${m.field}` : undefined });
+    }
+    return r;
+  }
+
+  /**
+   * A frame that returns failure with a set-up made on its path (by itself or a callee that
+   * succeeded) and not undone: its caller takes the failure to mean nothing was set up.
+   */
+  private unwound(frame: Frame, fn: FunctionDef): void {
+    if (!frame.retval || this.concurrent) return;
+    const ret = this.norm(frame.retval);
+    const open = this.setups.some((s, i) => s.open && i >= frame.setupsAtEntry);
+    // An unknown returned as it came (`return register(...);`): with a set-up open, whether it
+    // failed is decided here, both ways.
+    if (open && ret.k === 'sym' && !frame.cfg.returnType.endsWith('*') && returnsErrno(fn) && this.world.symTruth.get(ret.id) === undefined) {
+      this.truthy(ret, `${frame.fn}() returns ${this.name(ret)}`);
+    }
+    // A failure: an error pointer, a negative errno, or an unknown the path took as non-zero in a
+    // function that reports failures as negative errnos (`return ret;` after `if (ret)`).
+    const failed = ret.k === 'err' || (!frame.cfg.returnType.endsWith('*') && (ret.k === 'int' ? ret.v < 0
+      : ret.k === 'sym' && this.world.symTruth.get(ret.id) === true && returnsErrno(fn) && !(this.ranges.has(ret.id) && this.rangeOf(ret.id)[0] > 0)));
+    if (!failed) return;
+    for (const [i, s] of this.setups.entries()) {
+      if (!s.open || s.maybeUndone || i < frame.setupsAtEntry) continue;
+      const pairing = SETUP_PAIRS[s.name];
+      if (pairing.member) {
+        // State inside an object: owed when the failing path frees the object, and the tree pairs it.
+        const v = this.norm(s.keysValue);
+        if (v.k !== 'ptr' || !this.world.objs.has(v.obj) || !this.world.root(v.obj).freed) continue;
+        // Handed to a function the model cannot see into (a destroy callback called through a
+        // table) before it was freed: that may have undone it.
+        if (this.world.root(v.obj).unseenCallback) continue;
+        if (!s.member || !undoneMembers(this.ws, pairing.undo).has(s.member)) continue;
+      } else {
+        // Only a set-up known to have succeeded: its result tested as 0.
+        const r = this.norm(s.result);
+        const ok = r.k === 'int' ? r.v === 0 : r.k === 'sym' && this.world.symTruth.get(r.id) === false;
+        if (!ok) continue;
+      }
+      s.open = false;
+      // Undone by the object's own teardown, which checks whether it was set up.
+      if (s.member && guardedTeardowns(this.ws, SETUP_PAIRS[s.name].undo).has(s.member)) continue;
+      // The path's entry point: its callers in the tree were not run; one that undoes it cleans up.
+      if (frame.depth === 0 && callerUndoes(this.ws, frame.fn, SETUP_PAIRS[s.name].undo)) continue;
+      const where = s.file === frame.file ? `line ${s.at.start.line + 1}` : `${s.file.split('/').pop()}:${s.at.start.line + 1}`;
+      const at = frame.returnAt ?? closingBrace(frame.cfg.range);
+      this.step(at, `${frame.fn}() fails with ${s.name}() made`, `nothing on its path calls ${SETUP_PAIRS[s.name].undo}()`);
+      s.left = {
+        message: SETUP_PAIRS[s.name].member
+          ? `${frame.fn}() returns failure (${this.name(ret)}) having freed ${this.world.name(this.world.root((this.norm(s.keysValue) as { obj: number }).obj).id)} with the lock ${s.name}() initialised at ${where} and no ${SETUP_PAIRS[s.name].undo}(), which the tree calls on the same member when it tears the object down: the error path skips the pairing the rest of the tree keeps (mutex_destroy() is how lock debugging marks a mutex dead)`
+          : `${frame.fn}() returns failure (${this.name(ret)}) without ${SETUP_PAIRS[s.name].undo}() for the ${s.name}() at ${where}, and nothing on the path after it does: its caller takes the failure to mean nothing was set up`,
+        at, file: frame.file, fn: frame.fn,
+      };
+    }
+  }
+
+  /** At the end of a path: the set-ups a failing function left and nothing after it undid. */
+  leftSetUp(): void {
+    for (const s of this.setups) {
+      if (!s.left) continue;
+      const { message, at, file, fn } = s.left;
+      s.left = undefined;
+      const entry = this.stacks[this.tid][0]?.fn ?? fn;
+      this.findings.push({
+        rule: 'api/error-unwind', severity: RULES['api/error-unwind'].severity, file, line: at.start.line + 1, column: at.start.column + 1,
+        function: entry === fn ? fn : `${entry} → ${fn}`, message, trace: [...this.steps, { file, line: at.start.line + 1, range: at, op: '✗ api/error-unwind', detail: message, function: fn }],
+      });
+    }
+  }
+
+  /** Calls @name with @args: its body when the workspace has one (to a bounded depth), else its contract. */
+  private *callInner(name: string, args: Value[], argAsts: Ast[], at: Ast, fromFile: string): Gen<Value> {
     const depth = this.stacks[this.tid].length;
     const onStack = this.stacks[this.tid].some((f) => f.fn === name);
     const def = this.ws.definition(name, fromFile);
@@ -1016,6 +1184,11 @@ export class Machine {
     this.unknownCalls.push({ name: `->${field}`, file: f.file, line: at.startLine + 1, function: f.fn });
     this.sleepsUnfollowed(at, field, f.file, base?.type ?? '?');
     this.escape(args);
+    // A callback the model cannot see (`ops[obj->type].destroy(obj)`) may undo what was set up in them.
+    for (const a of args) {
+      const v = this.norm(a);
+      if (v.k === 'ptr' && this.world.objs.has(v.obj)) this.world.root(v.obj).unseenCallback = true;
+    }
     return this.world.sym(`${field}()`);
   }
 
@@ -1073,6 +1246,7 @@ export class Machine {
       stackObjs: [],
       depth: this.stacks[this.tid].length,
       lockHelper: isLockHelper(def.fn, def.file.text),
+      setupsAtEntry: this.setups.length,
     };
     cfg.params.forEach((p, i) => {
       frame.env.set(p.name, args[i] ?? this.world.sym(p.name));
@@ -1090,6 +1264,7 @@ export class Machine {
     try {
       yield* this.runCfg(frame);
       this.missingErrorCode(frame, def.fn, stepsAtEntry);
+      this.unwound(frame, def.fn);
       this.leaveFrame(frame);
       if (name === 'iommu_report_device_fault') this.reportReturned(args[1], frame.retval);
       // A reference a callee of the tree's API took and neither returned nor kept is that callee's
@@ -1750,6 +1925,13 @@ export class Machine {
           if (v.k === 'sym') return this.truthy(v, `!${this.src(e.children[0])}`) ? ZERO : int(1);
           return int(this.truthy(v, '') ? 0 : 1);
         }
+        if (v.k === 'sym' && e.op === '~') {
+          // ~F of a flag the tree does not define: `x & ~F` clears it.
+          const f = this.flagMask(v);
+          const nv = this.world.sym(this.src(e));
+          if (f && !f.complement) this.complementOf.set((nv as { id: number }).id, f.bits);
+          return nv;
+        }
         if (v.k !== 'int') return this.world.sym(this.src(e));
         if (e.op === '-') return int(-v.v);
         if (e.op === '~') return int(~v.v);
@@ -1844,6 +2026,35 @@ export class Machine {
     // The same comparison of the same unknowns is the same unknown: decided once per path.
     const key = `${valueKey(l)}${op}${valueKey(r)}`;
     let v = this.memo.get(key);
+    // Flags: the bits an unknown is known to have set or clear follow it through | and &.
+    const flags = !v && (op === '|' || op === '&') ? this.flagOperands(l, r) : undefined;
+    if (flags) {
+      const { x, mask } = flags;
+      const set = this.bitsSet.get(x.id) ?? new Set<string>();
+      const clear = this.bitsClear.get(x.id) ?? new Set<string>();
+      const all = (s: Set<string>) => [...mask.bits].every((b) => s.has(b));
+      if (op === '&' && !mask.complement && mask.bits.size && all(set)) {
+        // A flag is not 0.
+        if (mask.value.k === 'sym') this.world.symTruth.set(mask.value.id, true);
+        return mask.value;
+      }
+      if (op === '&' && !mask.complement && all(clear)) return ZERO;
+      v = this.world.sym(`(${op})`);
+      this.memo.set(key, v);
+      const id = (v as { id: number }).id;
+      if (op === '|' && !mask.complement) {
+        this.bitsSet.set(id, new Set([...set, ...mask.bits]));
+        this.bitsClear.set(id, new Set([...clear].filter((b) => !mask.bits.has(b))));
+        if (mask.bits.size) this.world.symTruth.set(id, true);
+      } else if (op === '&' && mask.complement) {
+        this.bitsSet.set(id, new Set([...set].filter((b) => !mask.bits.has(b))));
+        this.bitsClear.set(id, new Set([...clear, ...mask.bits]));
+      } else if (op === '&') {
+        this.bitsSet.set(id, new Set([...set].filter((b) => mask.bits.has(b))));
+        this.bitsClear.set(id, clear);
+      }
+      return v;
+    }
     if (!v) {
       v = this.world.sym(`(${op})`);
       this.memo.set(key, v);
