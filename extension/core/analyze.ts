@@ -12,7 +12,7 @@ import { concurrentByName, concurrentFor, exploringConcurrent, type ConcurrentOp
 import { RULES } from './rules/rules';
 import { InputError } from './review/mail';
 import { REF_ITERATORS } from './model/refs';
-import { SETUP_PAIRS } from './model/setup-pairs';
+import { setupPair } from './model/setup-pairs';
 import { apiChecks } from './checks';
 import type { AnalysisResult, AnalyzeOptions, Consequence, Finding, FunctionSummary, PathResult, SourceFile, UnknownCall } from './types';
 
@@ -39,7 +39,7 @@ export function isKnown(fn: FunctionDef, source?: string, kernelWide = true): bo
   if (!kernelWide) return fn.calls.some((c) => IOPF_OPS.test(c.op));
   if (fn.calls.some((c) => MODEL_OPS.test(c.op) && c.op !== 'lock.init' && c.op !== 'lock.assert')) return true;
   // A set-up that a failing path must undo (api/error-unwind).
-  if (fn.calls.some((c) => !c.field && Object.hasOwn(SETUP_PAIRS, c.name) && !SETUP_PAIRS[c.name].member)) return true;
+  if (fn.calls.some((c) => { const p = setupPair(c.field ? `->${c.name}` : c.name); return p && !p.member; })) return true;
   // Iterator macros are rewritten in the parsed text; the file's own text still names them.
   return source !== undefined && REF_ITERATOR_USE.test(source.slice(fn.range.startIndex, fn.range.endIndex));
 }

@@ -4,7 +4,7 @@ import { Edit, type Tree } from 'web-tree-sitter';
 import { cParser, loadLanguage } from './parse/parser';
 import { neutralize } from './parse/neutralize';
 import { extract, FunctionDef, ParsedFile, classify, cfgOf, fileFact, fingerprint } from './parse/source';
-import { constantValue, containerMacros, objectMacros } from './parse/macros';
+import { constantValue, containerMacros, listMacros, objectMacros, type ListMacro } from './parse/macros';
 import { blockEnd } from './parse/args';
 import type { Cfg } from './parse/cfg';
 import type { SourceFile } from './types';
@@ -214,6 +214,23 @@ export class Workspace {
       this.containers = { generation: this.generation, macros };
     }
     return this.containers.macros.get(name);
+  }
+
+  private lists?: { generation: number; macros: Map<string, ListMacro> };
+
+  /** listMacro - a function-like macro of the tree that walks a list (`for_each_group_device()`). Its own file's first. */
+  listMacro(name: string, fromFile?: string): ListMacro | undefined {
+    const own = fromFile ? this.files.get(fromFile) : undefined;
+    const mine = own ? fileFact(own, 'list macros', () => listMacros(own.text)).get(name) : undefined;
+    if (mine) return mine;
+    if (!this.lists || this.lists.generation !== this.generation) {
+      const macros = new Map<string, ListMacro>();
+      for (const f of this.files.values()) {
+        for (const [k, v] of fileFact(f, 'list macros', () => listMacros(f.text))) if (!macros.has(k)) macros.set(k, v);
+      }
+      this.lists = { generation: this.generation, macros };
+    }
+    return this.lists.macros.get(name);
   }
 
   private members?: { generation: number; types: Map<string, string> };

@@ -17,6 +17,7 @@ import { LIST } from './primitives/list';
 import { XARRAY } from './primitives/xarray';
 import { WORKQUEUE } from './primitives/workqueue';
 import { SCHED } from './primitives/sched';
+import { BITOPS } from './primitives/bitops';
 import { ERR } from './primitives/err';
 import { COMPILER } from './primitives/compiler';
 import { CLEANUP } from './primitives/cleanup';
@@ -83,7 +84,7 @@ function refPutter(name: string): Contract {
 }
 
 const C: Record<string, Contract> = {
-  ...SLAB, ...LOCKING, ...RCUPDATE, ...REFCOUNT, ...UACCESS, ...FS, ...LIST, ...XARRAY, ...WORKQUEUE, ...ERR, ...COMPILER, ...CLEANUP, ...DEVICE, ...KREF, ...SCHED,
+  ...SLAB, ...LOCKING, ...RCUPDATE, ...REFCOUNT, ...UACCESS, ...FS, ...LIST, ...XARRAY, ...WORKQUEUE, ...ERR, ...COMPILER, ...CLEANUP, ...DEVICE, ...KREF, ...SCHED, ...BITOPS,
   ...IO_PGFAULT, ...IOMMU, ...IOMMU_SVA, ...IOMMUFD_MAIN,
 };
 const F: Record<string, FieldContract> = { ...IO_PGFAULT_FIELDS, ...IOMMU_FIELDS };

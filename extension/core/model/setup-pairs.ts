@@ -40,9 +40,29 @@ export const SETUP_PAIRS: Readonly<Record<string, SetupPair>> = {
   mutex_init: { ...pair('mutex_destroy', [0]), member: true },
 };
 
+/**
+ * Callbacks of the IOMMU ops tables that set up and undo, by member name (`->set_dev_pasid`, called
+ * through `domain->ops`, undone through the device's `iommu_ops`): the core calls them for each
+ * device of a group.
+ */
+export const FIELD_SETUP_PAIRS: Readonly<Record<string, SetupPair>> = {
+  // iommu.h: set_dev_pasid(domain, dev, pasid[, old]) and remove_dev_pasid(dev, pasid[, domain])
+  '->set_dev_pasid': pair('->remove_dev_pasid', [1, 2], [0, 1]),
+};
+
+/** The pairing of a set-up call, by function name or `->member`. */
+export function setupPair(name: string): SetupPair | undefined {
+  return Object.hasOwn(SETUP_PAIRS, name) ? SETUP_PAIRS[name] : Object.hasOwn(FIELD_SETUP_PAIRS, name) ? FIELD_SETUP_PAIRS[name] : undefined;
+}
+
+/** How a call is named to a reader: `ops->set_dev_pasid` for a callback. */
+export function shownCall(name: string): string {
+  return name.startsWith('->') ? `ops${name}` : name;
+}
+
 /** The set-up calls each undo call undoes. */
 export const UNDOES: ReadonlyMap<string, string[]> = (() => {
   const m = new Map<string, string[]>();
-  for (const [setup, p] of Object.entries(SETUP_PAIRS)) m.set(p.undo, [...(m.get(p.undo) ?? []), setup]);
+  for (const [setup, p] of [...Object.entries(SETUP_PAIRS), ...Object.entries(FIELD_SETUP_PAIRS)]) m.set(p.undo, [...(m.get(p.undo) ?? []), setup]);
   return m;
 })();

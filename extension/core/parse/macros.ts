@@ -222,3 +222,27 @@ export function containerMacros(text: string): Map<string, { type: string; membe
   }
   return out;
 }
+
+/** A function-like macro of the tree that is a list walk (`for_each_group_device(group, pos)`). */
+export interface ListMacro {
+  params: string[];
+  /** the list iterator it expands to: list_for_each_entry, list_for_each_entry_safe, ... */
+  target: string;
+  /** the iterator's arguments as written in the macro, in terms of @params */
+  args: string[];
+}
+
+/**
+ * listMacros - `#define for_each_group_device(group, pos) list_for_each_entry(pos, &(group)->devices, list)`
+ * of @text: name -> the walk it stands for.
+ */
+export function listMacros(text: string): Map<string, ListMacro> {
+  const out = new Map<string, ListMacro>();
+  if (!text.includes('_for_each_entry')) return out;
+  const re = /^[ \t]*#[ \t]*define[ \t]+(\w+)\(([\w, \t]*)\)[ \t]*(?:\\\r?\n)?[ \t]*((?:h?list)_for_each_entry(?:_safe|_rcu)?)\(([^;\n]*)\)[ \t]*$/gm;
+  for (const m of text.matchAll(re)) {
+    if (out.has(m[1])) continue;
+    out.set(m[1], { params: m[2].split(',').map((x) => x.trim()), target: m[3], args: m[4].split(',').map((x) => x.trim()) });
+  }
+  return out;
+}

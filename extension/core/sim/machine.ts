@@ -3,9 +3,10 @@
 import type { Ast } from '../parse/ast';
 import { opsImplementations, sleepChain } from './might-sleep';
 import { containerOfValue } from '../model/primitives/list';
-import { SETUP_PAIRS, UNDOES } from '../model/setup-pairs';
+import { setupPair, shownCall, UNDOES } from '../model/setup-pairs';
 import { callerUndoes, guardedTeardowns, memberOf, reachesCall, undoneMembers } from './teardown';
 import { child, rangeOf } from '../parse/ast';
+import { astOf } from '../parse/source';
 import type { Cfg, CfgNode } from '../parse/cfg';
 import { declaratorName, typeName } from '../parse/cfg';
 import type { Workspace } from '../index';
@@ -460,6 +461,7 @@ export class Machine {
         const t = this.oracle.choose(2) === 0;
         this.world.symTruth.set(v.id, t);
         this.decisions.push(`${why} = ${t}`);
+        this.assumed.push({ syms: cmp ? [v.id, cmp.sym] : [v.id], t });
         if (cmp?.c !== undefined) this.constrain(cmp.sym, cmp.op, cmp.c, t);
         // ...and tells it something: ret < 0 means ret is not 0 (if (ret) later agrees).
         if (cmp?.c === 0 && base === undefined) {
@@ -632,6 +634,13 @@ export class Machine {
   /** unknowns with bits known set or known clear, by flag arithmetic (`flags | F`, `flags & ~F`) */
   bitsSet = new Map<number, Set<string>>();
   bitsClear = new Map<number, Set<string>>();
+  /** branches whose condition decided unknowns (assumed[index..end)), by the condition's place */
+  guessedBranches: { file: string; start: number; stop: number; index: number; end: number }[] = [];
+  /** unknowns the path decided, in order: which (and what they compare), and whether taken as non-zero */
+  assumed: { syms: number[]; t: boolean }[] = [];
+  /** bits of bitmaps the path set, cleared or decided (model/primitives/bitops.ts) */
+  bitmapBits = new Map<string, boolean>();
+  bitmapUnknown = new Map<string, Value>();
   /** unknowns that are `~F` of a flag F (its bits) */
   complementOf = new Map<number, Set<string>>();
 
@@ -1004,7 +1013,7 @@ export class Machine {
    * what it returned, and how deep the stack was.
    */
   setups: {
-    name: string; keys: string[]; keysValue: Value; result: Value; depth: number; at: SourceRange; file: string; fn: string; open: boolean; member?: string;
+    name: string; keys: string[]; vals: Value[]; keysValue: Value; assumedAt: number; result: Value; depth: number; tid: number; at: SourceRange; file: string; fn: string; open: boolean; member?: string;
     /** a function of the tree that can undo it was called since and did not (see call()) */
     maybeUndone?: boolean;
     /** a function returned failure with it made: reported when the path ends without undoing it */
@@ -1015,19 +1024,7 @@ export class Machine {
 
   /** Calls @name with @args (call() does the calling), keeping account of set-ups and their undoing. */
   *call(name: string, args: Value[], argAsts: Ast[], at: Ast, fromFile: string): Gen<Value> {
-    const undone = UNDOES.get(name);
-    for (const setupName of undone ?? []) {
-      const p = SETUP_PAIRS[setupName];
-      if (!p.undoArgs.every((i) => args[i] !== undefined)) continue;
-      const keys = p.undoArgs.map((i) => valueKey(this.norm(args[i])));
-      this.undos.push({ name: setupName, keys, tid: this.tid, index: this.setups.length });
-      for (const s of this.setups) {
-        if ((s.open || s.left) && s.name === setupName && keys.every((k, j) => k === s.keys[j])) {
-          s.open = false;
-          s.left = undefined;
-        }
-      }
-    }
+    this.noteUndo(name, args, at);
     const before = this.setups.length;
     const r = yield* this.callInner(name, args, argAsts, at, fromFile);
     // A function of the tree that undoes a set-up on some path of its body, called and returned
@@ -1035,27 +1032,89 @@ export class Machine {
     // path does not know, `if (--idev->iopf_enabled == 0)`), so the set-up is no longer known open.
     if (this.ws.known(name)) {
       for (const s of this.setups.slice(0, before)) {
-        if (s.open && !s.maybeUndone && reachesCall(this.ws, name, SETUP_PAIRS[s.name].undo, fromFile)) s.maybeUndone = true;
+        if (s.open && !s.maybeUndone && reachesCall(this.ws, name, setupPair(s.name)!.undo, fromFile)) s.maybeUndone = true;
       }
     }
     // What a callee set up for the object it returns (the attach under iommu_sva_bind_device()) is
     // that object's: releasing it undoes them, and what the caller owes is that release.
     if (this.norm(r).k === 'ptr') for (const s of this.setups.slice(before)) s.open = false;
-    const setup = SETUP_PAIRS[name];
-    if (setup && !this.concurrent && setup.args.every((i) => args[i] !== undefined)) {
-      const f = this.frame();
-      const keys = setup.args.map((i) => valueKey(this.norm(args[i])));
-      // Setting up again what this function took down (a disable that restores on failure) is no
-      // new set-up: it puts back what its caller had.
-      const restore = this.undos.some((u) => u.name === name && u.tid === this.tid && u.index >= f.setupsAtEntry && u.keys.every((k, j) => k === keys[j]));
-      // The member of an object it was made on (`&iommu->iommu` of a struct amd_iommu), if it was.
-      const a0 = argAsts[setup.args[0]];
-      const text = a0 && this.ws.files.get(f.file)?.text;
-      const m = text ? memberOf(text.slice(a0.start, a0.end)) : undefined;
-      const type = m && f.types.get(m.base)?.type;
-      this.setups.push({ name, keys, keysValue: args[setup.args[0]], result: r, depth: this.stacks[this.tid].length, at: rangeOf(at), file: f.file, fn: f.fn, open: !restore, member: m && type ? `${type}.${m.field}` : undefined });
-    }
+    this.noteSetup(name, args, argAsts, at, r);
     return r;
+  }
+
+  /** An undo call (model/setup-pairs.ts): closes the set-ups it undoes; one that only failed here is reported. */
+  private noteUndo(name: string, args: Value[], at: Ast): void {
+    for (const setupName of UNDOES.get(name) ?? []) {
+      const p = setupPair(setupName)!;
+      if (!p.undoArgs.every((i) => args[i] !== undefined)) continue;
+      const keys = p.undoArgs.map((i) => valueKey(this.norm(args[i])));
+      this.undos.push({ name: setupName, keys, tid: this.tid, index: this.setups.length });
+      // Compared as they are now: an unknown the path has since learned to be an object is that object.
+      const same = this.setups.filter((s) => s.name === setupName && s.tid === this.tid && keys.every((k, j) => k === valueKey(this.norm(s.vals[j]))));
+      for (const s of same) {
+        if (s.open || s.left) {
+          s.open = false;
+          s.left = undefined;
+        }
+      }
+      // This path tried the set-up on these objects, it failed, and nothing set it up since: the
+      // undo takes down what is not there (or what someone else set up).
+      const last = same[same.length - 1];
+      // Not when the undo sits under a test the path passed by taking something unknown as set
+      // since the set-up (a flag or field that may say an earlier set-up is there): it may be that one's.
+      const res = last && this.norm(last.result);
+      const rid = res?.k === 'sym' ? res.id : -1;
+      const guessed = last && this.guardGuessed(at, last.assumedAt, rid);
+      if (last && !guessed && !this.concurrent && this.failedResult(last.result)) {
+        const where = last.file === this.frame().file ? `line ${last.at.start.line + 1}` : `${last.file.split('/').pop()}:${last.at.start.line + 1}`;
+        this.report('api/undo-not-set-up', `${shownCall(name)}() undoes the ${shownCall(setupName)}() that failed at ${where} on this path for the same ${p.undoArgs.length > 1 ? 'objects' : 'object'}: it takes down what was never set up`, at);
+      }
+    }
+  }
+
+  /**
+   * Whether a condition that encloses the call @at in its function was passed, since assumption
+   * @from, by taking as set an unknown other than @except (the set-up's own result).
+   */
+  private guardGuessed(at: Ast, from: number, except: number): boolean {
+    const f = this.frame();
+    const guesses = this.guessedBranches.filter((g) => g.file === f.file && g.index >= from && this.assumed.slice(g.index, g.end).some((a) => a.t && !a.syms.includes(except)));
+    if (!guesses.length) return false;
+    const def = this.ws.definition(f.fn, f.file);
+    if (!def) return false;
+    const conds: Ast[] = [];
+    const visit = (n: Ast): void => {
+      if (n.type === 'if_statement') {
+        const c = child(n, 'condition');
+        if (c && !(c.start <= at.start && at.end <= c.end)) conds.push(c);
+      }
+      for (const k of n.children) if (k.start <= at.start && at.end <= k.end) visit(k);
+    };
+    visit(astOf(def.fn, def.file));
+    return guesses.some((g) => conds.some((c) => c.start <= g.start && g.stop <= c.end));
+  }
+
+  /** Whether a set-up's result says it failed: a negative errno, an error pointer, or an unknown the path took as non-zero. */
+  private failedResult(v: Value): boolean {
+    const r = this.norm(v);
+    return r.k === 'err' || (r.k === 'int' ? r.v < 0 : r.k === 'sym' && this.world.symTruth.get(r.id) === true && !(this.ranges.has(r.id) && this.rangeOf(r.id)[0] > 0));
+  }
+
+  /** A set-up call (model/setup-pairs.ts) made: recorded with the objects it names and what it returned. */
+  private noteSetup(name: string, args: Value[], argAsts: Ast[], at: Ast, r: Value): void {
+    const setup = setupPair(name);
+    if (!setup || this.concurrent || !setup.args.every((i) => args[i] !== undefined)) return;
+    const f = this.frame();
+    const keys = setup.args.map((i) => valueKey(this.norm(args[i])));
+    // Setting up again what this function took down (a disable that restores on failure) is no
+    // new set-up: it puts back what its caller had.
+    const restore = this.undos.some((u) => u.name === name && u.tid === this.tid && u.index >= f.setupsAtEntry && u.keys.every((k, j) => k === keys[j]));
+    // The member of an object it was made on (`&iommu->iommu` of a struct amd_iommu), if it was.
+    const a0 = argAsts[setup.args[0]];
+    const text = a0 && this.ws.files.get(f.file)?.text;
+    const m = text ? memberOf(text.slice(a0.start, a0.end)) : undefined;
+    const type = m && f.types.get(m.base)?.type;
+    this.setups.push({ name, keys, vals: setup.args.map((i) => args[i]), assumedAt: this.assumed.length, keysValue: args[setup.args[0]], result: r, depth: this.stacks[this.tid].length, tid: this.tid, at: rangeOf(at), file: f.file, fn: f.fn, open: !restore, member: m && type ? `${type}.${m.field}` : undefined });
   }
 
   /**
@@ -1078,7 +1137,7 @@ export class Machine {
     if (!failed) return;
     for (const [i, s] of this.setups.entries()) {
       if (!s.open || s.maybeUndone || i < frame.setupsAtEntry) continue;
-      const pairing = SETUP_PAIRS[s.name];
+      const pairing = setupPair(s.name)!;
       if (pairing.member) {
         // State inside an object: owed when the failing path frees the object, and the tree pairs it.
         const v = this.norm(s.keysValue);
@@ -1095,16 +1154,16 @@ export class Machine {
       }
       s.open = false;
       // Undone by the object's own teardown, which checks whether it was set up.
-      if (s.member && guardedTeardowns(this.ws, SETUP_PAIRS[s.name].undo).has(s.member)) continue;
+      if (s.member && guardedTeardowns(this.ws, setupPair(s.name)!.undo).has(s.member)) continue;
       // The path's entry point: its callers in the tree were not run; one that undoes it cleans up.
-      if (frame.depth === 0 && callerUndoes(this.ws, frame.fn, SETUP_PAIRS[s.name].undo)) continue;
+      if (frame.depth === 0 && callerUndoes(this.ws, frame.fn, setupPair(s.name)!.undo)) continue;
       const where = s.file === frame.file ? `line ${s.at.start.line + 1}` : `${s.file.split('/').pop()}:${s.at.start.line + 1}`;
       const at = frame.returnAt ?? closingBrace(frame.cfg.range);
-      this.step(at, `${frame.fn}() fails with ${s.name}() made`, `nothing on its path calls ${SETUP_PAIRS[s.name].undo}()`);
+      this.step(at, `${frame.fn}() fails with ${shownCall(s.name)}() made`, `nothing on its path calls ${shownCall(setupPair(s.name)!.undo)}()`);
       s.left = {
-        message: SETUP_PAIRS[s.name].member
-          ? `${frame.fn}() returns failure (${this.name(ret)}) having freed ${this.world.name(this.world.root((this.norm(s.keysValue) as { obj: number }).obj).id)} with the lock ${s.name}() initialised at ${where} and no ${SETUP_PAIRS[s.name].undo}(), which the tree calls on the same member when it tears the object down: the error path skips the pairing the rest of the tree keeps (mutex_destroy() is how lock debugging marks a mutex dead)`
-          : `${frame.fn}() returns failure (${this.name(ret)}) without ${SETUP_PAIRS[s.name].undo}() for the ${s.name}() at ${where}, and nothing on the path after it does: its caller takes the failure to mean nothing was set up`,
+        message: setupPair(s.name)!.member
+          ? `${frame.fn}() returns failure (${this.name(ret)}) having freed ${this.world.name(this.world.root((this.norm(s.keysValue) as { obj: number }).obj).id)} with the lock ${s.name}() initialised at ${where} and no ${setupPair(s.name)!.undo}(), which the tree calls on the same member when it tears the object down: the error path skips the pairing the rest of the tree keeps (mutex_destroy() is how lock debugging marks a mutex dead)`
+          : `${frame.fn}() returns failure (${this.name(ret)}) without ${shownCall(setupPair(s.name)!.undo)}() for the ${shownCall(s.name)}() at ${where}, and nothing on the path after it does: its caller takes the failure to mean nothing was set up`,
         at, file: frame.file, fn: frame.fn,
       };
     }
@@ -1175,6 +1234,13 @@ export class Machine {
   }
 
   *callField(field: string, base: Obj | undefined, args: Value[], argAsts: Ast[], at: Ast): Gen<Value> {
+    this.noteUndo(`->${field}`, args, at);
+    const r = yield* this.callFieldInner(field, base, args, argAsts, at);
+    this.noteSetup(`->${field}`, args, argAsts, at, r);
+    return r;
+  }
+
+  private *callFieldInner(field: string, base: Obj | undefined, args: Value[], argAsts: Ast[], at: Ast): Gen<Value> {
     const contract = fieldContractFor(field);
     if (contract) return yield* contract(this, ...this.padArgs(args, argAsts, at), at, base);
     // A function pointer the model knows nothing about: its value may name a workspace function.
@@ -1399,9 +1465,11 @@ export class Machine {
           id = node.succ[0];
           break;
         case 'branch': {
+          const before = this.assumed.length;
           const v = yield* this.eval(node.ast!, frame);
           const raw = this.src(node.ast!);
           const t = this.truthy(v, `${frame.fn}:${node.ast!.startLine + 1} ${raw}`);
+          if (this.assumed.length > before) this.guessedBranches.push({ file: frame.file, start: node.ast!.start, stop: node.ast!.end, index: before, end: this.assumed.length });
           // Show the condition as written: `!attach_handle` is true, not `attach_handle` false.
           const text = node.negated ? `!${/^[\w>.-]+$/.test(raw) ? raw : `(${raw})`}` : raw;
           const shown = node.negated ? !t : t;
@@ -1553,8 +1621,22 @@ export class Machine {
 
   private *iterInit(node: CfgNode, frame: Frame): Gen<void> {
     const site = node.site!;
-    const args = site.args;
-    const nm = site.name;
+    let args = site.args;
+    let nm = site.name;
+    // A macro of the tree that walks a list in an object it is given (`for_each_group_device(group,
+    // pos)` is list_for_each_entry(pos, &(group)->devices, list)): that list, the same on every walk.
+    let headOf: { arg: { text: string; start: number }; field: string } | undefined;
+    const mac = /^(h?list_for_each|xa_for_each)/.test(nm) || REF_ITERATORS[nm] ? undefined : this.ws.listMacro(nm, frame.file);
+    if (mac) {
+      const hi = /_safe$/.test(mac.target) ? 2 : 1;
+      const hm = /^&\s*\(?\s*(\w+)\s*\)?\s*->\s*(\w+)$/.exec(mac.args[hi] ?? '');
+      const from = (t: string) => site.args[mac.params.indexOf(t)];
+      if (hm && from(hm[1]) && from(mac.args[0]) && (hi === 1 || from(mac.args[1]))) {
+        headOf = { arg: from(hm[1]), field: hm[2] };
+        args = mac.args.map((t: string) => from(t) ?? { text: t, start: -1 });
+        nm = mac.target;
+      }
+    }
     let members: number[] = [];
     let pos = args[0]?.text ?? '';
     let next: string | undefined;
@@ -1564,8 +1646,15 @@ export class Machine {
       const safe = /_safe/.test(nm);
       const headArg = safe ? args[2] : args[1];
       if (safe) next = args[1]?.text;
-      const head = headArg ? yield* this.evalText(headArg.text, headArg.start, node, frame) : undefined;
-      const ho = head ? this.deref(head, node.ast) : undefined;
+      let ho: Obj | undefined;
+      if (headOf) {
+        const base = yield* this.evalText(headOf.arg.text, headOf.arg.start, node, frame);
+        const bo = this.deref(base, node.ast);
+        ho = bo ? this.world.sub(bo.id, headOf.field, 'list_head') : undefined;
+      } else {
+        const head = headArg ? yield* this.evalText(headArg.text, headArg.start, node, frame) : undefined;
+        ho = head ? this.deref(head, node.ast) : undefined;
+      }
       if (ho) {
         this.touch(ho, node.ast, 'walks');
         members = this.listOf(ho, (safe ? args[3] : args[2])?.text.trim()).map((n) => this.world.obj(n).parent?.obj ?? n);

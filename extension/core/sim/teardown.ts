@@ -86,7 +86,7 @@ function reaches(ws: Workspace, name: string, undo: string, fromFile: string | u
   const had = memo.get(key);
   if (had !== undefined) return had;
   memo.set(key, false);
-  const out = d.fn.calls.some((c) => !c.field && c.name === undo)
+  const out = d.fn.calls.some((c) => (undo.startsWith('->') ? c.field && `->${c.name}` === undo : !c.field && c.name === undo))
     || (depth > 0 && d.fn.calls.some((c) => !c.field && c.name !== name && reaches(ws, c.name, undo, d.fn.file, depth - 1, memo)));
   memo.set(key, out);
   return out;
