@@ -750,6 +750,27 @@ export class Machine {
     return w.listMembers(head.id);
   }
 
+  private xaUnknown = new Map<string, Value>();
+
+  /**
+   * unknownXaEntry - what xa_load() finds at index @key (an unknown) of @x, an xarray inside an object
+   * the path was given and has stored nothing into: NULL or an entry the path does not know,
+   * decided once per index (default scenario, one thread). Undefined when the xarray is the path's own.
+   */
+  unknownXaEntry(x: Obj, key: Value): Value | undefined {
+    const w = this.world;
+    const root = w.root(x.id);
+    if (this.concurrent || this.scenario?.name !== 'default' || root.alloc !== 'world' || root.zeroedBut || x.id === root.id) return undefined;
+    if (this.xas.get(x.id)?.size) return undefined;
+    const k = `${x.id}:${valueKey(this.norm(key))}`;
+    let v = this.xaUnknown.get(k);
+    if (!v) {
+      v = this.oracle.choose(2) === 1 ? ptr(w.alloc('?', 'world').id) : ZERO;
+      this.xaUnknown.set(k, v);
+    }
+    return v;
+  }
+
   xa(id: number): Map<number, number> {
     let x = this.xas.get(id);
     if (!x) {

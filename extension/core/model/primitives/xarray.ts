@@ -57,7 +57,12 @@ export const XARRAY: Record<string, Contract> = {
     if (!x) return ZERO;
     const key = a[1]?.k === 'int' ? a[1].v : undefined;
     const hit = key !== undefined ? m.xa(x.id).get(key) : undefined;
-    return hit !== undefined ? ptr(hit) : ZERO;
+    if (hit !== undefined) return ptr(hit);
+    // An xarray of an object the path was given and has not stored into (a domain's per-IOMMU
+    // info, a device's PASID table) may hold an entry at an index the path does not know: it
+    // finds one or it does not, the same answer for the same index on the whole path.
+    const found = key === undefined && a[1] ? m.unknownXaEntry(x, a[1]) : undefined;
+    return found !== undefined ? found : ZERO;
   },
   *ida_alloc(m, _a, _as, at) {
     // The lowest free id, or -ENOMEM/-ENOSPC.
