@@ -1038,7 +1038,7 @@ export class Machine {
     /** a function of the tree that can undo it was called since and did not (see call()) */
     maybeUndone?: boolean;
     /** a function returned failure with it made: reported when the path ends without undoing it */
-    left?: { message: string; at: SourceRange; file: string; fn: string };
+    left?: { message: string; clause?: string; returns: string; at: SourceRange; file: string; fn: string };
   }[] = [];
   /** Undo calls this path made: which set-up they undo, on what, and how many set-ups there were then. */
   undos: { name: string; keys: string[]; tid: number; index: number }[] = [];
@@ -1180,11 +1180,13 @@ export class Machine {
       if (frame.depth === 0 && callerUndoes(this.ws, frame.fn, setupPair(s.name)!.undo)) continue;
       const where = s.file === frame.file ? `line ${s.at.start.line + 1}` : `${s.file.split('/').pop()}:${s.at.start.line + 1}`;
       const at = frame.returnAt ?? closingBrace(frame.cfg.range);
-      this.step(at, `${frame.fn}() fails with ${shownCall(s.name)}() made`, `nothing on its path calls ${shownCall(setupPair(s.name)!.undo)}()`);
+      this.step(at, `${frame.fn}() fails with ${shownCall(s.name)}() made`, `it has not called ${shownCall(setupPair(s.name)!.undo)}()`);
       s.left = {
         message: setupPair(s.name)!.member
           ? `${frame.fn}() returns failure (${this.name(ret)}) having freed ${this.world.name(this.world.root((this.norm(s.keysValue) as { obj: number }).obj).id)} with the lock ${s.name}() initialised at ${where} and no ${setupPair(s.name)!.undo}(), which the tree calls on the same member when it tears the object down: the error path skips the pairing the rest of the tree keeps (mutex_destroy() is how lock debugging marks a mutex dead)`
           : `${frame.fn}() returns failure (${this.name(ret)}) without ${shownCall(setupPair(s.name)!.undo)}() for the ${shownCall(s.name)}() at ${where}, and nothing on the path after it does: its caller takes the failure to mean nothing was set up`,
+        clause: setupPair(s.name)!.member ? undefined : `${shownCall(setupPair(s.name)!.undo)}() for the ${shownCall(s.name)}() at ${where}`,
+        returns: `${frame.fn}() returns failure (${this.name(ret)})`,
         at, file: frame.file, fn: frame.fn,
       };
     }
@@ -1192,14 +1194,24 @@ export class Machine {
 
   /** At the end of a path: the set-ups a failing function left and nothing after it undid. */
   leftSetUp(): void {
+    // Set-ups left at one return are one finding that names them all.
+    const byReturn = new Map<string, NonNullable<Machine['setups'][number]['left']>[]>();
     for (const s of this.setups) {
       if (!s.left) continue;
-      const { message, at, file, fn } = s.left;
+      const k = s.left.clause ? `${s.left.file}\0${s.left.at.startIndex}` : `${byReturn.size}\0mutex`;
+      byReturn.set(k, [...(byReturn.get(k) ?? []), s.left]);
       s.left = undefined;
+    }
+    for (const group of byReturn.values()) {
+      const { at, file, fn } = group[0];
+      const message = group.length === 1 ? group[0].message
+        : `${group[0].returns} without ${group.map((g) => g.clause).join(', nor ')}, and nothing on the path after it does: its caller takes the failure to mean nothing was set up`;
       const entry = this.stacks[this.tid][0]?.fn ?? fn;
+      // The path shows it where the function returned, as the last step.
+      this.steps.push({ file, line: at.start.line + 1, range: at, op: '✗ api/error-unwind', detail: message, function: fn });
       this.findings.push({
         rule: 'api/error-unwind', severity: RULES['api/error-unwind'].severity, file, line: at.start.line + 1, column: at.start.column + 1,
-        function: entry === fn ? fn : `${entry} → ${fn}`, message, trace: [...this.steps, { file, line: at.start.line + 1, range: at, op: '✗ api/error-unwind', detail: message, function: fn }],
+        function: entry === fn ? fn : `${entry} → ${fn}`, message, trace: [...this.steps],
       });
     }
   }
