@@ -195,7 +195,24 @@ export class Workspace {
     return n;
   }
 
-  private containers?: { generation: number; macros: Map<string, { type: string; member: string }> };
+  /** Per kind of function-like macro: every file's definitions, first one of a name wins, for one generation. */
+  private macroTables = new Map<string, { generation: number; macros: Map<string, unknown> }>();
+
+  /** A function-like macro of kind @kind (read from a file's text by @read), its own file's first. */
+  private treeMacro<T>(kind: string, read: (text: string) => Map<string, T>, name: string, fromFile?: string): T | undefined {
+    const own = fromFile ? this.files.get(fromFile) : undefined;
+    const mine = own ? fileFact(own, kind, () => read(own.text)).get(name) : undefined;
+    if (mine) return mine;
+    let table = this.macroTables.get(kind);
+    if (!table || table.generation !== this.generation) {
+      const macros = new Map<string, T>();
+      for (const f of this.files.values()) {
+        for (const [k, v] of fileFact(f, kind, () => read(f.text))) if (!macros.has(k)) macros.set(k, v);
+      }
+      this.macroTables.set(kind, (table = { generation: this.generation, macros }));
+    }
+    return table.macros.get(name) as T | undefined;
+  }
 
   /**
    * containerMacro - a function-like macro of the tree that is container_of() of its one argument
@@ -203,34 +220,12 @@ export class Workspace {
    * file's definition first.
    */
   containerMacro(name: string, fromFile?: string): { type: string; member: string } | undefined {
-    const own = fromFile ? this.files.get(fromFile) : undefined;
-    const mine = own ? fileFact(own, 'container macros', () => containerMacros(own.text)).get(name) : undefined;
-    if (mine) return mine;
-    if (!this.containers || this.containers.generation !== this.generation) {
-      const macros = new Map<string, { type: string; member: string }>();
-      for (const f of this.files.values()) {
-        for (const [k, v] of fileFact(f, 'container macros', () => containerMacros(f.text))) if (!macros.has(k)) macros.set(k, v);
-      }
-      this.containers = { generation: this.generation, macros };
-    }
-    return this.containers.macros.get(name);
+    return this.treeMacro('container macros', containerMacros, name, fromFile);
   }
-
-  private lists?: { generation: number; macros: Map<string, ListMacro> };
 
   /** listMacro - a function-like macro of the tree that walks a list (`for_each_group_device()`). Its own file's first. */
   listMacro(name: string, fromFile?: string): ListMacro | undefined {
-    const own = fromFile ? this.files.get(fromFile) : undefined;
-    const mine = own ? fileFact(own, 'list macros', () => listMacros(own.text)).get(name) : undefined;
-    if (mine) return mine;
-    if (!this.lists || this.lists.generation !== this.generation) {
-      const macros = new Map<string, ListMacro>();
-      for (const f of this.files.values()) {
-        for (const [k, v] of fileFact(f, 'list macros', () => listMacros(f.text))) if (!macros.has(k)) macros.set(k, v);
-      }
-      this.lists = { generation: this.generation, macros };
-    }
-    return this.lists.macros.get(name);
+    return this.treeMacro('list macros', listMacros, name, fromFile);
   }
 
   private members?: { generation: number; types: Map<string, string> };

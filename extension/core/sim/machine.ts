@@ -1034,7 +1034,13 @@ export class Machine {
    * what it returned, and how deep the stack was.
    */
   setups: {
-    name: string; keys: string[]; vals: Value[]; keysValue: Value; assumedAt: number; result: Value; depth: number; tid: number; at: SourceRange; file: string; fn: string; open: boolean; member?: string;
+    /** the set-up call, and the values of the arguments its undo names (model/setup-pairs.ts) */
+    name: string; vals: Value[];
+    /** how many unknowns the path had decided when it was made (guardGuessed()) */
+    assumedAt: number;
+    result: Value; tid: number; at: SourceRange; file: string; open: boolean;
+    /** the struct member it was made on (`amd_iommu.iommu`), when its first argument names one */
+    member?: string;
     /** a function of the tree that can undo it was called since and did not (see call()) */
     maybeUndone?: boolean;
     /** a function returned failure with it made: reported when the path ends without undoing it */
@@ -1087,8 +1093,7 @@ export class Machine {
       const rid = res?.k === 'sym' ? res.id : -1;
       const guessed = last && this.guardGuessed(at, last.assumedAt, rid);
       if (last && !guessed && !this.concurrent && this.failedResult(last.result)) {
-        const where = last.file === this.frame().file ? `line ${last.at.start.line + 1}` : `${last.file.split('/').pop()}:${last.at.start.line + 1}`;
-        this.report('api/undo-not-set-up', `${shownCall(name)}() undoes the ${shownCall(setupName)}() that failed at ${where} on this path for the same ${p.undoArgs.length > 1 ? 'objects' : 'object'}: it takes down what was never set up`, at);
+        this.report('api/undo-not-set-up', `${shownCall(name)}() undoes the ${shownCall(setupName)}() that failed at ${this.siteName(last, this.frame().file)} on this path for the same ${p.undoArgs.length > 1 ? 'objects' : 'object'}: it takes down what was never set up`, at);
       }
     }
   }
@@ -1115,6 +1120,11 @@ export class Machine {
     return guesses.some((g) => conds.some((c) => c.start <= g.start && g.stop <= c.end));
   }
 
+  /** Where a set-up was made, as a finding in @file names it: `line 12`, or `file.c:12` in another file. */
+  private siteName(s: { file: string; at: SourceRange }, file: string): string {
+    return s.file === file ? `line ${s.at.start.line + 1}` : `${s.file.split('/').pop()}:${s.at.start.line + 1}`;
+  }
+
   /** Whether a set-up's result says it failed: a negative errno, an error pointer, or an unknown the path took as non-zero. */
   private failedResult(v: Value): boolean {
     const r = this.norm(v);
@@ -1135,7 +1145,7 @@ export class Machine {
     const text = a0 && this.ws.files.get(f.file)?.text;
     const m = text ? memberOf(text.slice(a0.start, a0.end)) : undefined;
     const type = m && f.types.get(m.base)?.type;
-    this.setups.push({ name, keys, vals: setup.args.map((i) => args[i]), assumedAt: this.assumed.length, keysValue: args[setup.args[0]], result: r, depth: this.stacks[this.tid].length, tid: this.tid, at: rangeOf(at), file: f.file, fn: f.fn, open: !restore, member: m && type ? `${type}.${m.field}` : undefined });
+    this.setups.push({ name, vals: setup.args.map((i) => args[i]), assumedAt: this.assumed.length, result: r, tid: this.tid, at: rangeOf(at), file: f.file, open: !restore, member: m && type ? `${type}.${m.field}` : undefined });
   }
 
   /**
@@ -1153,15 +1163,14 @@ export class Machine {
     }
     // A failure: an error pointer, a negative errno, or an unknown the path took as non-zero in a
     // function that reports failures as negative errnos (`return ret;` after `if (ret)`).
-    const failed = ret.k === 'err' || (!frame.cfg.returnType.endsWith('*') && (ret.k === 'int' ? ret.v < 0
-      : ret.k === 'sym' && this.world.symTruth.get(ret.id) === true && returnsErrno(fn) && !(this.ranges.has(ret.id) && this.rangeOf(ret.id)[0] > 0)));
+    const failed = ret.k === 'err' || (!frame.cfg.returnType.endsWith('*') && this.failedResult(ret) && (ret.k !== 'sym' || returnsErrno(fn)));
     if (!failed) return;
     for (const [i, s] of this.setups.entries()) {
       if (!s.open || s.maybeUndone || i < frame.setupsAtEntry) continue;
       const pairing = setupPair(s.name)!;
       if (pairing.member) {
         // State inside an object: owed when the failing path frees the object, and the tree pairs it.
-        const v = this.norm(s.keysValue);
+        const v = this.norm(s.vals[0]);
         if (v.k !== 'ptr' || !this.world.objs.has(v.obj) || !this.world.root(v.obj).freed) continue;
         // Handed to a function the model cannot see into (a destroy callback called through a
         // table) before it was freed: that may have undone it.
@@ -1175,17 +1184,17 @@ export class Machine {
       }
       s.open = false;
       // Undone by the object's own teardown, which checks whether it was set up.
-      if (s.member && guardedTeardowns(this.ws, setupPair(s.name)!.undo).has(s.member)) continue;
+      if (s.member && guardedTeardowns(this.ws, pairing.undo).has(s.member)) continue;
       // The path's entry point: its callers in the tree were not run; one that undoes it cleans up.
-      if (frame.depth === 0 && callerUndoes(this.ws, frame.fn, setupPair(s.name)!.undo)) continue;
-      const where = s.file === frame.file ? `line ${s.at.start.line + 1}` : `${s.file.split('/').pop()}:${s.at.start.line + 1}`;
+      if (frame.depth === 0 && callerUndoes(this.ws, frame.fn, pairing.undo)) continue;
+      const where = this.siteName(s, frame.file);
       const at = frame.returnAt ?? closingBrace(frame.cfg.range);
-      this.step(at, `${frame.fn}() fails with ${shownCall(s.name)}() made`, `it has not called ${shownCall(setupPair(s.name)!.undo)}()`);
+      this.step(at, `${frame.fn}() fails with ${shownCall(s.name)}() made`, `it has not called ${shownCall(pairing.undo)}()`);
       s.left = {
-        message: setupPair(s.name)!.member
-          ? `${frame.fn}() returns failure (${this.name(ret)}) having freed ${this.world.name(this.world.root((this.norm(s.keysValue) as { obj: number }).obj).id)} with the lock ${s.name}() initialised at ${where} and no ${setupPair(s.name)!.undo}(), which the tree calls on the same member when it tears the object down: the error path skips the pairing the rest of the tree keeps (mutex_destroy() is how lock debugging marks a mutex dead)`
-          : `${frame.fn}() returns failure (${this.name(ret)}) without ${shownCall(setupPair(s.name)!.undo)}() for the ${shownCall(s.name)}() at ${where}, and nothing on the path after it does: its caller takes the failure to mean nothing was set up`,
-        clause: setupPair(s.name)!.member ? undefined : `${shownCall(setupPair(s.name)!.undo)}() for the ${shownCall(s.name)}() at ${where}`,
+        message: pairing.member
+          ? `${frame.fn}() returns failure (${this.name(ret)}) having freed ${this.world.name(this.world.root((this.norm(s.vals[0]) as { obj: number }).obj).id)} with the lock ${s.name}() initialised at ${where} and no ${pairing.undo}(), which the tree calls on the same member when it tears the object down: the error path skips the pairing the rest of the tree keeps (mutex_destroy() is how lock debugging marks a mutex dead)`
+          : `${frame.fn}() returns failure (${this.name(ret)}) without ${shownCall(pairing.undo)}() for the ${shownCall(s.name)}() at ${where}, and nothing on the path after it does: its caller takes the failure to mean nothing was set up`,
+        clause: pairing.member ? undefined : `${shownCall(pairing.undo)}() for the ${shownCall(s.name)}() at ${where}`,
         returns: `${frame.fn}() returns failure (${this.name(ret)})`,
         at, file: frame.file, fn: frame.fn,
       };

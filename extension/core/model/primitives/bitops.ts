@@ -1,7 +1,8 @@
 // bitops.h (asm-generic/bitops): set_bit(), clear_bit() and test_bit() on a bitmap the code names
 // by address (`&idxd->flags`). A bit the path set or cleared reads back as it was left; one the path
-// knows nothing of is one unknown, decided both ways where the code tests it, and then stays. Flags such as "user PASID enabled"
-// guard the undoing of what was enabled, so a path must not undo what its own flag says never was.
+// knows nothing of is one unknown, decided both ways where the code tests it, and then stays. Flags
+// such as "user PASID enabled" guard the undoing of what was enabled, so a path must not undo what
+// its own flag says never was.
 import type { Ast } from '../../parse/ast';
 import { int, valueKey, type Value, ZERO } from '../world';
 import type { Gen, Machine } from '../../sim/machine';
