@@ -4,7 +4,7 @@ import { Edit, type Tree } from 'web-tree-sitter';
 import { cParser, loadLanguage } from './parse/parser';
 import { neutralize } from './parse/neutralize';
 import { extract, FunctionDef, ParsedFile, classify, cfgOf, fileFact, fingerprint } from './parse/source';
-import { constantValue, containerMacros, listMacros, objectMacros, type ListMacro } from './parse/macros';
+import { constantValue, containerMacros, exprMacros, listMacros, objectMacros, type ExprMacro, type ListMacro } from './parse/macros';
 import { blockEnd } from './parse/args';
 import type { Cfg } from './parse/cfg';
 import type { SourceFile } from './types';
@@ -221,6 +221,11 @@ export class Workspace {
    */
   containerMacro(name: string, fromFile?: string): { type: string; member: string } | undefined {
     return this.treeMacro('container macros', containerMacros, name, fromFile);
+  }
+
+  /** exprMacro - a function-like macro of the tree whose body is one expression (`user_ctx_dev(ctx)`). Its own file's first. */
+  exprMacro(name: string, fromFile?: string): ExprMacro | undefined {
+    return this.treeMacro('expression macros', exprMacros, name, fromFile);
   }
 
   /** listMacro - a function-like macro of the tree that walks a list (`for_each_group_device()`). Its own file's first. */

@@ -108,3 +108,73 @@ int lp_setup(struct lp_dev *d, void **out)
     assert.equal(r.functions.find((f) => f.name === 'pq_configure')!.paths, 2 + 16);
   });
 });
+
+describe('the main path first', () => {
+  /** A request ring drained by a thread: three rare rejections, then a device reference taken and, with @put, dropped. */
+  const ring = (rare: (c: string) => string, put: boolean) => `struct pq_req { int bad_a, bad_b, bad_c, bad_d, rid; };
+struct pq { void __iomem *reg; struct pq_req ring[16]; };
+void pq_deliver(struct pq *q, struct device *dev, struct pq_req *req);
+irqreturn_t pq_thread(int irq, void *d)
+{
+	struct pq *q = d;
+	struct pq_req *req;
+	struct pci_dev *pdev;
+	int head, tail;
+
+	head = readl(q->reg);
+	tail = readl(q->reg + 8);
+	while (head != tail) {
+		req = &q->ring[head];
+		if (${rare('req->bad_a')})
+			goto next;
+		if (${rare('req->bad_b && req->bad_c')})
+			goto next;
+		if (${rare('req->bad_d')})
+			goto next;
+		pdev = pci_get_domain_bus_and_slot(0, req->rid >> 8, req->rid & 0xff);
+		if (!pdev)
+			goto next;
+		pq_deliver(q, &pdev->dev, req);${put ? '\n\t\tpci_dev_put(pdev);' : ''}
+next:
+		head = (head + 1) & 15;
+	}
+	return IRQ_HANDLED;
+}
+`;
+  const unlikely = (c: string) => `unlikely(${c})`;
+
+  it('conditions the code marks unlikely() are false on the first path: one path reaches the reference the main path leaks', async () => {
+    const r = await analyzeFiles([{ path: 'pq.c', text: ring(unlikely, false) }], { maxPaths: 1 });
+    assert.deepEqual(r.findings.map((f) => f.rule), ['iopf/refcount-imbalance']);
+    const fixed = await analyzeFiles([{ path: 'pq.c', text: ring(unlikely, true) }], { maxPaths: 1 });
+    assert.deepEqual(fixed.findings.map((f) => f.rule), []);
+  });
+
+  it('without the annotation the first path takes each rejection, and the deviations find the leak', async () => {
+    const plain = (c: string) => c;
+    const first = await analyzeFiles([{ path: 'pq.c', text: ring(plain, false) }], { maxPaths: 1 });
+    assert.deepEqual(first.findings.map((f) => f.rule), []);
+    const all = await analyzeFiles([{ path: 'pq.c', text: ring(plain, false) }], { maxPaths: 400 });
+    assert.deepEqual(all.findings.map((f) => f.rule), ['iopf/refcount-imbalance']);
+  });
+
+  it('a WARN_ON() condition is taken as false first, and its true branch is still explored', async () => {
+    const text = `struct pq_obj { int state; };
+int pq_close(struct pq_obj *o)
+{
+	void *buf = kzalloc(64, GFP_KERNEL);
+
+	if (!buf)
+		return -ENOMEM;
+	if (WARN_ON(o->state))
+		return -EINVAL;
+	kfree(buf);
+	return 0;
+}
+`;
+    const one = await analyzeFiles([{ path: 'pq.c', text }], { maxPaths: 1 });
+    assert.deepEqual(one.findings.map((f) => f.rule), []);
+    const all = await analyzeFiles([{ path: 'pq.c', text }]);
+    assert.deepEqual(all.findings.map((f) => f.rule), ['mem/leak']);
+  });
+});

@@ -1,7 +1,7 @@
 // Object-like macros with constant values: read from the #define lines a file gives, config-dependent
 // ones left out, and used by the simulator where the code compares against them.
 import assert from 'node:assert/strict';
-import { constantValue, objectMacros } from '../../extension/core/parse/macros';
+import { constantValue, expandExpr, exprMacros, objectMacros } from '../../extension/core/parse/macros';
 import { analyzeFiles } from '../../extension/core/analyze';
 
 const HEADER = `#ifndef _PQ_H
@@ -105,5 +105,69 @@ int pq_fill(struct pq *q)
     const r = await analyzeFiles([{ path: 'pq.c', text: ring('4') }], { loopBound: 3 });
     assert.deepEqual(r.findings.map((f) => f.rule), ['mem/leak']);
     assert.equal(r.bounded, false);
+  });
+});
+
+describe('expression macros', () => {
+  const HDR = `#define pq_ctx_dev(ctx)	(&(ctx)->pq_dev.conf_dev)
+#define pq_lock_of(q) \\
+	(&(q)->lock)
+#define PQ_BUS(x)	(((x) >> 8) & 0xff)
+#define pq_dbg(fmt, ...)	printk(fmt, ##__VA_ARGS__)
+#define pq_stmt(q)	do { (q)->n = 0; } while (0)
+#ifdef CONFIG_PQ
+#define pq_cfg(q)	((q)->cfg)
+#endif
+`;
+
+  it('reads macros whose body is one expression, continued lines joined; leaves out variadic, statement and config-dependent ones', () => {
+    const m = exprMacros(HDR);
+    assert.deepEqual(m.get('pq_ctx_dev'), { params: ['ctx'], body: '(&(ctx)->pq_dev.conf_dev)' });
+    assert.equal(m.get('pq_lock_of')?.body, '(&(q)->lock)');
+    assert.equal(expandExpr(m.get('PQ_BUS')!, ['req->rid']), '((((req->rid)) >> 8) & 0xff)');
+    assert.equal(expandExpr({ params: ['p', 't'], body: 'container_of(p, t, node)' }, ['n', 'struct pq_ctx']), 'container_of(n, struct pq_ctx, node)');
+    assert.equal(m.has('pq_dbg'), false);
+    assert.equal(m.has('pq_stmt'), false);
+    assert.equal(m.has('pq_cfg'), false);
+  });
+
+  it('the simulator evaluates them in the caller: the device a macro names is the one whose release runs', async () => {
+    const text = `${HDR}
+struct pq_dev { struct device conf_dev; };
+struct pq_ctx { struct pq_dev pq_dev; struct mutex *lock; };
+static void pq_ctx_release(struct device *dev)
+{
+	struct pq_ctx *ctx = container_of(dev, struct pq_ctx, pq_dev.conf_dev);
+
+	kfree(ctx);
+}
+static const struct device_type pq_ctx_type = { .release = pq_ctx_release };
+int pq_open(struct device *parent, struct pq_ctx **out)
+{
+	struct pq_ctx *ctx;
+	struct device *dev;
+	int rc;
+
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+	if (!ctx)
+		return -ENOMEM;
+	dev = pq_ctx_dev(ctx);
+	device_initialize(dev);
+	dev->type = &pq_ctx_type;
+	rc = device_add(dev);
+	if (rc) {
+		put_device(dev);
+		kfree(ctx);
+		return rc;
+	}
+	*out = ctx;
+	return 0;
+}
+`;
+    const r = await analyzeFiles([{ path: 'pq.c', text }]);
+    assert.deepEqual(r.findings.map((f) => [f.rule, f.function]), [['iopf/use-after-free', 'pq_open']]);
+    assert.ok(r.findings[0].trace.some((s) => s.op === 'call pq_ctx_release()'), 'the release of the device the macro names runs');
+    const fixed = await analyzeFiles([{ path: 'pq.c', text: text.replace('\t\tkfree(ctx);\n\t\treturn rc;', '\t\treturn rc;') }]);
+    assert.deepEqual(fixed.findings.map((f) => f.rule), []);
   });
 });

@@ -2,13 +2,20 @@
 // `#define PRQ_RING_MASK ((0x1000 << PRQ_ORDER) - 0x20)`, `#define FLAG BIT(3)`. The code compares
 // fields and results against them; read as unknowns, both sides of every such test would be taken.
 
+interface Define {
+  name: string;
+  /** the text after the name, continuation lines joined (a function-like macro starts with '(') */
+  after: string;
+  /** the definition spans continued lines */
+  continued: boolean;
+}
+
 /**
- * `#define NAME value` lines of @text whose value is on that line: name -> value text. A macro
- * defined inside #if/#ifdef/#else depends on the configuration (`#define intel_iommu_enabled (0)`
- * when the driver is not built) and is left out; a header's include guard does not count.
+ * The `#define`s of @text made whatever the configuration: one inside #if/#ifdef/#else depends on it
+ * (`#define intel_iommu_enabled (0)` when the driver is not built) and is left out; a header's include
+ * guard does not count.
  */
-export function objectMacros(text: string): Map<string, string> {
-  const out = new Map<string, string>();
+function* unconditionalDefines(text: string): Generator<Define> {
   // Open conditionals: true for an include guard (#ifndef X followed by #define X).
   const open: boolean[] = [];
   let guardCandidate: string | undefined;
@@ -16,7 +23,7 @@ export function objectMacros(text: string): Map<string, string> {
   while (at < text.length) {
     let end = text.indexOf('\n', at);
     if (end < 0) end = text.length;
-    const line = text.slice(at, end);
+    let line = text.slice(at, end);
     at = end + 1;
     let i = 0;
     while (i < line.length && (line[i] === ' ' || line[i] === '\t')) i++;
@@ -49,14 +56,77 @@ export function objectMacros(text: string): Map<string, string> {
       continue;
     }
     guardCandidate = undefined;
-    if (open.some((g) => !g)) continue;
-    const after = rest.slice(name.length);
+    let after = line.slice(line.indexOf(name, i) + name.length);
+    const continued = line.endsWith('\\');
+    while (line.endsWith('\\') && at < text.length) {
+      after = after.slice(0, -1);
+      let next = text.indexOf('\n', at);
+      if (next < 0) next = text.length;
+      line = text.slice(at, next);
+      after += ` ${line}`;
+      at = next + 1;
+    }
+    if (name && !open.some((g) => !g)) yield { name, after, continued };
+  }
+}
+
+/**
+ * `#define NAME value` lines of @text whose value is on that line: name -> value text. Only
+ * definitions made whatever the configuration count (see unconditionalDefines()).
+ */
+export function objectMacros(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const d of unconditionalDefines(text)) {
     // A function-like macro has '(' right after its name; a continued line is not one value.
-    if (!name || after.startsWith('(') || line.endsWith('\\')) continue;
-    const value = stripComments(after).trim();
-    if (value && !out.has(name)) out.set(name, value);
+    if (d.after.startsWith('(') || d.continued) continue;
+    const value = stripComments(d.after).trim();
+    if (value && !out.has(d.name)) out.set(d.name, value);
   }
   return out;
+}
+
+/** A function-like macro whose body is one expression: `#define user_ctx_dev(ctx) (&(ctx)->idxd_dev.conf_dev)`. */
+export interface ExprMacro {
+  params: string[];
+  body: string;
+}
+
+/**
+ * exprMacros - the function-like macros of @text whose body reads as one C expression of its
+ * parameters: accessors (`&(ctx)->idxd_dev.conf_dev`), wrappers of a call (`xa_lock(xa)`), arithmetic
+ * (`PCI_BUS_NUM(x)`). Left out: variadic macros, statement bodies (`do { } while (0)`, `({ })`),
+ * token pasting and stringizing, and definitions that depend on the configuration.
+ */
+export function exprMacros(text: string): Map<string, ExprMacro> {
+  const out = new Map<string, ExprMacro>();
+  if (!text.includes('#define')) return out;
+  for (const d of unconditionalDefines(text)) {
+    const m = /^\(([\w\s,]*)\)(.*)$/s.exec(d.after);
+    if (!m || out.has(d.name)) continue;
+    const body = stripAllComments(m[2]).trim();
+    if (!body || /[#;{}]|\bdo\b|\breturn\b/.test(body)) continue;
+    const params = m[1].split(',').map((x) => x.trim());
+    if (params.length === 1 && !params[0]) params.length = 0;
+    if (params.some((p) => !/^\w+$/.test(p))) continue;
+    out.set(d.name, { params, body });
+  }
+  return out;
+}
+
+/**
+ * expandExpr - @mac's body with each parameter replaced by its argument text in parentheses, as the
+ * preprocessor does (one pass; the result's own macros are expanded where they are called).
+ */
+export function expandExpr(mac: ExprMacro, args: string[]): string {
+  if (!mac.params.length) return mac.body;
+  // An identifier, a number or a type name stays as it is (container_of(p, struct T, m) reads them as such).
+  const plain = /^\s*(?:(?:struct|union|enum)\s+)?\w+\s*$/;
+  const at = new Map(mac.params.map((p, i) => [p, plain.test(args[i]) ? args[i].trim() : `(${args[i]})`]));
+  return mac.body.replace(/\b\w+\b/g, (w) => at.get(w) ?? w);
+}
+
+function stripAllComments(s: string): string {
+  return s.replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/\/\/.*$/gm, ' ');
 }
 
 function stripComments(s: string): string {

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Node as TSNode, Tree } from 'web-tree-sitter';
-import { Ast, copyAt } from './ast';
+import { Ast, copyAt, toAst, walk } from './ast';
 import { Lines, Walker } from './walker';
 import { buildCfg, Cfg, functionName } from './cfg';
 import { neutralize, Neutralized } from './neutralize';
@@ -485,4 +485,34 @@ export function isInlineDefinition(text: string, start: number): boolean {
   // What stands before the function's name.
   const prefix = (paren < 0 ? head : head.slice(0, paren)).replace(/\w+\s*$/, '');
   return /inline/i.test(prefix);
+}
+
+/**
+ * expressionAst - @text parsed as one C expression (a macro's expansion), every node placed at
+ * @at and given its own text through @named: undefined when it does not parse as one.
+ */
+export function expressionAst(text: string, at: Ast, named?: (n: Ast, text: string) => void): Ast | undefined {
+  const src = `void __expansion(void) { (${text}); }`;
+  const tree = cParser().parse(src);
+  if (!tree) return undefined;
+  try {
+    if (tree.rootNode.hasError) return undefined;
+    const body = tree.rootNode.namedChildren[0]?.childForFieldName('body');
+    const stmt = body?.namedChildren[0];
+    const expr = stmt?.type === 'expression_statement' ? stmt.namedChildren[0] : undefined;
+    if (!expr || body!.namedChildren.length !== 1) return undefined;
+    const ast = toAst(expr, src);
+    walk(ast, (n) => {
+      named?.(n, src.slice(n.start, n.end).replace(/\s+/g, ' '));
+      n.start = at.start;
+      n.end = at.end;
+      n.startLine = at.startLine;
+      n.startCol = at.startCol;
+      n.endLine = at.endLine;
+      n.endCol = at.endCol;
+    });
+    return ast;
+  } finally {
+    tree.delete();
+  }
 }

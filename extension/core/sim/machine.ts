@@ -4,9 +4,10 @@ import type { Ast } from '../parse/ast';
 import { opsImplementations, sleepChain } from './might-sleep';
 import { containerOfValue } from '../model/primitives/list';
 import { setupPair, shownCall, UNDOES } from '../model/setup-pairs';
+import { expandExpr } from '../parse/macros';
 import { callerUndoes, guardedTeardowns, memberOf, reachesCall, undoneMembers } from './teardown';
 import { child, rangeOf } from '../parse/ast';
-import { astOf } from '../parse/source';
+import { astOf, expressionAst } from '../parse/source';
 import type { Cfg, CfgNode } from '../parse/cfg';
 import { declaratorName, typeName } from '../parse/cfg';
 import type { Workspace } from '../index';
@@ -425,6 +426,14 @@ export class Machine {
 
   // -- values -------------------------------------------------------------------------------------
 
+  /**
+   * The outcome the condition being decided is expected to have, when its code says so: an
+   * `unlikely()` or `WARN_ON()` condition is false on the main path, a `likely()` one true. A path
+   * takes the expected outcome first, so the main path of a long function is among the first runs
+   * and the rare branches among its one-decision deviations.
+   */
+  private expect: boolean | undefined;
+
   /** Decides whether @v is non-zero: concrete values decide, symbols fork once and stay decided. */
   truthy(v: Value, why: string): boolean {
     switch (v.k) {
@@ -458,7 +467,8 @@ export class Machine {
             return d;
           }
         }
-        const t = this.oracle.choose(2) === 0;
+        const first = this.expect ?? true;
+        const t = this.oracle.choose(2) === 0 ? first : !first;
         this.world.symTruth.set(v.id, t);
         this.decisions.push(`${why} = ${t}`);
         this.assumed.push({ syms: cmp ? [v.id, cmp.sym] : [v.id], t });
@@ -1225,6 +1235,31 @@ export class Machine {
     }
   }
 
+  /** how many macro expansions the expression being evaluated sits in */
+  private expanding = 0;
+
+  /**
+   * The expression a call of the tree's expression macro @name stands for at @at, its arguments
+   * substituted as written. Only arguments without side effects are substituted (they were
+   * evaluated once already); nested expansions stop at a depth a real macro never needs.
+   */
+  private expansion(name: string, argAsts: Ast[], at: Ast, fromFile: string): Ast | undefined {
+    if (this.expanding >= 8 || argAsts.some(hasEffects)) return undefined;
+    const mac = this.ws.exprMacro(name, fromFile);
+    if (!mac || mac.params.length !== argAsts.length) return undefined;
+    const file = this.ws.files.get(fromFile);
+    const cache = file ? fileFact(file, 'expansions', () => new Map<string, Ast | null>()) : new Map<string, Ast | null>();
+    const key = `${name}@${at.start}:${at.end}`;
+    let ast = cache.get(key);
+    if (ast === undefined) {
+      // Each node keeps the text it has in the expansion (an argument's, for a macro called inside).
+      ast = expressionAst(expandExpr(mac, argAsts.map((a) => this.src(a))), at, (n, text) => srcs.set(n, text)) ?? null;
+      if (ast) srcs.set(ast, this.src(at));
+      cache.set(key, ast);
+    }
+    return ast ?? undefined;
+  }
+
   /** Calls @name with @args: its body when the workspace has one (to a bounded depth), else its contract. */
   private *callInner(name: string, args: Value[], argAsts: Ast[], at: Ast, fromFile: string): Gen<Value> {
     const depth = this.stacks[this.tid].length;
@@ -1242,6 +1277,16 @@ export class Machine {
     // A macro of the tree that wraps container_of() (`confdev_to_idxd_dev(dev)`): the container.
     const wrapped = !def && args.length === 1 ? this.ws.containerMacro(name, fromFile) : undefined;
     if (wrapped) return containerOfValue(this, args[0], wrapped.type, wrapped.member);
+    // Any other macro of the tree whose body is one expression: that expression, in the caller.
+    const expansion = !def && !KEEPS_NOTHING.test(name) ? this.expansion(name, argAsts, at, fromFile) : undefined;
+    if (expansion) {
+      this.expanding++;
+      try {
+        return yield* this.eval(expansion, this.frame());
+      } finally {
+        this.expanding--;
+      }
+    }
     if (def && !onStack) {
       this.bounded = true;
       this.step(at, `${name}() not entered`, 'call depth bound reached; its effects are unknown');
@@ -1508,9 +1553,17 @@ export class Machine {
           break;
         case 'branch': {
           const before = this.assumed.length;
-          const v = yield* this.eval(node.ast!, frame);
+          // The wrapper speaks of the condition as written; a negated one is evaluated as its operand.
+          const rare = node.wrapper === 'unlikely' || node.wrapper?.startsWith('WARN');
+          this.expect = rare || node.wrapper === 'likely' ? !rare !== !!node.negated : undefined;
+          let v: Value, t: boolean;
           const raw = this.src(node.ast!);
-          const t = this.truthy(v, `${frame.fn}:${node.ast!.startLine + 1} ${raw}`);
+          try {
+            v = yield* this.eval(node.ast!, frame);
+            t = this.truthy(v, `${frame.fn}:${node.ast!.startLine + 1} ${raw}`);
+          } finally {
+            this.expect = undefined;
+          }
           if (this.assumed.length > before) this.guessedBranches.push({ file: frame.file, start: node.ast!.start, stop: node.ast!.end, index: before, end: this.assumed.length });
           // Show the condition as written: `!attach_handle` is true, not `attach_handle` false.
           const text = node.negated ? `!${/^[\w>.-]+$/.test(raw) ? raw : `(${raw})`}` : raw;
@@ -2051,9 +2104,17 @@ export class Machine {
         return arg.start > e.start ? nv : old;
       }
       case 'unary_expression': {
-        const v = yield* this.eval(e.children[0], frame);
+        // !x is expected true exactly when x is expected false.
+        const outer = this.expect;
+        let v: Value;
+        if (e.op === '!' && outer !== undefined) this.expect = !outer;
+        try {
+          v = yield* this.eval(e.children[0], frame);
+          if (e.op === '!' && v.k === 'sym') return this.truthy(v, `!${this.src(e.children[0])}`) ? ZERO : int(1);
+        } finally {
+          this.expect = outer;
+        }
         if (e.op === '!') {
-          if (v.k === 'sym') return this.truthy(v, `!${this.src(e.children[0])}`) ? ZERO : int(1);
           return int(this.truthy(v, '') ? 0 : 1);
         }
         if (v.k === 'sym' && e.op === '~') {
@@ -2100,8 +2161,16 @@ export class Machine {
         const branch = t ? child(e, 'consequence') : child(e, 'alternative');
         return branch ? yield* this.eval(branch, frame) : c;
       }
-      case 'call_expression':
-        return yield* this.evalCall(e, frame);
+      case 'call_expression': {
+        // A callee's own conditions are not the caller's.
+        const outer = this.expect;
+        this.expect = undefined;
+        try {
+          return yield* this.evalCall(e, frame);
+        } finally {
+          this.expect = outer;
+        }
+      }
       case 'subscript_expression': {
         // a[i]: the element the path stored there, if it did (one slot per index value).
         const el = yield* this.element(e, frame);
@@ -2430,6 +2499,12 @@ const PREFER_CONTRACT = new Set(['iommu_sva_domain_alloc', 'iommu_attach_device_
  * Kernel helpers that only read or write through the pointers they are given and keep none of
  * them: an object passed to them has not escaped.
  */
+/** An expression that calls, assigns or increments: evaluating it twice would do it twice. */
+function hasEffects(e: Ast): boolean {
+  if (e.type === 'call_expression' || e.type === 'assignment_expression' || e.type === 'update_expression') return true;
+  return e.children.some(hasEffects);
+}
+
 const KEEPS_NOTHING = /^(copy_(from|to)_user|__copy_(from|to)_user\w*|clear_user|memcpy|memmove|memset|memcmp|memchr|str(n?cpy|n?cmp|n?len|scpy|chr|rchr|str|n?cat)|sn?printf|scnprintf|vsn?printf|kstrto\w+|printk|pr_\w+|dev_(err|warn|info|dbg|notice|crit|alert|emerg)(_ratelimited|_once)?|dev_name|print_hex_dump\w*|trace_\w+|might_sleep|lockdep_\w+|WARN\w*|BUG_ON|bitmap_\w+|(set|clear|test)_bit|__(set|clear)_bit|find_(first|next)_\w*bit|hweight\d+|ilog2|fls\w*|ffs\w*)$/;
 
 /** `.member = fn` in the designated initializer of the static table @table in @text. */
