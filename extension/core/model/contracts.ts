@@ -14,6 +14,7 @@ import { REFCOUNT } from './primitives/refcount';
 import { UACCESS } from './primitives/uaccess';
 import { FS } from './primitives/fs';
 import { LIST } from './primitives/list';
+import { RBTREE } from './primitives/rbtree';
 import { XARRAY } from './primitives/xarray';
 import { WORKQUEUE } from './primitives/workqueue';
 import { SCHED } from './primitives/sched';
@@ -84,7 +85,7 @@ function refPutter(name: string): Contract {
 }
 
 const C: Record<string, Contract> = {
-  ...SLAB, ...LOCKING, ...RCUPDATE, ...REFCOUNT, ...UACCESS, ...FS, ...LIST, ...XARRAY, ...WORKQUEUE, ...ERR, ...COMPILER, ...CLEANUP, ...DEVICE, ...KREF, ...SCHED, ...BITOPS,
+  ...SLAB, ...LOCKING, ...RCUPDATE, ...REFCOUNT, ...UACCESS, ...FS, ...LIST, ...RBTREE, ...XARRAY, ...WORKQUEUE, ...ERR, ...COMPILER, ...CLEANUP, ...DEVICE, ...KREF, ...SCHED, ...BITOPS,
   ...IO_PGFAULT, ...IOMMU, ...IOMMU_SVA, ...IOMMUFD_MAIN,
 };
 const F: Record<string, FieldContract> = { ...IO_PGFAULT_FIELDS, ...IOMMU_FIELDS };

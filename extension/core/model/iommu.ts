@@ -63,7 +63,22 @@ export const IOMMU: Record<string, Contract> = {
   },
   *iommu_detach_device_pasid(m, a, _as, at) {
     yield { kind: 'sched' };
-    m.attached.delete(m.attachKey(a[2] ?? ZERO, m.groupOfDevice(a[1])));
+    const group = m.groupOfDevice(a[1]);
+    const key = m.attachKey(a[2] ?? ZERO, group);
+    const pasid = a[2] ? m.norm(a[2]) : ZERO;
+    if (!m.attached.has(key) && pasid.k === 'sym') {
+      // A PASID the path does not know (read from an object it did not build) that detaches the
+      // domain from the device: when the domain is attached to the device's group at exactly one
+      // other PASID the path does not know either, that is the one the code names.
+      const prefix = key.slice(0, key.indexOf('|') + 1);
+      const d = a[0] ? m.norm(a[0]) : ZERO;
+      const same = [...m.attached].filter(([k, h]) => {
+        const hd = m.world.obj(h).fields.get('domain');
+        return k.startsWith(prefix) && k.slice(prefix.length).startsWith('s') && d.k === 'ptr' && hd?.k === 'ptr' && hd.obj === d.obj;
+      });
+      if (same.length === 1) m.attached.delete(same[0][0]);
+    }
+    m.attached.delete(key);
     m.step(at, 'iommu_detach_device_pasid()', `PASID ${m.name(a[2] ?? ZERO)} detached`);
     return ZERO;
   },
