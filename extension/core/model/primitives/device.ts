@@ -42,19 +42,41 @@ export function initDevice(m: Machine, v: Value | undefined, at: Ast): void {
   m.step(at, 'device_initialize()', `${m.world.name(dev.id)} holds one reference: from now on put_device() frees it`);
 }
 
+/**
+ * References the path took (+) and dropped (-) on a device whose count it does not know (one the
+ * code it runs did not initialise): by device id.
+ */
+const moved = new WeakMap<Machine, Map<number, number>>();
+
+function move(m: Machine, dev: Obj, by: number): number {
+  let t = moved.get(m);
+  if (!t) moved.set(m, (t = new Map()));
+  const n = (t.get(dev.id) ?? 0) + by;
+  t.set(dev.id, n);
+  return n;
+}
+
 /** get_device(): one more reference, when the path knows the count. */
 export function getDevice(m: Machine, v: Value | undefined): void {
   const dev = known(m, v);
   const k = dev && dev.fields.has(KREF) ? m.world.sub(dev.id, KREF, 'refcount_t') : undefined;
   if (k?.count !== undefined) k.count++;
+  else if (dev) move(m, dev, 1);
 }
 
 /** put_device(): one reference less; the last one runs the device's release. */
 export function* putDevice(m: Machine, v: Value | undefined, at: Ast): Gen<void> {
   const dev = known(m, v);
-  if (!dev || !dev.fields.has(KREF)) return;
-  const k = m.world.sub(dev.id, KREF, 'refcount_t');
-  if (k.count === undefined) return;
+  if (!dev) return;
+  const k = dev.fields.has(KREF) ? m.world.sub(dev.id, KREF, 'refcount_t') : undefined;
+  if (k?.count === undefined) {
+    // A device the path found initialised: whoever holds it (the driver, for the device it
+    // registered) owns one reference to drop; a second one the path never took is not its to drop.
+    if (move(m, dev, -1) === -2) {
+      m.report('iopf/refcount-imbalance', `put_device() on ${m.world.name(dev.id)} drops a second reference this path never took: the one reference its holder owns is already gone, and its release runs early`, at);
+    }
+    return;
+  }
   if (k.count <= 0) {
     m.report('iopf/refcount-imbalance', `put_device() on ${m.world.name(dev.id)}, whose last reference is already gone: its release already ran`, at);
     return;
