@@ -255,6 +255,12 @@ export const commands: Record<CommandName, Handler> = {
   },
 };
 
+/** The title a user saw the command under (the Command Palette's), else its id. */
+function titleOf(ctx: vscode.ExtensionContext, id: string): string {
+  const cmds = (ctx.extension?.packageJSON?.contributes?.commands ?? []) as Array<{ command?: string; title?: string }>;
+  return cmds.find((c) => c.command === id)?.title?.replace(/\u2026$|…$/, '') ?? id;
+}
+
 export function activate(ctx: vscode.ExtensionContext): void {
   for (const [name, handler] of Object.entries(commands) as Array<[CommandName, Handler]>) {
     ctx.subscriptions.push(vscode.commands.registerCommand(CMD[name], async (...args: unknown[]) => {
@@ -263,7 +269,7 @@ export function activate(ctx: vscode.ExtensionContext): void {
       } catch (e) {
         // A core failure is reported once (status bar + log) and shown to the user who asked.
         reportCoreError(name, e);
-        void vscode.window.showErrorMessage(`iopf-lens: ${CMD[name]} failed: ${e instanceof Error ? e.message : String(e)}`);
+        void vscode.window.showErrorMessage(`iopf-lens: ${titleOf(ctx, CMD[name])} failed: ${e instanceof Error ? e.message : String(e)}`);
         return undefined;
       }
     }));

@@ -39,8 +39,10 @@ class OperationHover implements vscode.HoverProvider {
     // Kernel wording only: no HTML, no command links, so nothing in it can act.
     md.supportHtml = false;
     md.isTrusted = false;
-    md.appendMarkdown('**iopf-lens** · ');
-    md.appendCodeblock(hit.name, 'c');
+    // The call as written: `->page_response` for a call through an ops table, not a function of that name.
+    const receiver = field ? /(\w+)\s*(->|\.)\s*$/.exec(before) : null;
+    const shown = field ? `${receiver ? receiver[1] : ''}${receiver ? receiver[2] : '->'}${hit.name}` : hit.name;
+    md.appendMarkdown(`**iopf-lens** · \`${shown}\`${field ? ' (through an ops table)' : ''}\n\n`);
     md.appendMarkdown(escapeMarkdown(described));
     return new vscode.Hover(md, new vscode.Range(pos.line, hit.start, pos.line, hit.end));
   }

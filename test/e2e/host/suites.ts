@@ -262,10 +262,13 @@ describe('CodeLens and hover', () => {
     const plain = (hs: vscode.Hover[]) => hs.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n').replace(/\\/g, '');
     const text = plain(hovers);
     assert.match(text, /iopf_group/);
+    // The title names the call on one line: nothing dangles after the tool's name.
+    assert.match(text.split('\n')[0], /^\*\*iopf-lens\*\* · `iopf_free_group`$/);
     const fline = lines.findIndex((t) => t.includes('ops->page_response('));
     const fcol = lines[fline]!.indexOf('page_response') + 2;
     const fh = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, new vscode.Position(fline, fcol));
     assert.match(plain(fh), /page response/i);
+    assert.match(plain(fh).split('\n')[0], /`ops->page_response` \(through an ops table\)$/);
   });
 });
 
