@@ -195,7 +195,11 @@ async function exportTrace(arg: unknown): Promise<string | undefined> {
   if (target) {
     await vscode.workspace.fs.writeFile(vscode.Uri.parse(target, true), new TextEncoder().encode(text));
   } else if (r.show !== false) {
-    const doc = await vscode.workspace.openTextDocument({ content: text, language: format === 'json' ? 'json' : 'plaintext' });
+    // Mermaid in an editor that knows it when one is installed, else as a fenced block of Markdown
+    // (which the Markdown preview's Mermaid support and any Markdown host render).
+    const mermaid = format === 'mermaid' && (await vscode.languages.getLanguages()).includes('mermaid');
+    const doc = await vscode.workspace.openTextDocument(format === 'json' ? { content: text, language: 'json' }
+      : mermaid ? { content: text, language: 'mermaid' } : { content: `\`\`\`mermaid\n${text}${text.endsWith('\n') ? '' : '\n'}\`\`\`\n`, language: 'markdown' });
     await vscode.window.showTextDocument(doc, { preview: false, viewColumn: vscode.ViewColumn.Active });
   }
   return text;

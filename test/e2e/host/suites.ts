@@ -319,6 +319,12 @@ describe('commands', () => {
     const mmd = await vscode.commands.executeCommand<string>('iopf.exportTrace', { format: 'mermaid', target: target.toString() });
     assert.match(mmd ?? '', /^sequenceDiagram\n/);
     assert.equal(readFileSync(target.fsPath, 'utf8'), mmd);
+    // Shown, it opens in an editor that reads it as Mermaid (or Markdown with a mermaid fence), not plain text.
+    await vscode.commands.executeCommand<string>('iopf.exportTrace', { format: 'mermaid' });
+    const shown = vscode.window.activeTextEditor?.document;
+    assert.ok(shown && (shown.languageId === 'mermaid' || (shown.languageId === 'markdown' && shown.getText().startsWith('```mermaid\nsequenceDiagram\n'))),
+      `${shown?.languageId}: ${shown?.getText().slice(0, 40)}`);
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });
 
   it('iopf.showFaultFlow reveals the sidebar', async () => {
