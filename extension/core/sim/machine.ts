@@ -1493,13 +1493,7 @@ export class Machine {
    */
   private *goesOn(s: Ast, frame: Frame): Gen<boolean | undefined> {
     const c = child(s, 'condition');
-    if (!c) return undefined;
-    const todo: Ast[] = [c];
-    while (todo.length) {
-      const e = todo.pop()!;
-      if (e.type === 'call_expression' || e.type === 'assignment_expression' || e.type === 'update_expression') return undefined;
-      todo.push(...e.children);
-    }
+    if (!c || hasEffects(c)) return undefined;
     const v = yield* this.eval(c, frame);
     return v.k === 'int' ? v.v !== 0 : undefined;
   }
