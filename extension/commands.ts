@@ -5,7 +5,8 @@ import {
   analyzeDocument, filePath, output, reindex, reportCoreError, simulate, runReview, uriForPath, scenarioCatalog, type ScenarioInfo,
 } from './core-host';
 import { toPath, type LineLookup } from './view-model';
-import { currentSimulation, showSimulation } from './simulation-panel';
+import { currentSimulation, showSimulation, textHash } from './simulation-panel';
+import { counterexample } from '../webview/path-labels';
 import { showReview } from './review-panel';
 import { traceToJson, traceToMermaid } from './trace-export';
 import { getSettings } from './settings';
@@ -109,12 +110,19 @@ async function simulateTarget(t: Target): Promise<{ function: string; paths: num
   }
   if (!result) return undefined; // cancelled: nothing to show
   const lines = lineLookup(doc);
+  const paths = result.paths.map((p) => toPath(p, lines));
+  // The texts the steps were computed from: an edit to any of them makes the panel out of date.
+  const files = new Set([filePath(doc.uri), ...paths.flatMap((p) => p.steps.map((s) => s.file))]);
+  const sources = Object.fromEntries(vscode.workspace.textDocuments
+    .filter((d) => d === doc || files.has(filePath(d.uri)))
+    .map((d) => [d.uri.toString(), textHash(d.getText())]));
   const view: SimulationView = {
     function: t.scenario ? `${fn} · ${t.scenario}` : fn, file: vscode.workspace.asRelativePath(doc.uri), uri: doc.uri.toString(),
-    bounded: !!result.bounded, paths: result.paths.map((p) => toPath(p, lines)),
+    bounded: !!result.bounded, paths, rerun: { function: fn, ...(t.scenario ? { scenario: t.scenario } : {}) }, sources,
   };
-  // From a diagnostic: open on the path that shows the finding, at the finding's step.
-  let cursor = { path: 0, step: 0 };
+  // From a diagnostic: open on the path that shows the finding, at the finding's step. Otherwise on the
+  // shortest counterexample when there is one: the path a reviewer must see first.
+  let cursor = counterexample(view.paths) ?? { path: 0, step: 0 };
   if (t.rule) {
     const pi = view.paths.findIndex((p) => p.findings.some((f) => f.rule === t.rule));
     if (pi >= 0) {

@@ -6,7 +6,7 @@ import { analyzeOptions, getSettings, onDidChangeSettings } from './settings';
 import type { ReviewSide, ReviewView, ViewPath } from '../webview/protocol';
 import type { PathPair } from './core/review/paths';
 import { toFinding, toPath, type LineLookup } from './view-model';
-import { sideDocuments } from './review-docs';
+import { REVIEW_SCHEME, sideDocuments } from './review-docs';
 
 type CoreModule = typeof import('./core/analyze') & { Workspace: typeof import('./core/index').Workspace };
 type Workspace = import('./core/index').Workspace;
@@ -215,7 +215,8 @@ export function analyzeDocument(doc: vscode.TextDocument): Promise<AnalysisResul
       const n = r.findings.length;
       const where = vscode.workspace.asRelativePath(doc.uri);
       // A bound that cut the exploration is never shown as clean.
-      reportOk(n ? `$(bug) IOPF ${n}` : r.bounded ? '$(warning) IOPF bounded' : '$(check) IOPF',
+      // A side of a reviewed patch is the review panel's to show, not the status bar's.
+      if (doc.uri.scheme !== REVIEW_SCHEME) reportOk(n ? `$(bug) IOPF ${n}` : r.bounded ? '$(warning) IOPF bounded' : '$(check) IOPF',
         `iopf-lens: ${n} finding${n === 1 ? '' : 's'} in ${where}${r.bounded ? '; some paths were cut by a bound, so not every path was run' : ''}`);
       analyzed.fire({ uri: doc.uri, result: r });
       return r;
@@ -332,13 +333,15 @@ function loadMapping(): Promise<MappingApi> {
 export async function runReview(input: vscode.Uri, tree: vscode.Uri): Promise<ReviewView> {
   if (input.scheme !== 'file' || tree.scheme !== 'file') throw new Error('review needs files on disk');
   // Loaded on first review only: patch parsing and jsdiff are not needed for hints.
-  const [{ loadSeries }, { reviewSeries }] = await Promise.all([import('./core/review/series'), import('./core/review/review')]);
+  const [{ loadSeries }, { reviewSeries }, { reviewVerdict }] = await Promise.all([
+    import('./core/review/series'), import('./core/review/review'), import('./core/report/text')]);
   const series = loadSeries(input.fsPath);
   const result = await reviewSeries(series, tree.fsPath, {});
   const name = input.path.split('/').filter(Boolean).pop() ?? input.path;
   const src = { input: input.fsPath, tree: tree.fsPath };
   return {
     title: result.title ?? series.title ?? name,
+    verdict: reviewVerdict(result).replace(/^Verdict: /, ''),
     patches: await Promise.all(result.patches.map(async (p, i) => {
       // Each side's source lines from that side's text: the tree before the patch, the patched text after it.
       const lines = (side: ReviewSide): LineLookup => {
@@ -367,11 +370,11 @@ export async function runReview(input: vscode.Uri, tree: vscode.Uri): Promise<Re
           summary: c.kind === 'outcome' ? `scenario ${c.scenario}` : `contract ${c.before} → ${c.after}` +
             (c.callers.length ? ` (${c.callers.length} caller${c.callers.length === 1 ? '' : 's'})` : ''),
           beforeText: c.before, afterText: c.after,
-          ...(c.kind === 'outcome' ? sides(c.paths) : {}),
+          ...(c.kind === 'outcome' ? { outcomes: { kept: c.kept, gone: c.gone, came: c.came }, ...sides(c.paths) } : {}),
         })),
         docs: {
-          before: await sideDocuments(src, 'before', i + 1, p.texts.before),
-          after: await sideDocuments(src, 'after', i + 1, p.texts.after),
+          before: await sideDocuments(src, 'before', i + 1, p.texts.before, result.patches.length),
+          after: await sideDocuments(src, 'after', i + 1, p.texts.after, result.patches.length),
         },
         ...(p.notes.length ? { notes: p.notes.map(String) } : {}),
       };

@@ -5,6 +5,7 @@ import { analyzeDocument, latestResult, onDidAnalyzePartially, onDidInvalidate, 
 import type { AnalysisResult } from './core/types';
 import { getSettings, onDidChangeSettings } from './settings';
 import { CMD } from './command-ids';
+import { REVIEW_SCHEME } from './review-docs';
 
 export const DIAGNOSTIC_SOURCE = 'iopf-lens';
 /** Related-information entries per diagnostic: enough to follow a trace, not a wall of text. */
@@ -80,7 +81,8 @@ export function toDiagnostic(doc: vscode.TextDocument, f: Finding): vscode.Diagn
 
 async function refresh(doc: vscode.TextDocument): Promise<void> {
   if (!collection || doc.languageId !== 'c') return;
-  if (!getSettings().hints) { collection.delete(doc.uri); return; }
+  // A side of a reviewed patch is an in-memory copy: its findings are the review panel's, not Problems'.
+  if (!getSettings().hints || doc.uri.scheme === REVIEW_SCHEME) { collection.delete(doc.uri); return; }
   const version = doc.version;
   const result = await analyzeDocument(doc);
   if (!result || doc.isClosed || doc.version !== version) return;
@@ -99,7 +101,7 @@ function publish(doc: vscode.TextDocument, result: AnalysisResult): void {
 function publishPartial(e: { uri: vscode.Uri; version: number; result: AnalysisResult }): void {
   if (!collection || !getSettings().hints) return;
   const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === e.uri.toString());
-  if (!doc || doc.isClosed || doc.version !== e.version) return;
+  if (!doc || doc.isClosed || doc.version !== e.version || doc.uri.scheme === REVIEW_SCHEME) return;
   publish(doc, e.result);
 }
 

@@ -1,7 +1,7 @@
 // The fault-flow sidebar view: the IOPF/SVA/iommufd lifecycle diagram, following the path shown in the simulation panel.
 import * as vscode from 'vscode';
 import { isFlowToHost, type FlowHighlight, type HostToFlow } from '../webview/protocol';
-import { nodesForTrace } from '../webview/faultflow-graph';
+import { currentNode, nodesForTrace } from '../webview/faultflow-graph';
 import { html, webviewOptions } from './webview-html';
 import { CMD, VIEW } from './command-ids';
 import { onDidChangeCurrentPath } from './simulation-panel';
@@ -49,10 +49,12 @@ export function activate(ctx: vscode.ExtensionContext): void {
   ctx.subscriptions.push(
     vscode.window.registerWebviewViewProvider(VIEW.faultFlow, provider, { webviewOptions: { retainContextWhenHidden: true } }),
     onDidChangeCurrentPath((e) => {
+      const ops = e ? [e.function, ...e.path.steps.map((s) => s.op)] : [];
+      const current = e ? currentNode(ops, e.step + 1) : undefined;
       highlight = e
-        ? { title: `${e.function} · path #${e.path.id} · ${e.path.scenario} — ${e.path.outcome}`,
+        ? { title: `${e.function} · path #${e.path.id} · ${e.path.scenario} — ${e.path.outcome || (e.path.findings.length ? 'finding' : 'no finding')}`,
           // The simulated function itself is where the route starts (a report path starts at report).
-          nodes: nodesForTrace([e.function, ...e.path.steps.map((s) => s.op)]) }
+          nodes: nodesForTrace(ops), ...(current ? { current } : {}) }
         : { title: '', nodes: [] };
       provider?.push();
     }));

@@ -28,17 +28,22 @@ export function sourceKey(src: ReviewSource): string {
 }
 
 /**
- * The URI of @file (tree-relative) as it reads on @side of patch @position (1-based), e.g.
- * `iopf-review://1a2b3c4d5e6f/after-patch-3/drivers/iommu/io-pgfault.c`: the tab reads io-pgfault.c,
- * the breadcrumbs say which side of which patch, and the extension keeps C highlighting.
+ * The URI of @file (tree-relative) as it reads on @side of patch @position (1-based) of @count, e.g.
+ * `iopf-review://1a2b3c4d5e6f/after-patch-3/drivers/iommu/io-pgfault.c (after 3∕4)`: the tab and the
+ * breadcrumbs say which side of which patch (a division slash, since a path cannot hold "/"), and the
+ * package's file association keeps such names C.
  */
-export function reviewUri(key: string, side: ReviewSide, position: number, file: string): vscode.Uri {
-  return vscode.Uri.from({ scheme: REVIEW_SCHEME, authority: key, path: `/${side}-patch-${position}/${file.replace(/^\/+/, '')}` });
+export function reviewUri(key: string, side: ReviewSide, position: number, file: string, count?: number): vscode.Uri {
+  const name = `${file.replace(/^\/+/, '')}${count ? ` (${side} ${position}\u2215${count})` : ''}`;
+  return vscode.Uri.from({ scheme: REVIEW_SCHEME, authority: key, path: `/${side}-patch-${position}/${name}` });
 }
 
 function parse(uri: vscode.Uri): { side: ReviewSide; position: number; file: string } | undefined {
   const m = /^\/(before|after)-patch-(\d+)\/(.+)$/.exec(uri.path);
-  return m ? { side: m[1] as ReviewSide, position: Number(m[2]), file: m[3] } : undefined;
+  if (!m) return undefined;
+  // The side and position in the name repeat the folder's; the file is what precedes them.
+  const file = m[3]!.replace(/ \((?:before|after) \d+\u2215\d+\)$/, '');
+  return { side: m[1] as ReviewSide, position: Number(m[2]), file };
 }
 
 function diskText(tree: string, file: string): string | undefined {
@@ -55,7 +60,7 @@ function diskText(tree: string, file: string): string | undefined {
  * review document, whose text is remembered here.
  */
 export async function sideDocuments(src: ReviewSource, side: ReviewSide, position: number,
-  sideTexts: Record<string, string>): Promise<Record<string, string>> {
+  sideTexts: Record<string, string>, count?: number): Promise<Record<string, string>> {
   const key = sourceKey(src);
   if (memento && !sources()[key]) {
     const all = { ...sources(), [key]: src };
@@ -66,7 +71,7 @@ export async function sideDocuments(src: ReviewSource, side: ReviewSide, positio
   const out: Record<string, string> = {};
   for (const [file, text] of Object.entries(sideTexts)) {
     if (diskText(src.tree, file) === text) { out[file] = vscode.Uri.file(join(src.tree, file)).toString(); continue; }
-    const uri = reviewUri(key, side, position, file).toString();
+    const uri = reviewUri(key, side, position, file, count).toString();
     texts.delete(uri);
     texts.set(uri, text);
     out[file] = uri;

@@ -11,8 +11,8 @@ import { uriForPath, output } from './core-host';
 let extensionUri: vscode.Uri;
 let current: SimulationPanel | undefined;
 
-const pathChanged = new vscode.EventEmitter<{ function: string; path: ViewPath } | undefined>();
-/** Fires when the path shown in the panel changes (the fault-flow sidebar follows it). */
+const pathChanged = new vscode.EventEmitter<{ function: string; path: ViewPath; step: number } | undefined>();
+/** Fires when the path or step shown in the panel changes (the fault-flow sidebar follows it). */
 export const onDidChangeCurrentPath = pathChanged.event;
 
 /** The current step's range, and a softer mark on the path's other steps in the same file. */
@@ -60,6 +60,9 @@ class SimulationPanel {
   private disposables: vscode.Disposable[] = [];
   lastRevealedLine: number | undefined;
 
+  /** files whose text differs from what the view was computed from */
+  private stale: string[] = [];
+
   constructor(readonly panel: vscode.WebviewPanel, public view: SimulationView, public cursor: SimulationCursor) {
     panel.webview.options = webviewOptions(extensionUri);
     const page = () => { panel.webview.html = html(panel.webview, extensionUri, 'simulation', `Simulation: ${this.view.function}`); };
@@ -69,7 +72,29 @@ class SimulationPanel {
       panel.onDidDispose(() => this.dispose()),
       panel.webview.onDidReceiveMessage((m: unknown) => void this.receive(m)),
       reloadIfSilent(panel, () => this.ready, page, (l) => output().warn(l)),
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        if (this.view.sources?.[e.document.uri.toString()] !== undefined) this.checkFresh();
+      }),
     );
+    this.checkFresh();
+  }
+
+  /** Compares the open documents a view was computed from with their text now, and tells the page. */
+  checkFresh(): void {
+    const changed: string[] = [];
+    for (const [uri, hash] of Object.entries(this.view.sources ?? {})) {
+      const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri);
+      if (doc && textHash(doc.getText()) !== hash) changed.push(vscode.workspace.asRelativePath(doc.uri));
+    }
+    if (changed.join('\n') === this.stale.join('\n')) return;
+    this.stale = changed;
+    this.panel.title = `${changed.length ? '(out of date) ' : ''}Simulation: ${this.view.function}`;
+    this.post({ type: 'stale', stale: changed.length > 0, files: changed });
+  }
+
+  /** What the page says about freshness (tests read it). */
+  staleFiles(): string[] {
+    return [...this.stale];
   }
 
   private post(m: HostToSimulation): void {
@@ -80,8 +105,15 @@ class SimulationPanel {
     this.view = view;
     this.cursor = clampCursor(view, cursor);
     this.panel.title = `Simulation: ${view.function}`;
+    this.stale = [];
     this.post({ type: 'load', view, cursor: this.cursor });
-    pathChanged.fire(this.currentPath() ? { function: view.function, path: this.currentPath()! } : undefined);
+    this.checkFresh();
+    this.fireCurrent();
+  }
+
+  private fireCurrent(): void {
+    const path = this.currentPath();
+    pathChanged.fire(path ? { function: this.view.function, path, step: this.cursor.step } : undefined);
   }
 
   currentPath(): ViewPath | undefined {
@@ -97,14 +129,13 @@ class SimulationPanel {
       case 'ready':
         this.ready = true;
         this.post({ type: 'load', view: this.view, cursor: this.cursor });
-        pathChanged.fire(this.currentPath() ? { function: this.view.function, path: this.currentPath()! } : undefined);
+        if (this.stale.length) this.post({ type: 'stale', stale: true, files: this.stale });
+        this.fireCurrent();
         return;
       case 'reveal': {
-        const pathBefore = this.cursor.path;
+        const before = this.cursor;
         this.cursor = clampCursor(this.view, m.cursor);
-        if (this.cursor.path !== pathBefore) {
-          pathChanged.fire({ function: this.view.function, path: this.currentPath()! });
-        }
+        if (this.cursor.path !== before.path || this.cursor.step !== before.step) this.fireCurrent();
         try {
           const line = await this.reveal();
           this.post({ type: 'reply', seq: m.seq, ok: true, ...(line !== undefined ? { line } : {}) });
@@ -117,6 +148,18 @@ class SimulationPanel {
         await vscode.commands.executeCommand(CMD.exportTrace, { path: m.path, format: m.format });
         this.post({ type: 'reply', seq: m.seq, ok: true });
         return;
+      case 'rerun': {
+        const again = this.view.rerun;
+        if (!again) { this.post({ type: 'reply', seq: m.seq, ok: false, error: 'this view cannot be re-run' }); return; }
+        const cmd = again.scenario ? CMD.simulateScenario : CMD.simulateFunction;
+        try {
+          await vscode.commands.executeCommand(cmd, { uri: this.view.uri, function: again.function, ...(again.scenario ? { scenario: again.scenario } : {}) });
+          this.post({ type: 'reply', seq: m.seq, ok: true });
+        } catch (e) {
+          this.post({ type: 'reply', seq: m.seq, ok: false, error: e instanceof Error ? e.message : String(e) });
+        }
+        return;
+      }
     }
   }
 
@@ -132,7 +175,9 @@ class SimulationPanel {
     const editor = await vscode.window.showTextDocument(doc, { viewColumn: column, preserveFocus: true, preview: false });
     const range = doc.validateRange(stepRange(step));
     editor.selection = new vscode.Selection(range.start, range.start);
-    editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+    // Reveal the start of the step's line: revealing a long range scrolls sideways and hides where lines begin.
+    const lineStart = new vscode.Position(range.start.line, 0);
+    editor.revealRange(new vscode.Range(lineStart, lineStart), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
     editor.setDecorations(stepDecoration, [range]);
     editor.setDecorations(stateDecoration, [{
       range: doc.lineAt(range.start.line).range,
@@ -159,6 +204,13 @@ class SimulationPanel {
   }
 }
 
+/** A short hash of a document's text (FNV-1a and the length): equal text, equal hash. */
+export function textHash(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) { h ^= text.charCodeAt(i); h = Math.imul(h, 0x01000193); }
+  return `${(h >>> 0).toString(16)}:${text.length}`;
+}
+
 function clampCursor(view: SimulationView, c: SimulationCursor): SimulationCursor {
   const path = Math.min(Math.max(0, c.path), Math.max(0, view.paths.length - 1));
   const steps = view.paths[path]?.steps.length ?? 0;
@@ -179,8 +231,8 @@ export function showSimulation(view: SimulationView, cursor: SimulationCursor = 
 }
 
 /** What the panel currently shows (Export Trace and the tests read it). */
-export function currentSimulation(): { view: SimulationView; cursor: SimulationCursor; lastRevealedLine?: number } | undefined {
-  return current ? { view: current.view, cursor: current.cursor, lastRevealedLine: current.lastRevealedLine } : undefined;
+export function currentSimulation(): { view: SimulationView; cursor: SimulationCursor; lastRevealedLine?: number; stale: string[] } | undefined {
+  return current ? { view: current.view, cursor: current.cursor, lastRevealedLine: current.lastRevealedLine, stale: current.staleFiles() } : undefined;
 }
 
 export function activate(ctx: vscode.ExtensionContext): void {

@@ -1,6 +1,7 @@
 // Converts core results (PathResult, Finding, TraceStep) into the plain view models the webviews draw (no vscode import).
 import type { Finding, PathResult, StateSnapshot, TraceStep } from './core/types';
 import type { ViewFinding, ViewPath, ViewState, ViewStep } from '../webview/protocol';
+import { callDepths } from '../webview/path-labels';
 
 /** Looks up the source text of a 1-based line of a file, for showing beside a step. */
 export type LineLookup = (file: string, line: number) => string | undefined;
@@ -55,13 +56,16 @@ export function toFinding(f: Finding, lines?: LineLookup): ViewFinding {
 }
 
 export function toPath(p: PathResult, lines?: LineLookup): ViewPath {
+  const steps = (p.steps ?? []).map((s) => toStep(s, lines));
+  const depths = callDepths(steps);
   return {
     id: Number.isInteger(p.id) ? p.id : 0,
     scenario: String(p.scenario ?? ''),
     outcome: String(p.outcome ?? ''),
     ...(p.returns !== undefined ? { returns: String(p.returns) } : {}),
     bounded: !!p.bounded,
-    steps: (p.steps ?? []).map((s) => toStep(s, lines)),
+    steps: steps.map((s, i) => ({ ...s, depth: depths[i]! })),
     findings: (p.findings ?? []).map((f) => toFinding(f, lines)),
+    ...(Array.isArray(p.decisions) ? { decisions: p.decisions.map(String) } : {}),
   };
 }

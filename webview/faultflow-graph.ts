@@ -105,6 +105,15 @@ export function nodeForOp(op: string): string | undefined {
   return undefined;
 }
 
+/** The node of the step at @index: the last step at or before it that touches one. */
+export function currentNode(ops: readonly string[], index: number): string | undefined {
+  for (let i = Math.min(index, ops.length - 1); i >= 0; i--) {
+    const n = nodeForOp(ops[i]!);
+    if (n) return n;
+  }
+  return undefined;
+}
+
 /** The lifecycle nodes a trace visits, in order, with repeats collapsed. */
 export function nodesForTrace(ops: readonly string[]): string[] {
   const out: string[] = [];
@@ -183,7 +192,7 @@ export function escapeXml(s: string): string {
 }
 
 /** The whole diagram as SVG text; highlighted nodes and edges carry the class `hl`. */
-export function renderFlowSvg(visited: readonly string[]): string {
+export function renderFlowSvg(visited: readonly string[], current?: string): string {
   const byId = new Map(FLOW_NODES.map((n) => [n.id, n]));
   const hlEdges = highlightedEdges(visited);
   const hlNodes = new Set<string>();
@@ -209,7 +218,7 @@ export function renderFlowSvg(visited: readonly string[]): string {
   for (const n of FLOW_NODES) {
     const b = layoutNode(n);
     const hl = hlNodes.has(n.id);
-    parts.push(`<g class="node lane-${n.lane}${hl ? ' hl' : ''}" data-node="${escapeXml(n.id)}">` +
+    parts.push(`<g class="node lane-${n.lane}${hl ? ' hl' : ''}${n.id === current ? ' current' : ''}" data-node="${escapeXml(n.id)}">` +
       `<rect x="${b.x}" y="${b.y}" width="${b.w}" height="${b.h}" rx="4"/>` +
       `<text class="label" x="${b.x + b.w / 2}" y="${b.y + 16}">${escapeXml(n.label)}</text>` +
       `<text class="sub" x="${b.x + b.w / 2}" y="${b.y + 31}">${escapeXml(n.sub)}</text></g>`);

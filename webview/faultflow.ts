@@ -11,7 +11,7 @@ function isFlowState(x: unknown): x is { kind: 'faultflow'; highlight: FlowHighl
   if (typeof x !== 'object' || x === null) return false;
   const h = (x as { highlight?: unknown }).highlight as FlowHighlight | undefined;
   return (x as { kind?: unknown }).kind === 'faultflow' && !!h && typeof h.title === 'string' &&
-    Array.isArray(h.nodes) && h.nodes.every((n) => typeof n === 'string');
+    Array.isArray(h.nodes) && h.nodes.every((n) => typeof n === 'string') && (h.current === undefined || typeof h.current === 'string');
 }
 
 function render(): void {
@@ -21,7 +21,7 @@ function render(): void {
     highlight.title ? highlight.title : 'No path selected: simulate a function to highlight its route.'));
   const holder = el('div', { class: 'diagram', id: 'diagram' });
   // renderFlowSvg escapes every label; the only dynamic text (the title) is set as text above.
-  const doc = new DOMParser().parseFromString(renderFlowSvg(highlight.nodes), 'image/svg+xml');
+  const doc = new DOMParser().parseFromString(renderFlowSvg(highlight.nodes, highlight.current), 'image/svg+xml');
   holder.append(document.importNode(doc.documentElement, true));
   app.append(holder);
   if (!highlight.nodes.length) {

@@ -25,6 +25,8 @@ export interface ViewStep {
   op: string;
   detail: string;
   function: string;
+  /** calls deep from the function the path starts in (per thread), 0 for that function's own steps */
+  depth?: number;
   /** the source line of the step, as found in the file: untrusted text */
   source?: string;
   /** 0-based [startLine, startColumn, endLine, endColumn] of the step, for the editor highlight */
@@ -51,6 +53,8 @@ export interface ViewPath {
   bounded: boolean;
   steps: ViewStep[];
   findings: ViewFinding[];
+  /** branch decisions taken, in order ("141: !group = true"): what tells two paths with one outcome apart */
+  decisions?: string[];
 }
 
 export interface SimulationView {
@@ -60,6 +64,10 @@ export interface SimulationView {
   uri: string;
   bounded: boolean;
   paths: ViewPath[];
+  /** what to simulate again for "re-run": absent for a view that cannot be recomputed (a review side) */
+  rerun?: { function: string; scenario?: string };
+  /** a hash of each document's text (by URI) the view was computed from: a change makes the view stale */
+  sources?: Record<string, string>;
 }
 
 export interface SimulationCursor {
@@ -76,6 +84,8 @@ export interface ReviewChange {
   /** what happened before and after the patch, in the core's words */
   beforeText: string;
   afterText: string;
+  /** an outcome change as a diff: outcomes on both sides, only before the patch, only after it */
+  outcomes?: { kept: string[]; gone: string[]; came: string[] };
   /** the representative path on each side (an outcome change; a contract change has none) */
   before?: ViewPath;
   after?: ViewPath;
@@ -112,6 +122,8 @@ export interface ReviewPatchView {
 export interface ReviewView {
   title: string;
   patches: ReviewPatchView[];
+  /** the series' verdict in the CLI's words */
+  verdict?: string;
 }
 
 /** The item whose paths the review panel compares. */
@@ -125,6 +137,8 @@ export interface ReviewSelection {
 export interface FlowHighlight {
   title: string;
   nodes: string[];
+  /** the node of the step the simulation panel is on */
+  current?: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -135,13 +149,17 @@ export type ReplyMessage = { type: 'reply'; seq: number; ok: boolean; error?: st
 export type HostToSimulation =
   | { type: 'load'; view: SimulationView; cursor: SimulationCursor }
   | { type: 'goto'; cursor: SimulationCursor }
+  /** the text a view was computed from changed (stale: true) or is back to it (stale: false) */
+  | { type: 'stale'; stale: boolean; files: string[] }
   | ReplyMessage;
 
 export type SimulationToHost =
   | { type: 'ready' }
   /** the user moved to a step: the host reveals it in the editor and replies with the line */
   | { type: 'reveal'; seq: number; cursor: SimulationCursor }
-  | { type: 'export'; seq: number; format: 'json' | 'mermaid'; path: number };
+  | { type: 'export'; seq: number; format: 'json' | 'mermaid'; path: number }
+  /** simulate the same function (and scenario) again on the current text */
+  | { type: 'rerun'; seq: number };
 
 export type HostToFlow =
   | { type: 'highlight'; highlight: FlowHighlight }
@@ -185,7 +203,7 @@ export function isViewState(x: unknown): x is ViewState {
 
 export function isViewStep(x: unknown): x is ViewStep {
   return isObj(x) && optStr(x.thread) && isStr(x.file) && isInt(x.line) && isStr(x.op) && isStr(x.detail) &&
-    isStr(x.function) && optStr(x.source) && (x.state === undefined || isViewState(x.state)) &&
+    isStr(x.function) && optStr(x.source) && (x.depth === undefined || (isInt(x.depth) && x.depth >= 0)) && (x.state === undefined || isViewState(x.state)) &&
     (x.range === undefined || (Array.isArray(x.range) && x.range.length === 4 && x.range.every(isInt)));
 }
 
@@ -197,12 +215,14 @@ export function isViewFinding(x: unknown): x is ViewFinding {
 export function isViewPath(x: unknown): x is ViewPath {
   return isObj(x) && isInt(x.id) && isStr(x.scenario) && isStr(x.outcome) && optStr(x.returns) &&
     typeof x.bounded === 'boolean' && Array.isArray(x.steps) && x.steps.every(isViewStep) &&
-    Array.isArray(x.findings) && x.findings.every(isViewFinding);
+    Array.isArray(x.findings) && x.findings.every(isViewFinding) && (x.decisions === undefined || isStrArr(x.decisions));
 }
 
 export function isSimulationView(x: unknown): x is SimulationView {
   return isObj(x) && isStr(x.function) && isStr(x.file) && isStr(x.uri) && typeof x.bounded === 'boolean' &&
-    Array.isArray(x.paths) && x.paths.every(isViewPath);
+    Array.isArray(x.paths) && x.paths.every(isViewPath) &&
+    (x.rerun === undefined || (isObj(x.rerun) && isStr(x.rerun.function) && optStr(x.rerun.scenario))) &&
+    (x.sources === undefined || isRecordOf(x.sources, isStr));
 }
 
 export function isCursor(x: unknown): x is SimulationCursor {
@@ -217,7 +237,8 @@ function hasSides(x: Obj): boolean {
 
 function isReviewChange(x: unknown): x is ReviewChange {
   return isObj(x) && isStr(x.function) && optStr(x.file) && (x.line === undefined || isInt(x.line)) && isStr(x.summary) &&
-    isStr(x.beforeText) && isStr(x.afterText) && hasSides(x);
+    isStr(x.beforeText) && isStr(x.afterText) && hasSides(x) &&
+    (x.outcomes === undefined || (isObj(x.outcomes) && isStrArr(x.outcomes.kept) && isStrArr(x.outcomes.gone) && isStrArr(x.outcomes.came)));
 }
 
 function isReviewFinding(x: unknown): x is ReviewFindingView {
@@ -229,7 +250,7 @@ function isReviewDocs(x: unknown): boolean {
 }
 
 export function isReviewView(x: unknown): x is ReviewView {
-  return isObj(x) && isStr(x.title) && Array.isArray(x.patches) && x.patches.every((p) =>
+  return isObj(x) && isStr(x.title) && optStr(x.verdict) && Array.isArray(x.patches) && x.patches.every((p) =>
     isObj(p) && isStr(p.subject) && optStr(p.error) && (p.notes === undefined || isStrArr(p.notes)) &&
     Array.isArray(p.introduced) && p.introduced.every(isReviewFinding) &&
     Array.isArray(p.fixed) && p.fixed.every(isReviewFinding) &&
@@ -244,7 +265,7 @@ export function isReviewSelection(x: unknown): x is ReviewSelection {
 }
 
 export function isFlowHighlight(x: unknown): x is FlowHighlight {
-  return isObj(x) && isStr(x.title) && isStrArr(x.nodes);
+  return isObj(x) && isStr(x.title) && isStrArr(x.nodes) && optStr(x.current);
 }
 
 function isReply(x: Obj): boolean {
@@ -257,6 +278,7 @@ export function isHostToSimulation(x: unknown): x is HostToSimulation {
   switch (x.type) {
     case 'load': return isSimulationView(x.view) && isCursor(x.cursor);
     case 'goto': return isCursor(x.cursor);
+    case 'stale': return typeof x.stale === 'boolean' && isStrArr(x.files);
     case 'reply': return isReply(x);
     default: return false;
   }
@@ -268,6 +290,7 @@ export function isSimulationToHost(x: unknown): x is SimulationToHost {
     case 'ready': return true;
     case 'reveal': return isInt(x.seq) && isCursor(x.cursor);
     case 'export': return isInt(x.seq) && (x.format === 'json' || x.format === 'mermaid') && isInt(x.path);
+    case 'rerun': return isInt(x.seq);
     default: return false;
   }
 }

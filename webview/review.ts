@@ -180,6 +180,33 @@ function compareGrid(it: Comparable, sel: ReviewSelection, total: number): HTMLE
   return grid;
 }
 
+/** Text that may wrap only after punctuation or an underscore-free boundary, so identifiers stay whole. */
+function breakable(text: string): DocumentFragment {
+  const f = document.createDocumentFragment();
+  for (const part of text.split(/(?<=[(,.>\]#=;:])|(?=\s)/)) {
+    if (f.childNodes.length) f.append(document.createElement('wbr'));
+    f.append(document.createTextNode(part));
+  }
+  return f;
+}
+
+/**
+ * One side of a changed outcome as a diff: what only this side has first (− gone before the patch,
+ * + new after it), then what both sides have (=), so the change reads without comparing two lists.
+ */
+function outcomeList(own: string[], kept: string[], kind: 'gone' | 'came'): HTMLElement {
+  const list = el('ul', { class: 'outcomes' });
+  for (const o of own) {
+    list.append(el('li', { class: `outcome ${kind}`, title: kind === 'gone' ? 'only before the patch' : 'only after the patch' },
+      el('span', { class: 'glyph', 'aria-label': kind === 'gone' ? 'gone' : 'new' }, kind === 'gone' ? '−' : '+'), breakable(o)));
+  }
+  for (const o of kept) {
+    list.append(el('li', { class: 'outcome kept', title: 'on both sides' }, el('span', { class: 'glyph', 'aria-label': 'kept' }, '='), breakable(o)));
+  }
+  if (!own.length && !kept.length) list.append(el('li', { class: 'outcome none' }, kind === 'gone' ? 'scenario did not apply' : 'scenario no longer applies'));
+  return list;
+}
+
 function renderCompare(): void {
   app.querySelectorAll('.compare').forEach((old) => old.remove());
   const it = itemOf(selection);
@@ -204,6 +231,7 @@ function render(): void {
   const fixed = view.patches.reduce((n, p) => n + p.fixed.length, 0);
   if (!itemOf(selection)) selection = firstComparable();
   app.append(el('header', {}, el('h1', {}, view.title),
+    view.verdict ? el('p', { class: `series-verdict${introduced ? ' bad' : ''}`, id: 'series-verdict' }, el('strong', {}, 'Verdict: '), view.verdict) : undefined,
     el('div', { class: 'totals', id: 'totals' },
       `${view.patches.length} patch${view.patches.length === 1 ? '' : 'es'} · ${introduced} introduced · ${fixed} fixed · select an item to compare its paths before and after`)));
   view.patches.forEach((p, pi) => {
@@ -226,9 +254,9 @@ function render(): void {
       const body = el('tbody', {});
       p.changed.forEach((c, ci) => {
         const row = el('tr', { class: 'change' },
-          el('td', { class: 'change-head' }, el('code', {}, c.function), el('div', { class: 'summary' }, c.summary)),
-          el('td', { class: 'side before' }, c.beforeText),
-          el('td', { class: 'side after' }, c.afterText));
+          el('td', { class: 'change-head' }, el('code', {}, breakable(c.function)), el('div', { class: 'summary' }, c.summary)),
+          el('td', { class: 'side before' }, c.outcomes ? outcomeList(c.outcomes.gone, c.outcomes.kept, 'gone') : c.beforeText),
+          el('td', { class: 'side after' }, c.outcomes ? outcomeList(c.outcomes.came, c.outcomes.kept, 'came') : c.afterText));
         if (hasPaths(c)) selectable(row, { patch: pi, kind: 'changed', index: ci });
         body.append(row);
       });

@@ -6,11 +6,32 @@ import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import {
   isHostToSimulation, isSimulationPersisted, type SimulationCursor, type SimulationView, type ViewPath, type ViewStep,
 } from './protocol';
+import { findingStep, nextFindingPath, pathLabels } from './path-labels';
 import { vscode, el, clear, request, settleReply } from './shared';
 
 let view: SimulationView | undefined;
 let cursor: SimulationCursor = { path: 0, step: 0 };
+/** files changed since the view was computed (empty: the view matches the text) */
+let staleFiles: string[] = [];
 const app = document.getElementById('app')!;
+
+/** Text that may wrap only after punctuation, so an identifier is never broken (a lane scrolls instead). */
+function breakable(text: string): DocumentFragment {
+  const f = document.createDocumentFragment();
+  for (const part of text.split(/(?<=[(,.>\]#=])|(?=\s)/)) {
+    if (f.childNodes.length) f.append(document.createElement('wbr'));
+    f.append(document.createTextNode(part));
+  }
+  return f;
+}
+
+/** A step's file as the header names files: relative to the folder the panel's own file is in. */
+function shown(file: string): string {
+  if (!view) return file;
+  const own = view.paths.flatMap((p) => p.steps).find((s) => s.file === view!.file || s.file.endsWith(`/${view!.file}`))?.file;
+  const root = own && own !== view.file ? own.slice(0, own.length - view.file.length) : undefined;
+  return root && file.startsWith(root) ? file.slice(root.length) : file;
+}
 
 function persist(): void {
   if (view) vscode.setState({ kind: 'simulation', view, cursor });
@@ -41,11 +62,15 @@ function threadsOf(p: ViewPath): string[] {
   return t;
 }
 
-function stepCell(s: ViewStep): HTMLElement {
-  return el('div', { class: 'step-body' },
-    el('div', { class: 'op' }, s.op),
-    s.detail ? el('div', { class: 'detail' }, s.detail) : undefined,
-    s.source !== undefined ? el('code', { class: 'source' }, s.source) : undefined);
+function stepCell(s: ViewStep, entered: boolean): HTMLElement {
+  const depth = s.depth ?? 0;
+  const cell = el('div', { class: 'step-body', 'data-depth': String(depth) },
+    entered ? el('div', { class: 'callee', title: `steps in ${s.function}(), ${depth} call${depth === 1 ? '' : 's'} deep` }, `${s.function}()`) : undefined,
+    el('div', { class: 'op' }, breakable(s.op)),
+    s.detail ? el('div', { class: 'detail' }, breakable(s.detail)) : undefined,
+    s.source !== undefined ? el('code', { class: 'source' }, breakable(s.source)) : undefined);
+  cell.style.setProperty('--depth', String(Math.min(depth, 8)));
+  return cell;
 }
 
 function renderTrace(p: ViewPath): HTMLElement {
@@ -66,7 +91,11 @@ function renderTrace(p: ViewPath): HTMLElement {
       el('div', { class: 'loc', title: `${s.file}:${s.line} in ${s.function}` }, `${s.line}`));
     const lanesRow = el('div', { class: 'lanes' });
     const laneIndex = s.thread ? threads.indexOf(s.thread) : 0;
-    for (let l = 0; l < lanes; l++) lanesRow.append(l === laneIndex ? stepCell(s) : el('div', { class: 'lane-empty' }));
+    // The function a step is in, named where the thread enters it (a call, or a return to the caller).
+    let before: ViewStep | undefined;
+    for (let k = i - 1; k >= 0 && !before; k--) if (p.steps[k]!.thread === s.thread) before = p.steps[k];
+    const entered = (s.depth ?? 0) > 0 && (!before || before.function !== s.function);
+    for (let l = 0; l < lanes; l++) lanesRow.append(l === laneIndex ? stepCell(s, entered) : el('div', { class: 'lane-empty' }));
     row.append(lanesRow);
     row.addEventListener('click', () => void go({ path: cursor.path, step: i }));
     table.append(row);
@@ -79,7 +108,7 @@ function kv(title: string, entries: Array<[string, string]>, empty: string): HTM
   if (!entries.length) box.append(el('div', { class: 'empty' }, empty));
   else {
     const dl = el('dl', {});
-    for (const [k, v] of entries) dl.append(el('dt', {}, k), el('dd', {}, v));
+    for (const [k, v] of entries) dl.append(el('dt', {}, breakable(k)), el('dd', {}, breakable(v)));
     box.append(dl);
   }
   return box;
@@ -89,7 +118,7 @@ function renderState(s: ViewStep | undefined): HTMLElement {
   const box = el('aside', { class: 'state', id: 'state', 'aria-label': 'model state after this step' });
   box.append(el('h2', {}, 'State after step'));
   if (!s) return box;
-  box.append(el('div', { class: 'where' }, `${s.function} · ${s.file}:${s.line}${s.thread ? ` · ${s.thread}` : ''}`));
+  box.append(el('div', { class: 'where' }, `${s.function} · ${shown(s.file)}:${s.line}${s.thread ? ` · ${s.thread}` : ''}`));
   const st = s.state;
   if (!st) { box.append(el('div', { class: 'empty' }, 'no state recorded for this step')); return box; }
   box.append(
@@ -126,12 +155,22 @@ function render(): void {
       ` · ${distinct} finding${distinct === 1 ? '' : 's'}`,
       distinct ? ` on ${withFindings} path${withFindings === 1 ? '' : 's'}` : '', view.bounded ? ' · bounded' : ''),
     el('div', { class: 'file' }, view.file)));
+  if (staleFiles.length) {
+    const banner = el('div', { class: 'stale', id: 'stale', role: 'status' },
+      el('strong', {}, 'Out of date: '), `${staleFiles.map(shown).join(', ')} changed since this simulation; the steps below may name code that is no longer there.`);
+    if (view.rerun) {
+      const b = el('vscode-button', { id: 'btn-rerun' }, 'Re-run');
+      b.addEventListener('click', () => void request((seq) => ({ type: 'rerun' as const, seq }), 120_000));
+      banner.append(' ', b);
+    }
+    app.append(banner);
+  }
   if (!p) { app.append(el('p', { class: 'empty' }, 'The simulator found no path through this function.')); return; }
 
   const select = el('vscode-single-select', { id: 'path-select', 'aria-label': 'path' });
-  view.paths.forEach((q, i) => {
-    const o = el('vscode-option', { value: String(i) },
-      `#${q.id} ${q.scenario} — ${q.outcome}${q.findings.length ? ` (${q.findings.length} ⚠)` : ''}`);
+  const labels = pathLabels(view.paths);
+  view.paths.forEach((_q, i) => {
+    const o = el('vscode-option', { value: String(i) }, labels[i]!);
     if (i === cursor.path) o.setAttribute('selected', '');
     select.append(o);
   });
@@ -152,6 +191,7 @@ function render(): void {
     btn('btn-prev', '◀ Prev', 'Previous step (↑ / k)', () => ({ path: cursor.path, step: cursor.step - 1 })),
     btn('btn-next', 'Next ▶', 'Next step (↓ / j)', () => ({ path: cursor.path, step: cursor.step + 1 })),
     btn('btn-last', 'Last ▶▶', 'Last step (End)', () => ({ path: cursor.path, step: last() })),
+    ...findingButtons(),
     el('span', { id: 'position', class: 'position' }),
     el('span', { id: 'editor-line', class: 'editor-line' })));
 
@@ -167,6 +207,24 @@ function render(): void {
   if (findings) app.append(findings);
   app.append(el('div', { class: 'body' }, renderTrace(p), renderState(p.steps[cursor.step])), exportBar);
   updateCurrent();
+}
+
+/** The step where the next (or previous) path with a finding meets it; where we are when none has one. */
+function findingCursor(dir: 1 | -1): SimulationCursor {
+  const i = view ? nextFindingPath(view.paths, cursor.path, dir) : undefined;
+  return i === undefined || !view ? cursor : { path: i, step: findingStep(view.paths[i]!) };
+}
+
+/** Previous / next path with a finding: absent when no path has one. */
+function findingButtons(): HTMLElement[] {
+  if (!view || !view.paths.some((q) => q.findings.length)) return [];
+  const b = (id: string, label: string, title: string, dir: 1 | -1) => {
+    const x = el('vscode-button', { id, title, secondary: '' }, label);
+    x.addEventListener('click', () => void go(findingCursor(dir)));
+    return x;
+  };
+  return [b('btn-prev-finding', '⚠ ◀', 'Previous path with a finding (Shift+F)', -1),
+    b('btn-next-finding', '⚠ ▶', 'Next path with a finding (F)', 1)];
 }
 
 function updateCurrent(): void {
@@ -198,6 +256,8 @@ window.addEventListener('keydown', (e) => {
     End: () => ({ path: cursor.path, step: n - 1 }),
     PageDown: () => ({ path: Math.min(cursor.path + 1, (view?.paths.length ?? 1) - 1), step: 0 }),
     PageUp: () => ({ path: Math.max(cursor.path - 1, 0), step: 0 }),
+    f: () => findingCursor(1),
+    F: () => findingCursor(-1),
   };
   const m = moves[e.key];
   if (m) { e.preventDefault(); void go(m()); }
@@ -207,7 +267,8 @@ window.addEventListener('message', (e: MessageEvent) => {
   const m: unknown = e.data;
   if (!isHostToSimulation(m)) return;
   switch (m.type) {
-    case 'load': view = m.view; cursor = m.cursor; persist(); render(); void go(cursor); break;
+    case 'load': view = m.view; cursor = m.cursor; staleFiles = []; persist(); render(); void go(cursor); break;
+    case 'stale': staleFiles = m.stale ? m.files : []; render(); break;
     case 'goto': void go(m.cursor); break;
     case 'reply': settleReply(m); break;
   }

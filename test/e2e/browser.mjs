@@ -296,6 +296,34 @@ export async function browserSuite({ browser, base, root, resultsDir, userData, 
     if (!title.includes('iommu_report_device_fault')) throw new Error(`panel title: ${title}`);
   });
 
+  await h.test('the panel opens on the shortest counterexample, at its finding, and steps between finding paths', async () => {
+    // The fixture's one finding: the request is never answered when the device has no fault parameter.
+    await until('a finding listed for the open path', async () => (await sim.locator('ul.findings li').count()) > 0, 15_000);
+    const rule = await sim.locator('ul.findings .rule').first().textContent();
+    if (rule !== 'iopf/unanswered-page-request') throw new Error(`opened on a path with ${rule}`);
+    const current = sim.locator('.trace-row.step.current');
+    const at = Number(await current.getAttribute('data-line'));
+    const want = Number((await sim.locator('ul.findings .at').first().textContent()).match(/line (\d+)/)[1]);
+    if (at !== want) throw new Error(`current step on line ${at}, the finding is on line ${want}`);
+    // Every path has its own label, and none is an empty "scenario —".
+    const labels = await sim.locator('#path-select vscode-option').allTextContents();
+    if (new Set(labels).size !== labels.length) throw new Error(`paths share a label: ${labels.join(' | ')}`);
+    if (labels.some((l) => /—\s*$/.test(l.trim()))) throw new Error(`a label with no outcome: ${labels.join(' | ')}`);
+    // One finding path: next and previous finding come back to it.
+    const selected = () => sim.locator('#path-select vscode-option[selected]').textContent();
+    const before = await selected();
+    await sim.locator('#btn-next-finding').click();
+    await until('still on the finding path', async () => (await selected()) === before, 5000);
+    // Steps inside a callee say so: indented by depth, the callee named where the path enters it.
+    await sim.locator('.trace').focus();
+    await page.keyboard.press('PageUp');
+    await until('a step inside a callee', async () => (await sim.locator('.step-body[data-depth="1"] .callee').count()) > 0, 10_000);
+    const pad = async (d) => sim.locator(`.step-body[data-depth="${d}"]`).first().evaluate((e) => parseFloat(getComputedStyle(e).paddingLeft));
+    if (!((await pad(1)) > (await pad(0)))) throw new Error('a callee\'s steps are not indented');
+    await page.keyboard.press('f');
+    await until('back on the finding path by the keyboard', async () => (await selected()) === before, 5000);
+  });
+
   await h.test('Next moves the editor highlight to the next step\'s line', async () => {
     const rows = sim.locator('.trace-row.step');
     // Find a step whose successor is on another line, so the move is visible.
@@ -318,13 +346,65 @@ export async function browserSuite({ browser, base, root, resultsDir, userData, 
     await shot('simulation-dark.png');
   });
 
-  await h.test('fault-flow sidebar renders its SVG with the path highlighted', async () => {
+  await h.test('fault-flow sidebar renders its SVG with the path highlighted, and follows the step', async () => {
+    // A path that reaches a handler: its route has edges (the counterexample's stops at report).
+    await sim.locator('.trace').focus();
+    await page.keyboard.press('Home');
+    await page.keyboard.press('PageUp');
     await runCommand(page, 'IOPF: Show Fault Flow');
     const flow = await webviewFrame(page, 'svg.flow', 30_000);
     await until('highlighted edges', async () => (await flow.locator('g.edge.hl').count()) > 0, 15_000);
     const nodes = await flow.locator('g.node').count();
     if (nodes < 15) throw new Error(`${nodes} nodes drawn`);
+    // The node of the current step is marked, and moves as the panel steps.
+    const currentNode = () => flow.locator('g.node.current').getAttribute('data-node', { timeout: 2000 }).catch(() => null);
+    await sim.locator('.trace-row.step').first().click();
+    await until('the first step\'s node marked', async () => (await currentNode()) === 'report', 10_000);
+    await sim.locator('#btn-last').click();
+    await until('the last step\'s node marked', async () => !['report', null].includes(await currentNode()), 10_000);
     await shot('faultflow-dark.png');
+  });
+
+  await h.test('an edit marks the panel out of date; undoing it makes it current again', async () => {
+    const fixture = join(fixtures, 'stall', 'io-pgfault.c');
+    const disk = readFileSync(fixture, 'utf8');
+    try {
+      await focusSource(page);
+      await gotoLine(page, reportLine);
+      await page.keyboard.press('End');
+      await page.keyboard.type(' // edited');
+      await until('the out-of-date banner', async () => (await sim.locator('#stale').count()) > 0, 15_000);
+      const text = await sim.locator('#stale').textContent();
+      if (!text.includes('io-pgfault.c') || !(await sim.locator('#btn-rerun').count())) throw new Error(`banner: ${text}`);
+      await shot('simulation-stale-dark.png');
+      // Undo until the text is back (the editor may group the typing in more than one undo stop).
+      await focusSource(page);
+      await until('the banner gone after undo', async () => {
+        if ((await sim.locator('#stale').count()) === 0) return true;
+        await page.keyboard.press('Control+Z');
+        await sleep(500);
+        return false;
+      }, 15_000);
+    } finally {
+      // The fixture is the repository's: whatever happened above, the editor's copy goes back to the disk's.
+      await focusSource(page);
+      await runCommand(page, 'File: Revert File').catch(() => {});
+      if (readFileSync(fixture, 'utf8') !== disk) throw new Error('the fixture on disk was changed');
+    }
+  });
+
+  await h.test('revealing a step never scrolls the editor sideways', async () => {
+    const rows = sim.locator('.trace-row.step');
+    const n = await rows.count();
+    for (let i = 0; i < n; i++) {
+      await rows.nth(i).click();
+      const left = await until(`step ${i + 1} revealed`, async () => {
+        const l = await page.locator('.part.editor .editor-group-container').first().locator('.monaco-editor .lines-content').first()
+          .evaluate((e) => e.style.left || '0px');
+        return l;
+      }, 5000);
+      if (parseFloat(left) !== 0) throw new Error(`step ${i + 1}: the editor scrolled sideways (left ${left})`);
+    }
   });
 
   await h.test('hostile source text renders as text in the simulation panel and runs nothing', async () => {
@@ -386,6 +466,17 @@ export async function browserSuite({ browser, base, root, resultsDir, userData, 
     const verdicts = await review.locator('article.patch .verdict').allTextContents();
     if (verdicts[0] !== 'introduces') throw new Error(`verdicts: ${verdicts.join(', ')}`);
     await review.locator('article.patch[data-patch="2"] table.change-table td.side.after').first().waitFor();
+    // The series' verdict heads the panel, in the CLI's words.
+    const verdict = await review.locator('#series-verdict').textContent();
+    if (!/introduced/.test(verdict)) throw new Error(`series verdict: ${verdict}`);
+    // A changed outcome reads as a diff: what the patch took away (−) before, what it brought (+) after.
+    const row = review.locator('article.patch[data-patch="0"] tr.change').filter({ hasText: 'scenario no-fault-param' }).first();
+    const gone = await row.locator('td.side.before li.outcome.gone').allTextContents();
+    const came = await row.locator('td.side.after li.outcome.came').allTextContents();
+    if (!gone.length || !came.length || !gone.every((t) => t.startsWith('−')) || !came.every((t) => t.startsWith('+'))) {
+      throw new Error(`no-fault-param row: gone ${JSON.stringify(gone)}, new ${JSON.stringify(came)}`);
+    }
+    if (!came.some((t) => t.includes('no response'))) throw new Error(`the after side should bring "no response": ${came}`);
     await shot('review-dark.png');
   });
 
@@ -438,6 +529,8 @@ export async function browserSuite({ browser, base, root, resultsDir, userData, 
         ed = await editorAt(page, 'io-pgfault.c');
         return ed && ed.line === line && ed.text.trim() === want;
       }, 15_000).catch((e) => { throw new Error(`${e.message}; editor: ${JSON.stringify(ed)}; want "${want}"`); });
+      // The tab says which side of which patch this text is.
+      await page.locator('.part.editor .tab.active', { hasText: 'io-pgfault.c (after 1\u22154)' }).first().waitFor({ timeout: 5000 });
       await shot('review-after-step-dark.png');
       // The same for the before side: the tree's own file, where that step is on the disk text.
       const bstep = compare.locator('.step.before.diverge');
@@ -521,6 +614,10 @@ export async function browserSuite({ browser, base, root, resultsDir, userData, 
     await until('two thread lanes', async () => (await sim.locator('.lane-head').count()) === 2, 30_000);
     const lanes = await sim.locator('.lane-head').allTextContents();
     if (!lanes.includes('remove')) throw new Error(`lanes: ${lanes.join(', ')}`);
+    // Each interleaving is named by where its threads switch, and no two read alike.
+    const labels = await sim.locator('#path-select vscode-option').allTextContents();
+    if (!labels.every((l) => / runs (after|between) /.test(l))) throw new Error(`a schedule label without its switch: ${labels.find((l) => !/ runs /.test(l))}`);
+    if (new Set(labels).size !== labels.length) throw new Error('two interleavings share a label');
     // A finding met on many schedules is counted once, not once per schedule.
     const head = await sim.locator('header h1').textContent();
     const m = head.match(/· (\d+) paths? · (\d+) findings?(?: on (\d+) paths?)?/);
@@ -540,6 +637,8 @@ export async function browserSuite({ browser, base, root, resultsDir, userData, 
     await gotoLine(page, reportLine);
     await runCommand(page, 'IOPF: Simulate Function at Cursor');
     sim = await webviewFrame(page, '#btn-next', 60_000);
+    await sim.locator('.trace').focus();
+    await page.keyboard.press('PageUp');
     await sim.locator('#btn-next').click();
     await runCommand(page, 'IOPF: Show Fault Flow');
     const flow = await webviewFrame(page, 'svg.flow', 30_000);

@@ -37,6 +37,10 @@ export interface OutcomeChange {
   scenario: string;
   before: string;
   after: string;
+  /** the outcomes both sides have, those only the side before the patch has, and those it brings */
+  kept: string[];
+  gone: string[];
+  came: string[];
   /** the representative path of this scenario on each side: one whose outcome the patch took away, one it brought */
   paths?: PathPair;
 }
@@ -349,6 +353,9 @@ function outcomeChanges(fn: string, file: string, line: number, before: Simulati
       kind: 'outcome', function: fn, file, line, scenario,
       before: bo.size ? [...bo.values()].join(' / ') : 'scenario did not apply',
       after: ao.size ? [...ao.values()].join(' / ') : 'scenario no longer applies',
+      kept: [...ao.entries()].filter(([k]) => bo.has(k)).map(([, v]) => v),
+      gone: gone.map((k) => bo.get(k)!),
+      came: came.map((k) => ao.get(k)!),
       paths: outcomePair(before.paths, after.paths, scenario, new Set(gone), new Set(came), outcomeKey),
     });
   }

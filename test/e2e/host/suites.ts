@@ -390,6 +390,9 @@ describe('commands', () => {
             else {
               assert.equal(uri.scheme, 'iopf-review');
               assert.ok(uri.path.startsWith(`/${side}-patch-${i + 1}/`), uri.toString());
+              // Its name says which side of which patch, and it is still C.
+              assert.ok(uri.path.endsWith(`${s.file.split('/').pop()} (${side} ${i + 1}\u2215${review.patches.length})`), uri.path);
+              assert.equal(doc.languageId, 'c', uri.path);
               assert.notEqual(doc.getText(), disk, `${side} ${i + 1}: ${s.file} differs from the disk`);
             }
             assert.equal(doc.lineAt(s.line - 1).text.trim(), s.source, `${side} ${i + 1}: ${s.file}:${s.line}`);
@@ -399,6 +402,10 @@ describe('commands', () => {
       }
     }
     assert.ok(checked > 100, `${checked} steps checked`);
+    // The in-memory copies are analysed (lenses) but their findings stay out of Problems.
+    await new Promise((r) => setTimeout(r, 1500));
+    const copies = vscode.languages.getDiagnostics().filter(([u, d]) => u.scheme === 'iopf-review' && d.length);
+    assert.deepEqual(copies.map(([u]) => u.toString()), []);
     // Patch 1's after side is a patched text: not on disk, so never the tree's file.
     assert.ok(Object.values(review.patches[0]!.docs!.after).some((u) => u.startsWith('iopf-review:')));
     assert.ok(Object.values(review.patches[0]!.docs!.before).every((u) => u.startsWith('file:')));

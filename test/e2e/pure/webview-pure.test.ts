@@ -1,8 +1,11 @@
 // Plain-Node tests of the editor side's pure parts: fault-flow layout text, message guards, trace export, view models.
 import * as assert from 'node:assert/strict';
 import {
-  FLOW_EDGES, FLOW_NODES, highlightedEdges, nodesForTrace, nodeForOp, renderFlowSvg, escapeXml, layoutNode,
+  FLOW_EDGES, FLOW_NODES, highlightedEdges, nodesForTrace, nodeForOp, renderFlowSvg, escapeXml, layoutNode, currentNode,
 } from '../../../webview/faultflow-graph';
+import {
+  callDepths, counterexample, findingStep, nextFindingPath, opName, pathLabels, scheduleOf,
+} from '../../../webview/path-labels';
 import {
   isSimulationToHost, isHostToSimulation, isReviewView, isFlowToHost, isReviewToHost, type ViewPath,
 } from '../../../webview/protocol';
@@ -147,5 +150,86 @@ describe('view models', () => {
     const v = toPath(p, () => '  x(); /* </script><img src=x onerror=y> */');
     assert.equal(v.steps[0]!.source, 'x(); /* </script><img src=x onerror=y> */');
     assert.deepEqual(v.steps[0]!.range, [1, 4, 1, 9]);
+  });
+});
+
+describe('path and step names in the simulation panel', () => {
+  const fstep = (fn: string, op = 'op', thread?: string) => ({ file: 'a.c', line: 1, op, detail: '', function: fn, ...(thread ? { thread } : {}) });
+  const vpath = (id: number, extra: Partial<ViewPath> = {}): ViewPath =>
+    ({ id, scenario: 's', outcome: 'returns 0', bounded: false, steps: [fstep('f')], findings: [], ...extra });
+  const finding = (line: number, trace: ViewPath['steps'] = []) =>
+    ({ rule: 'iopf/use-after-free', severity: 'error', file: 'a.c', line, function: 'f', message: 'm', trace });
+
+  it('gives each step its call depth, per thread, and returns to the caller', () => {
+    assert.deepEqual(callDepths([fstep('f'), fstep('g'), fstep('h'), fstep('g'), fstep('f'), fstep('k')]), [0, 1, 2, 1, 0, 1]);
+    assert.deepEqual(callDepths([fstep('f', 'a', 'A'), fstep('g', 'b', 'A'), fstep('r', 'c', 'B'), fstep('s', 'd', 'B'), fstep('f', 'e', 'A')]),
+      [0, 1, 0, 1, 0]);
+    const v = toPath({ id: 1, scenario: 's', outcome: 'o', bounded: false, decisions: ['3: x = true'], findings: [],
+      steps: [{ file: 'a.c', line: 2, op: 'call g()', detail: '', function: 'f', range: undefined as never },
+        { file: 'a.c', line: 9, op: 'kfree(x#1)', detail: '', function: 'g', range: undefined as never }] });
+    assert.deepEqual(v.steps.map((s) => s.depth), [0, 1]);
+    assert.deepEqual(v.decisions, ['3: x = true']);
+  });
+
+  it('says where the threads of a schedule switch', () => {
+    const between = [fstep('f', 'rcu_dereference(p)', 'report'), fstep('r', 'kfree(x#1)', 'remove'),
+      fstep('f', 'refcount_inc_not_zero(x#1.users)', 'report')];
+    assert.equal(scheduleOf(between), 'remove runs between `rcu_dereference` and `refcount_inc_not_zero` of report');
+    assert.equal(scheduleOf(between.slice(0, 2)), "remove runs after report's `rcu_dereference`");
+    assert.equal(scheduleOf([...between, fstep('r', 'x()', 'remove')]),
+      'remove runs between `rcu_dereference` and `refcount_inc_not_zero` of report (+1 more switch)');
+    assert.equal(scheduleOf([fstep('f'), fstep('g')]), undefined);
+  });
+
+  it('labels every path differently: by outcome, then by the first decision or switch where alike paths part', () => {
+    const paths = [
+      vpath(1, { decisions: ['23: !iopf = false', '41: !group = false'] }),
+      vpath(2, { decisions: ['23: !iopf = true', '41: !group = false'] }),
+      vpath(3, { outcome: 'returns -ENOMEM' }),
+      vpath(4, { outcome: '', steps: [fstep('f', 'a()', 'A'), fstep('g', 'b()', 'B'), fstep('f', 'c()', 'A'), fstep('g', 'd()', 'B')] }),
+      vpath(5, { outcome: '', steps: [fstep('f', 'a()', 'A'), fstep('g', 'b()', 'B'), fstep('f', 'c()', 'A'), fstep('f', 'e()', 'A'), fstep('g', 'd()', 'B')] }),
+      vpath(6, { outcome: '', findings: [finding(1)] }),
+    ];
+    const labels = pathLabels(paths);
+    assert.equal(new Set(labels).size, labels.length, labels.join('\n'));
+    assert.equal(labels[0], '#1 s — returns 0 · line 23: !iopf → false');
+    assert.equal(labels[1], '#2 s — returns 0 · line 23: !iopf → true');
+    assert.equal(labels[2], '#3 s — returns -ENOMEM');
+    assert.match(labels[3]!, /^#4 s — no finding · B runs between `a` and `c` of A \(\+1 more switch\) · switches at step 2, 3, 4$/);
+    assert.match(labels[4]!, /switches at step 2, 3, 5$/);
+    assert.equal(labels[5], '#6 s — iopf/use-after-free (1 ⚠)');
+  });
+
+  it('opens on the shortest counterexample, at the step where its finding is met', () => {
+    const long = vpath(1, { steps: [fstep('f', 'a()'), fstep('f', 'b()'), fstep('f', 'c()')], findings: [finding(1, [fstep('f', 'a()'), fstep('f', 'b()')])] });
+    const short = vpath(2, { steps: [fstep('f', 'a()'), fstep('f', 'b()')], findings: [finding(1, [fstep('f', 'a()'), fstep('f', 'b()')])] });
+    const clean = vpath(3);
+    assert.deepEqual(counterexample([clean, long, short]), { path: 2, step: 1 });
+    assert.deepEqual(counterexample([clean, long]), { path: 1, step: 1 });
+    assert.equal(counterexample([clean]), undefined);
+    // Fewer thread switches wins over fewer steps.
+    const twoSwitches = vpath(4, { steps: [fstep('f', 'a()', 'A'), fstep('g', 'b()', 'B'), fstep('f', 'c()', 'A')], findings: [finding(1)] });
+    const oneSwitch = vpath(5, { steps: [fstep('f', 'a()', 'A'), fstep('f', 'x()', 'A'), fstep('f', 'y()', 'A'), fstep('g', 'b()', 'B')], findings: [finding(1)] });
+    assert.equal(counterexample([twoSwitches, oneSwitch])!.path, 1);
+    assert.equal(findingStep(vpath(6)), 0);
+  });
+
+  it('steps to the next and previous path with a finding, wrapping around', () => {
+    const paths = [vpath(1), vpath(2, { findings: [finding(1)] }), vpath(3), vpath(4, { findings: [finding(1)] })];
+    assert.equal(nextFindingPath(paths, 0, 1), 1);
+    assert.equal(nextFindingPath(paths, 1, 1), 3);
+    assert.equal(nextFindingPath(paths, 3, 1), 1);
+    assert.equal(nextFindingPath(paths, 1, -1), 3);
+    assert.equal(nextFindingPath([vpath(1)], 0, 1), undefined);
+    assert.equal(opName('call iopf_group_alloc()'), 'iopf_group_alloc');
+  });
+
+  it('marks the node of the current step in the fault-flow diagram', () => {
+    const ops = ['iommu_report_device_fault', 'mutex_lock(x)', 'iopf_group_alloc()', 'if (!group)', 'iopf_group_response(g)'];
+    assert.equal(currentNode(ops, 1), 'report');
+    assert.equal(currentNode(ops, 3), 'group');
+    assert.equal(currentNode(ops, 4), 'response');
+    assert.match(renderFlowSvg(['report', 'group'], 'group'), /class="node lane-iopf hl current" data-node="group"/);
+    assert.doesNotMatch(renderFlowSvg(['report', 'group']), /current/);
   });
 });
