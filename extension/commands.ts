@@ -20,6 +20,9 @@ interface Target {
   line?: number;
   rule?: string;
   scenario?: string;
+  /** bounds for this run only, larger than the settings' (re-run of a bounded simulation) */
+  maxPaths?: number;
+  loopBound?: number;
 }
 
 type Handler = (...args: unknown[]) => unknown;
@@ -39,6 +42,8 @@ function toTarget(arg: unknown): Target {
   if (int(r.line)) t.line = int(r.line);
   if (str(r.rule)) t.rule = str(r.rule);
   if (str(r.scenario)) t.scenario = str(r.scenario);
+  if (int(r.maxPaths)) t.maxPaths = Math.min(int(r.maxPaths)!, 100_000);
+  if (int(r.loopBound)) t.loopBound = Math.min(int(r.loopBound)!, 64);
   return t;
 }
 
@@ -94,7 +99,8 @@ async function simulateTarget(t: Target): Promise<{ function: string; paths: num
   // A status-bar spinner; a run still going after half a second also gets a notification with Cancel.
   const cancel = new vscode.CancellationTokenSource();
   const title = `iopf-lens: simulating ${fn}`;
-  const run = simulate(doc, fn, t.scenario ? [t.scenario] : undefined, cancel.token);
+  const bounds = { maxPaths: t.maxPaths ?? getSettings().maxPaths, loopBound: t.loopBound ?? getSettings().loopBound };
+  const run = simulate(doc, fn, t.scenario ? [t.scenario] : undefined, cancel.token, bounds);
   const slow = setTimeout(() => void vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title, cancellable: true },
     (_p, token) => {
@@ -118,7 +124,7 @@ async function simulateTarget(t: Target): Promise<{ function: string; paths: num
     .map((d) => [d.uri.toString(), textHash(d.getText())]));
   const view: SimulationView = {
     function: t.scenario ? `${fn} · ${t.scenario}` : fn, file: vscode.workspace.asRelativePath(doc.uri), uri: doc.uri.toString(),
-    bounded: !!result.bounded, paths, rerun: { function: fn, ...(t.scenario ? { scenario: t.scenario } : {}) }, sources,
+    bounded: !!result.bounded, paths, rerun: { function: fn, ...(t.scenario ? { scenario: t.scenario } : {}) }, sources, bounds,
   };
   // From a diagnostic: open on the path that shows the finding, at the finding's step. Otherwise on the
   // shortest counterexample when there is one: the path a reviewer must see first.

@@ -251,9 +251,9 @@ export function forget(uri: vscode.Uri): void {
  * Return: undefined when @token was cancelled (the run stops within a slice of the simulator).
  */
 export async function simulate(doc: vscode.TextDocument, fn: string, scenarios?: string[],
-  token?: vscode.CancellationToken): Promise<SimulationResult | undefined> {
+  token?: vscode.CancellationToken, bounds?: { maxPaths: number; loopBound: number }): Promise<SimulationResult | undefined> {
   const core = await loadCore();
-  const opts: AnalyzeOptions = { ...analyzeOptions(), ...(scenarios?.length ? { scenarios } : {}),
+  const opts: AnalyzeOptions = { ...analyzeOptions(), ...(bounds ?? {}), ...(scenarios?.length ? { scenarios } : {}),
     cancelled: () => token?.isCancellationRequested === true };
   // The document's own Workspace when it has one (already parsed), else a fresh one.
   const { ws } = await syncWorkspace(doc.uri.toString(), filesFor(doc));

@@ -6,7 +6,8 @@ import { CMD, VIEW } from './command-ids';
 import { stepLabel } from './diagnostics';
 
 type Node =
-  | { kind: 'file'; uri: vscode.Uri; findings: Finding[] }
+  | { kind: 'file'; uri: vscode.Uri; findings: Finding[]; bounded: string[] }
+  | { kind: 'bounded'; uri: vscode.Uri; function: string; line: number }
   | { kind: 'finding'; uri: vscode.Uri; finding: Finding }
   | { kind: 'step'; uri: vscode.Uri; step: TraceStep; index: number };
 
@@ -18,13 +19,21 @@ class FindingsTree implements vscode.TreeDataProvider<Node> {
 
   getChildren(node?: Node): Node[] {
     if (!node) {
+      // A file whose analysis hit a bound is listed even with no finding: bounded is never clean.
       return allLatest()
-        .map(([uri, r]) => ({ kind: 'file' as const, uri, findings: r.findings.filter((f) => f.file === filePath(uri)) }))
-        .filter((n) => n.findings.length > 0)
+        .map(([uri, r]) => ({ kind: 'file' as const, uri, findings: r.findings.filter((f) => f.file === filePath(uri)),
+          bounded: r.functions.filter((f) => f.bounded && f.file === filePath(uri)).map((f) => `${f.name}\n${f.line}`) }))
+        .filter((n) => n.findings.length > 0 || n.bounded.length > 0)
         .sort((a, b) => a.uri.toString().localeCompare(b.uri.toString()));
     }
     if (node.kind === 'file') {
-      return [...node.findings].sort((a, b) => a.line - b.line).map((finding) => ({ kind: 'finding', uri: node.uri, finding }));
+      return [
+        ...[...node.findings].sort((a, b) => a.line - b.line).map((finding) => ({ kind: 'finding' as const, uri: node.uri, finding })),
+        ...node.bounded.map((b) => {
+          const [fn, line] = b.split('\n');
+          return { kind: 'bounded' as const, uri: node.uri, function: fn!, line: Number(line) };
+        }),
+      ];
     }
     if (node.kind === 'finding') {
       return node.finding.trace.map((step, index) => ({ kind: 'step', uri: node.uri, step, index }));
@@ -38,7 +47,8 @@ class FindingsTree implements vscode.TreeDataProvider<Node> {
         const item = new vscode.TreeItem(node.uri, vscode.TreeItemCollapsibleState.Expanded);
         // Kernel trees repeat file names (io-pgfault.c in several fixtures): say which folder.
         const dir = vscode.workspace.asRelativePath(vscode.Uri.joinPath(node.uri, '..'), false);
-        item.description = `${dir} · ${node.findings.length} finding${node.findings.length === 1 ? '' : 's'}`;
+        const n = node.findings.length;
+        item.description = `${dir} · ${n} finding${n === 1 ? '' : 's'}${node.bounded.length ? ` · bounded in ${node.bounded.length} function${node.bounded.length === 1 ? '' : 's'}` : ''}`;
         item.contextValue = 'iopf.file';
         return item;
       }
@@ -51,6 +61,15 @@ class FindingsTree implements vscode.TreeDataProvider<Node> {
         item.iconPath = new vscode.ThemeIcon(f.severity === 'error' ? 'error' : f.severity === 'warning' ? 'warning' : 'info');
         item.command = { command: CMD.openFinding, title: 'Open', arguments: [{ uri: node.uri.toString(), line: f.line, column: f.column }] };
         item.contextValue = 'iopf.finding';
+        return item;
+      }
+      case 'bounded': {
+        const item = new vscode.TreeItem(`${node.function}(): some paths cut at a bound`, vscode.TreeItemCollapsibleState.None);
+        item.description = `line ${node.line} · not every path was run`;
+        item.tooltip = 'The exploration of this function stopped at a bound (iopf.exploration.maxPaths or loopBound): no finding on the paths explored is not a proof. Click to simulate it and re-run with larger bounds.';
+        item.iconPath = new vscode.ThemeIcon('warning');
+        item.command = { command: CMD.simulateFunction, title: 'Simulate', arguments: [{ uri: node.uri.toString(), function: node.function }] };
+        item.contextValue = 'iopf.bounded';
         return item;
       }
       case 'step': {

@@ -152,8 +152,11 @@ class SimulationPanel {
         const again = this.view.rerun;
         if (!again) { this.post({ type: 'reply', seq: m.seq, ok: false, error: 'this view cannot be re-run' }); return; }
         const cmd = again.scenario ? CMD.simulateScenario : CMD.simulateFunction;
+        const b = this.view.bounds;
+        const larger = m.larger && b ? { maxPaths: b.maxPaths * 4, loopBound: b.loopBound + 2 } : b;
         try {
-          await vscode.commands.executeCommand(cmd, { uri: this.view.uri, function: again.function, ...(again.scenario ? { scenario: again.scenario } : {}) });
+          await vscode.commands.executeCommand(cmd, { uri: this.view.uri, function: again.function,
+            ...(again.scenario ? { scenario: again.scenario } : {}), ...(larger ?? {}) });
           this.post({ type: 'reply', seq: m.seq, ok: true });
         } catch (e) {
           this.post({ type: 'reply', seq: m.seq, ok: false, error: e instanceof Error ? e.message : String(e) });
@@ -168,6 +171,12 @@ class SimulationPanel {
     const path = this.currentPath();
     const step = path?.steps[this.cursor.step];
     if (!path || !step) return undefined;
+    if (step.scenario) {
+      // The scenario's own step is at no statement: the editor stays where it is, unmarked.
+      for (const e of vscode.window.visibleTextEditors) { e.setDecorations(stepDecoration, []); e.setDecorations(stateDecoration, []); }
+      this.lastRevealedLine = undefined;
+      return undefined;
+    }
     const base = vscode.Uri.parse(this.view.uri);
     const uri = uriForPath(step.file, base);
     const doc = await vscode.workspace.openTextDocument(uri);

@@ -24,6 +24,15 @@ function toState(s: StateSnapshot | undefined): ViewState | undefined {
   };
 }
 
+/** Lines a step's highlight may cover: a statement, a condition over a few lines; never a whole function body. */
+const MAX_STEP_LINES = 4;
+
+/** The range a step highlights: its own, or the first line of it when it spans more than a statement does. */
+function statementRange(r: { start: { line: number; column: number }; end: { line: number; column: number } }): [number, number, number, number] {
+  if (r.end.line - r.start.line < MAX_STEP_LINES) return [r.start.line, r.start.column, r.end.line, r.end.column];
+  return [r.start.line, r.start.column, r.start.line, Number.MAX_SAFE_INTEGER];
+}
+
 export function toStep(s: TraceStep, lines?: LineLookup): ViewStep {
   const source = lines?.(s.file, s.line);
   const state = toState(s.state);
@@ -34,11 +43,9 @@ export function toStep(s: TraceStep, lines?: LineLookup): ViewStep {
     op: String(s.op ?? ''),
     detail: String(s.detail ?? ''),
     function: String(s.function ?? ''),
-    ...(source !== undefined ? { source: source.trim().slice(0, MAX_SOURCE) } : {}),
+    ...(s.origin === 'scenario' ? { scenario: true } : source !== undefined ? { source: source.trim().slice(0, MAX_SOURCE) } : {}),
     ...(state ? { state } : {}),
-    ...(s.range?.start && s.range?.end
-      ? { range: [s.range.start.line, s.range.start.column, s.range.end.line, s.range.end.column] as [number, number, number, number] }
-      : {}),
+    ...(s.range?.start && s.range?.end && s.origin !== 'scenario' ? { range: statementRange(s.range) } : {}),
   };
 }
 

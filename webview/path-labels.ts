@@ -68,9 +68,9 @@ export function scheduleOf(steps: readonly ViewStep[]): string | undefined {
   return `${b.thread} runs between ${after} and \`${opName(steps[runs[2]!.from]!.op)}\` of ${a.thread}${rest(2)}`;
 }
 
-/** A branch decision as a label part: "23: !iopf = false" -> "line 23: !iopf → false". */
+/** A branch decision as a label part: "23: !iopf = false" (or "fn:23 !iopf = false") -> "line 23: !iopf → false". */
 function decision(d: string): string {
-  const m = /^(\d+): (.*) = (\w+)$/.exec(d);
+  const m = /^(?:\w+:)?(\d+):? (.*) = (\w+)$/.exec(d);
   if (!m) return d.length > 70 ? `${d.slice(0, 69)}…` : d;
   const cond = m[2]!.length > 56 ? `${m[2]!.slice(0, 55)}…` : m[2]!;
   return `line ${m[1]}: ${cond} → ${m[3]}`;

@@ -27,6 +27,8 @@ export interface ViewStep {
   function: string;
   /** calls deep from the function the path starts in (per thread), 0 for that function's own steps */
   depth?: number;
+  /** a step of the scenario itself (between two calls, the core freeing an object): at no statement of the file */
+  scenario?: boolean;
   /** the source line of the step, as found in the file: untrusted text */
   source?: string;
   /** 0-based [startLine, startColumn, endLine, endColumn] of the step, for the editor highlight */
@@ -68,6 +70,8 @@ export interface SimulationView {
   rerun?: { function: string; scenario?: string };
   /** a hash of each document's text (by URI) the view was computed from: a change makes the view stale */
   sources?: Record<string, string>;
+  /** the exploration bounds of the run */
+  bounds?: { maxPaths: number; loopBound: number };
 }
 
 export interface SimulationCursor {
@@ -158,8 +162,8 @@ export type SimulationToHost =
   /** the user moved to a step: the host reveals it in the editor and replies with the line */
   | { type: 'reveal'; seq: number; cursor: SimulationCursor }
   | { type: 'export'; seq: number; format: 'json' | 'mermaid'; path: number }
-  /** simulate the same function (and scenario) again on the current text */
-  | { type: 'rerun'; seq: number };
+  /** simulate the same function (and scenario) again on the current text; larger: with four times the path bound and two more loop passes */
+  | { type: 'rerun'; seq: number; larger?: boolean };
 
 export type HostToFlow =
   | { type: 'highlight'; highlight: FlowHighlight }
@@ -203,7 +207,8 @@ export function isViewState(x: unknown): x is ViewState {
 
 export function isViewStep(x: unknown): x is ViewStep {
   return isObj(x) && optStr(x.thread) && isStr(x.file) && isInt(x.line) && isStr(x.op) && isStr(x.detail) &&
-    isStr(x.function) && optStr(x.source) && (x.depth === undefined || (isInt(x.depth) && x.depth >= 0)) && (x.state === undefined || isViewState(x.state)) &&
+    isStr(x.function) && optStr(x.source) && (x.depth === undefined || (isInt(x.depth) && x.depth >= 0)) &&
+    (x.scenario === undefined || typeof x.scenario === 'boolean') && (x.state === undefined || isViewState(x.state)) &&
     (x.range === undefined || (Array.isArray(x.range) && x.range.length === 4 && x.range.every(isInt)));
 }
 
@@ -222,7 +227,8 @@ export function isSimulationView(x: unknown): x is SimulationView {
   return isObj(x) && isStr(x.function) && isStr(x.file) && isStr(x.uri) && typeof x.bounded === 'boolean' &&
     Array.isArray(x.paths) && x.paths.every(isViewPath) &&
     (x.rerun === undefined || (isObj(x.rerun) && isStr(x.rerun.function) && optStr(x.rerun.scenario))) &&
-    (x.sources === undefined || isRecordOf(x.sources, isStr));
+    (x.sources === undefined || isRecordOf(x.sources, isStr)) &&
+    (x.bounds === undefined || (isObj(x.bounds) && isInt(x.bounds.maxPaths) && isInt(x.bounds.loopBound)));
 }
 
 export function isCursor(x: unknown): x is SimulationCursor {
@@ -290,7 +296,7 @@ export function isSimulationToHost(x: unknown): x is SimulationToHost {
     case 'ready': return true;
     case 'reveal': return isInt(x.seq) && isCursor(x.cursor);
     case 'export': return isInt(x.seq) && (x.format === 'json' || x.format === 'mermaid') && isInt(x.path);
-    case 'rerun': return isInt(x.seq);
+    case 'rerun': return isInt(x.seq) && (x.larger === undefined || typeof x.larger === 'boolean');
     default: return false;
   }
 }

@@ -52,7 +52,8 @@ async function go(next: SimulationCursor): Promise<void> {
   if (pathChanged) render(); else updateCurrent();
   const reply = await request((seq) => ({ type: 'reveal' as const, seq, cursor }));
   const where = document.getElementById('editor-line');
-  if (where) where.textContent = reply.ok && reply.line ? `editor at line ${reply.line}` : (reply.error ?? '');
+  const step = p.steps[cursor.step];
+  if (where) where.textContent = reply.ok && reply.line ? `editor at line ${reply.line}` : step?.scenario ? 'a step of the scenario' : (reply.error ?? '');
   if (where && reply.ok && reply.line) where.setAttribute('data-line', String(reply.line));
 }
 
@@ -86,9 +87,11 @@ function renderTrace(p: ViewPath): HTMLElement {
     table.append(head);
   }
   p.steps.forEach((s, i) => {
-    const row = el('div', { class: 'trace-row step', role: 'option', 'data-step': String(i), 'data-line': String(s.line) },
+    const row = el('div', { class: `trace-row step${s.scenario ? ' scenario-step' : ''}`, role: 'option', 'data-step': String(i), 'data-line': String(s.line) },
       el('div', { class: 'num' }, String(i + 1)),
-      el('div', { class: 'loc', title: `${s.file}:${s.line} in ${s.function}` }, `${s.line}`));
+      s.scenario
+        ? el('div', { class: 'loc', title: 'a step of the scenario itself, at no line of the file' }, '·')
+        : el('div', { class: 'loc', title: `${shown(s.file)}:${s.line} in ${s.function}` }, `${s.line}`));
     const lanesRow = el('div', { class: 'lanes' });
     const laneIndex = s.thread ? threads.indexOf(s.thread) : 0;
     // The function a step is in, named where the thread enters it (a call, or a return to the caller).
@@ -118,7 +121,9 @@ function renderState(s: ViewStep | undefined): HTMLElement {
   const box = el('aside', { class: 'state', id: 'state', 'aria-label': 'model state after this step' });
   box.append(el('h2', {}, 'State after step'));
   if (!s) return box;
-  box.append(el('div', { class: 'where' }, `${s.function} · ${shown(s.file)}:${s.line}${s.thread ? ` · ${s.thread}` : ''}`));
+  box.append(el('div', { class: 'where' }, s.scenario
+    ? `a step of the scenario, after ${s.function}()${s.thread ? ` · ${s.thread}` : ''}`
+    : `${s.function} · ${shown(s.file)}:${s.line}${s.thread ? ` · ${s.thread}` : ''}`));
   const st = s.state;
   if (!st) { box.append(el('div', { class: 'empty' }, 'no state recorded for this step')); return box; }
   box.append(
@@ -155,6 +160,21 @@ function render(): void {
       ` · ${distinct} finding${distinct === 1 ? '' : 's'}`,
       distinct ? ` on ${withFindings} path${withFindings === 1 ? '' : 's'}` : '', view.bounded ? ' · bounded' : ''),
     el('div', { class: 'file' }, view.file)));
+  if (view.bounded) {
+    const b = view.bounds;
+    const cut = view.paths.filter((q) => q.bounded).length;
+    const banner = el('div', { class: 'bounded', id: 'bounded', role: 'status' },
+      el('strong', {}, 'Bounded: '),
+      `${cut ? `${cut} of the paths shown ${cut === 1 ? 'was' : 'were'} cut short, and ` : ''}not every path was run` +
+      `${b ? ` (at most ${b.maxPaths} paths per scenario, loops unrolled ${b.loopBound} time${b.loopBound === 1 ? '' : 's'})` : ''}` +
+      '; no finding on the paths explored is not a proof.');
+    if (view.rerun && b) {
+      const x = el('vscode-button', { id: 'btn-rerun-larger', secondary: '', title: `${b.maxPaths * 4} paths, loops unrolled ${b.loopBound + 2} times` }, 'Re-run with larger bounds');
+      x.addEventListener('click', () => void request((seq) => ({ type: 'rerun' as const, seq, larger: true }), 300_000));
+      banner.append(' ', x);
+    }
+    app.append(banner);
+  }
   if (staleFiles.length) {
     const banner = el('div', { class: 'stale', id: 'stale', role: 'status' },
       el('strong', {}, 'Out of date: '), `${staleFiles.map(shown).join(', ')} changed since this simulation; the steps below may name code that is no longer there.`);

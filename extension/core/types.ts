@@ -46,6 +46,8 @@ export interface TraceStep {
   detail: string;
   /** function whose body the step is in */
   function: string;
+  /** 'scenario': a step of the scenario itself (a call returning between two calls, an object the core frees), at no statement */
+  origin?: 'scenario';
   state?: StateSnapshot;
 }
 

@@ -407,6 +407,24 @@ export async function browserSuite({ browser, base, root, resultsDir, userData, 
     }
   });
 
+  await h.test('a bounded analysis is never shown as clean: status bar, Findings, and a panel that re-runs with larger bounds', async () => {
+    await openFile(page, 'bounded/prq.c');
+    await page.locator('.statusbar-item', { hasText: 'IOPF bounded' }).first().waitFor({ timeout: 60_000 });
+    await runCommand(page, 'IOPF: Show Fault Flow');
+    await page.locator('.pane-body .monaco-list-row', { hasText: 'demo_prq_report(): some paths cut at a bound' }).first().waitFor({ timeout: 15_000 });
+    await focusSource(page);
+    await gotoLine(page, lineOf('bounded/prq.c', 'iommu_report_device_fault(dev, &event);'));
+    await runCommand(page, 'IOPF: Simulate Function at Cursor');
+    await until('demo_prq_report in the panel', async () => (await sim.locator('header h1').textContent()).includes('demo_prq_report'), 60_000);
+    const banner = await until('the bounded banner', async () => sim.locator('#bounded').textContent({ timeout: 1000 }).catch(() => ''), 15_000);
+    if (!/at most 64 paths/.test(banner)) throw new Error(`bounded banner: ${banner}`);
+    await shot('simulation-bounded-dark.png');
+    await sim.locator('#btn-rerun-larger').click();
+    // Four times the paths is enough for this function: the re-run is complete, and says so.
+    await until('the re-run without a bound', async () => (await sim.locator('#bounded').count()) === 0 &&
+      Number((await sim.locator('header h1').textContent()).match(/· (\d+) paths/)?.[1]) > 64, 60_000);
+  });
+
   await h.test('hostile source text renders as text in the simulation panel and runs nothing', async () => {
     await openFile(page, 'hostile/hostile.c');
     await gotoLine(page, hostileLine);

@@ -116,7 +116,7 @@ export function* exploring(ws: Workspace, entry: string, file: string | undefine
           r = gen.next();
         }
         results.push(r.value);
-        if (calls > 1) m.step(cfg.range, `${entry}() returns`, `call ${i + 1} of ${calls}: ${m.name(r.value)}`);
+        if (calls > 1) m.scenarioStep(cfg.range, `${entry}() returns`, `call ${i + 1} of ${calls}: ${m.name(r.value)}`);
       }
     } catch (e) {
       if (e instanceof Cut) cut = e.reason;
@@ -126,7 +126,7 @@ export function* exploring(ws: Workspace, entry: string, file: string | undefine
       // The iommufd core frees the object once its destroy callback returns: what it still holds
       // is reachable from nothing after that.
       h.fault.freed = 'kfree';
-      m.step(cfg.range, 'iommufd object freed', `${m.world.name(h.fault.id)} is freed by the iommufd core after its destroy callback`);
+      m.scenarioStep(cfg.range, 'iommufd object freed', `${m.world.name(h.fault.id)} is freed by the iommufd core after its destroy callback`);
     }
     if (cut !== 'infeasible') {
       if (!cut) endChecks(m, entry, scenario, results);

@@ -389,6 +389,12 @@ export class Machine {
     this.steps.push(s);
   }
 
+  /** A step the scenario takes itself, between or after the calls it makes: it is at no statement. */
+  scenarioStep(at: SourceRange, op: string, detail = ''): void {
+    this.step(at, op, detail);
+    this.steps[this.steps.length - 1]!.origin = 'scenario';
+  }
+
   report(rule: string, message: string, at?: Ast | SourceRange, severity?: Severity): void {
     const f = this.frame();
     const range = at ? ('children' in at ? rangeOf(at) : at) : f.cfg.range;

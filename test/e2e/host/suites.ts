@@ -21,7 +21,7 @@ interface Api {
   onDidAnalyzePartially: vscode.Event<{ uri: vscode.Uri; version: number; result: { findings: Array<{ rule: string }>; pending?: string[] } }>;
 }
 
-type ReviewPathView = { outcome: string; steps: Array<{ file: string; line: number; op: string; source?: string }> };
+type ReviewPathView = { outcome: string; steps: Array<{ file: string; line: number; op: string; source?: string; scenario?: boolean }> };
 interface ReviewPatch {
   subject: string;
   introduced: Array<{ rule: string; scenario?: string; before?: ReviewPathView; after?: ReviewPathView }>;
@@ -381,7 +381,8 @@ describe('commands', () => {
     for (const [i, p] of review.patches.entries()) {
       for (const item of [...p.introduced, ...p.fixed, ...p.changed]) {
         for (const side of ['before', 'after'] as const) {
-          for (const s of item[side]?.steps ?? []) {
+          // A step of the scenario itself is at no line of the file.
+          for (const s of (item[side]?.steps ?? []).filter((x) => !x.scenario)) {
             const uri = vscode.Uri.parse(p.docs![side][s.file]!, true);
             // The base text is the file on disk; a text a patch changed is the read-only review document.
             const disk = readFileSync(join(tree, s.file), 'utf8');

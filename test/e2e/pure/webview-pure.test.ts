@@ -153,6 +153,23 @@ describe('view models', () => {
   });
 });
 
+describe('step highlights', () => {
+  const range = (a: number, b: number) => ({ start: { line: a, column: 1 }, end: { line: b, column: 3 }, startIndex: 0, endIndex: 0 });
+  it('cover a statement, and only the first line of a range as long as a function', () => {
+    const v = toPath({ id: 1, scenario: 's', outcome: 'o', bounded: false, decisions: [], findings: [], steps: [
+      { file: 'a.c', line: 3, op: 'if (x)', detail: '', function: 'f', range: range(2, 4) },
+      { file: 'a.c', line: 1, op: 'unlock', detail: '', function: 'f', range: range(0, 30) },
+      { file: 'a.c', line: 1, op: 'f() returns', detail: 'call 1 of 2: 0', function: 'f', range: range(0, 30), origin: 'scenario' },
+    ] }, () => 'text');
+    assert.deepEqual(v.steps[0]!.range, [2, 1, 4, 3]);
+    assert.deepEqual(v.steps[1]!.range, [0, 1, 0, Number.MAX_SAFE_INTEGER]);
+    // The scenario's own step is at no line: no range, no source line, marked as the scenario's.
+    assert.equal(v.steps[2]!.range, undefined);
+    assert.equal(v.steps[2]!.source, undefined);
+    assert.equal(v.steps[2]!.scenario, true);
+  });
+});
+
 describe('path and step names in the simulation panel', () => {
   const fstep = (fn: string, op = 'op', thread?: string) => ({ file: 'a.c', line: 1, op, detail: '', function: fn, ...(thread ? { thread } : {}) });
   const vpath = (id: number, extra: Partial<ViewPath> = {}): ViewPath =>
@@ -189,6 +206,8 @@ describe('path and step names in the simulation panel', () => {
       vpath(4, { outcome: '', steps: [fstep('f', 'a()', 'A'), fstep('g', 'b()', 'B'), fstep('f', 'c()', 'A'), fstep('g', 'd()', 'B')] }),
       vpath(5, { outcome: '', steps: [fstep('f', 'a()', 'A'), fstep('g', 'b()', 'B'), fstep('f', 'c()', 'A'), fstep('f', 'e()', 'A'), fstep('g', 'd()', 'B')] }),
       vpath(6, { outcome: '', findings: [finding(1)] }),
+      vpath(7, { outcome: 'returns 1', decisions: ['f:22 req->rd = true'] }),
+      vpath(8, { outcome: 'returns 1', decisions: ['f:22 req->rd = false'] }),
     ];
     const labels = pathLabels(paths);
     assert.equal(new Set(labels).size, labels.length, labels.join('\n'));
@@ -198,6 +217,7 @@ describe('path and step names in the simulation panel', () => {
     assert.match(labels[3]!, /^#4 s — no finding · B runs between `a` and `c` of A \(\+1 more switch\) · switches at step 2, 3, 4$/);
     assert.match(labels[4]!, /switches at step 2, 3, 5$/);
     assert.equal(labels[5], '#6 s — iopf/use-after-free (1 ⚠)');
+    assert.equal(labels[6], '#7 s — returns 1 · line 22: req->rd → true');
   });
 
   it('opens on the shortest counterexample, at the step where its finding is met', () => {
