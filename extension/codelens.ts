@@ -1,6 +1,7 @@
 // CodeLens "Simulate · N paths · K findings" over each function the model knows (none over the rest).
 import * as vscode from 'vscode';
 import { analyzeDocument, filePath, onDidAnalyze, onDidInvalidate } from './core-host';
+import type { UnknownCall } from './core/types';
 import { getSettings, onDidChangeSettings } from './settings';
 import { CMD } from './command-ids';
 
@@ -11,6 +12,10 @@ export function lensTitle(paths: number, findings: number, bounded: boolean): st
   const p = bounded ? `${paths}+ paths (bounded)` : `${paths} path${paths === 1 ? '' : 's'}`;
   const f = `${findings} finding${findings === 1 ? '' : 's'}`;
   return `Simulate · ${p} · ${f}`;
+}
+
+export function unmodelledTitle(n: number): string {
+  return `${n} call${n === 1 ? '' : 's'} not modelled`;
 }
 
 class SimulateLens implements vscode.CodeLensProvider {
@@ -24,16 +29,30 @@ class SimulateLens implements vscode.CodeLensProvider {
     const result = await analyzeDocument(doc);
     if (!result || token.isCancellationRequested) return [];
     const self = filePath(doc.uri);
+    const unknown = new Map<string, UnknownCall[]>();
+    for (const u of result.unknownCalls) if (u.file === self) unknown.set(u.function, [...(unknown.get(u.function) ?? []), u]);
     return result.functions
       .filter((f) => f.known && f.file === self)
-      .map((f) => {
+      .flatMap((f) => {
         const line = Math.min(Math.max(0, f.line - 1), doc.lineCount - 1);
-        return new vscode.CodeLens(new vscode.Range(line, 0, line, 0), {
+        const range = new vscode.Range(line, 0, line, 0);
+        const lenses = [new vscode.CodeLens(range, {
           title: lensTitle(f.paths, f.findings, f.bounded),
           tooltip: `Simulate ${f.name}${f.scenarios.length ? ` (scenarios: ${f.scenarios.join(', ')})` : ''}`,
           command: CMD.simulateFunction,
           arguments: [{ uri: doc.uri.toString(), function: f.name }],
-        });
+        })];
+        // Checked and fine is not the same as not understood: say which calls the simulation could not follow.
+        const calls = unknown.get(f.name) ?? [];
+        if (calls.length) {
+          lenses.push(new vscode.CodeLens(range, {
+            title: unmodelledTitle(calls.length),
+            tooltip: `Not modelled and not in the workspace: ${[...new Set(calls.map((c) => `${c.name}()`))].join(', ')}`,
+            command: CMD.showUnmodelled,
+            arguments: [{ uri: doc.uri.toString(), calls: calls.map((c) => ({ name: c.name, line: c.line })) }],
+          }));
+        }
+        return lenses;
       });
   }
 }

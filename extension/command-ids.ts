@@ -14,6 +14,8 @@ export const CMD = {
   openFinding: 'iopf.openFinding',
   /** internal: reveal one trace step in the editor (findings tree, review panel) */
   revealStep: 'iopf.revealStep',
+  /** internal: list a function's calls the simulation could not follow (CodeLens) */
+  showUnmodelled: 'iopf.showUnmodelled',
 } as const;
 
 export type CommandName = keyof typeof CMD;

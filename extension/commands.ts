@@ -122,9 +122,14 @@ async function simulateTarget(t: Target): Promise<{ function: string; paths: num
   const sources = Object.fromEntries(vscode.workspace.textDocuments
     .filter((d) => d === doc || files.has(filePath(d.uri)))
     .map((d) => [d.uri.toString(), textHash(d.getText())]));
+  // The calls of the functions these paths ran that the simulation could not follow, from the file's latest analysis.
+  const ran = new Set(paths.flatMap((p) => p.steps.map((s) => `${s.file}\n${s.function}`)));
+  const unmodelled = ((await analyzeDocument(doc))?.unknownCalls ?? [])
+    .filter((u) => ran.has(`${u.file}\n${u.function}`)).map((u) => ({ file: u.file, line: u.line, name: u.name }));
   const view: SimulationView = {
     function: t.scenario ? `${fn} · ${t.scenario}` : fn, file: vscode.workspace.asRelativePath(doc.uri), uri: doc.uri.toString(),
     bounded: !!result.bounded, paths, rerun: { function: fn, ...(t.scenario ? { scenario: t.scenario } : {}) }, sources, bounds,
+    ...(unmodelled.length ? { unmodelled } : {}),
   };
   // From a diagnostic: open on the path that shows the finding, at the finding's step. Otherwise on the
   // shortest counterexample when there is one: the path a reviewer must see first.
@@ -260,6 +265,19 @@ export const commands: Record<CommandName, Handler> = {
     const col = Math.max(1, int(r.column) ?? 1);
     if (uri) await reveal(uri, new vscode.Range(line - 1, col - 1, line - 1, col - 1));
     return !!uri;
+  },
+  showUnmodelled: async (arg) => {
+    const r = asRecord(arg);
+    const uri = str(r.uri);
+    const calls = (Array.isArray(r.calls) ? r.calls : []).map(asRecord)
+      .filter((c) => str(c.name) && int(c.line)).map((c) => ({ name: str(c.name)!, line: int(c.line)! }));
+    if (!uri || !calls.length) return undefined;
+    const pick = await vscode.window.showQuickPick(calls.map((c) => ({
+      label: `${c.name}()`, description: `line ${c.line}`,
+      detail: 'no contract and no body in the workspace: its result is an unknown value, and what it is given may be kept by it', line: c.line,
+    })), { title: 'Calls the simulation could not follow', placeHolder: 'Open the call' });
+    if (pick) await reveal(uri, new vscode.Range(pick.line - 1, 0, pick.line - 1, 0));
+    return pick?.label;
   },
   revealStep: async (arg) => {
     const r = asRecord(arg);

@@ -1,6 +1,6 @@
 // Hover on a mapped call: what it does to the model, in the kernel's words (from the core's describeOperation).
 import * as vscode from 'vscode';
-import { describeOperation } from './core-host';
+import { describeOperation, filePath, latestResult } from './core-host';
 
 /**
  * The called name under the cursor: `foo` in `foo(`, or the field in `ops->page_response(` /
@@ -24,6 +24,21 @@ export function escapeMarkdown(s: string): string {
   return s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, (c) => `\\${c}`);
 }
 
+/** A call the latest analysis could not follow: say so, and what the simulation assumed instead. */
+function unmodelledHover(doc: vscode.TextDocument, pos: vscode.Position, hit: { name: string; start: number; end: number }): vscode.Hover | undefined {
+  const self = filePath(doc.uri);
+  const u = latestResult(doc.uri)?.unknownCalls.find((c) => c.file === self && c.line === pos.line + 1 && c.name === hit.name);
+  if (!u) return undefined;
+  const md = new vscode.MarkdownString();
+  md.supportHtml = false;
+  md.isTrusted = false;
+  md.appendMarkdown(`**iopf-lens** · \`${u.name}\` · not modelled\n\n`);
+  md.appendMarkdown(escapeMarkdown(`No contract and no body in the workspace. In ${u.function}(), the simulation takes its result as ` +
+    'an unknown value (the same for the same arguments along one path) and assumes it may keep what it is given, so no leak ' +
+    'is reported for that. What it does to locks, references and page requests is not seen.'));
+  return new vscode.Hover(md, new vscode.Range(pos.line, hit.start, pos.line, hit.end));
+}
+
 class OperationHover implements vscode.HoverProvider {
   async provideHover(doc: vscode.TextDocument, pos: vscode.Position): Promise<vscode.Hover | undefined> {
     const text = doc.lineAt(pos.line).text;
@@ -34,7 +49,7 @@ class OperationHover implements vscode.HoverProvider {
     const described = field
       ? (await describeOperation(`->${hit.name}`)) ?? (await describeOperation(hit.name))
       : await describeOperation(hit.name);
-    if (!described) return undefined;
+    if (!described) return field ? undefined : unmodelledHover(doc, pos, hit);
     const md = new vscode.MarkdownString();
     // Kernel wording only: no HTML, no command links, so nothing in it can act.
     md.supportHtml = false;

@@ -72,6 +72,8 @@ export interface SimulationView {
   sources?: Record<string, string>;
   /** the exploration bounds of the run */
   bounds?: { maxPaths: number; loopBound: number };
+  /** calls on the paths' functions the simulation could not follow (no contract, no body) */
+  unmodelled?: Array<{ file: string; line: number; name: string }>;
 }
 
 export interface SimulationCursor {
@@ -228,7 +230,8 @@ export function isSimulationView(x: unknown): x is SimulationView {
     Array.isArray(x.paths) && x.paths.every(isViewPath) &&
     (x.rerun === undefined || (isObj(x.rerun) && isStr(x.rerun.function) && optStr(x.rerun.scenario))) &&
     (x.sources === undefined || isRecordOf(x.sources, isStr)) &&
-    (x.bounds === undefined || (isObj(x.bounds) && isInt(x.bounds.maxPaths) && isInt(x.bounds.loopBound)));
+    (x.bounds === undefined || (isObj(x.bounds) && isInt(x.bounds.maxPaths) && isInt(x.bounds.loopBound))) &&
+    (x.unmodelled === undefined || (Array.isArray(x.unmodelled) && x.unmodelled.every((u) => isObj(u) && isStr(u.file) && isInt(u.line) && isStr(u.name))));
 }
 
 export function isCursor(x: unknown): x is SimulationCursor {

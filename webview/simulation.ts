@@ -98,7 +98,14 @@ function renderTrace(p: ViewPath): HTMLElement {
     let before: ViewStep | undefined;
     for (let k = i - 1; k >= 0 && !before; k--) if (p.steps[k]!.thread === s.thread) before = p.steps[k];
     const entered = (s.depth ?? 0) > 0 && (!before || before.function !== s.function);
-    for (let l = 0; l < lanes; l++) lanesRow.append(l === laneIndex ? stepCell(s, entered) : el('div', { class: 'lane-empty' }));
+    const cell = stepCell(s, entered);
+    // A call on this line the simulation could not follow: checked is not the same as understood.
+    for (const u of view?.unmodelled ?? []) {
+      if (u.line === s.line && u.file === s.file && !s.scenario) {
+        cell.append(el('div', { class: 'unmodelled', title: 'no contract and no body in the workspace: its result is unknown, its effects unseen' }, `no contract: ${u.name}()`));
+      }
+    }
+    for (let l = 0; l < lanes; l++) lanesRow.append(l === laneIndex ? cell : el('div', { class: 'lane-empty' }));
     row.append(lanesRow);
     row.addEventListener('click', () => void go({ path: cursor.path, step: i }));
     table.append(row);
@@ -160,6 +167,12 @@ function render(): void {
       ` · ${distinct} finding${distinct === 1 ? '' : 's'}`,
       distinct ? ` on ${withFindings} path${withFindings === 1 ? '' : 's'}` : '', view.bounded ? ' · bounded' : ''),
     el('div', { class: 'file' }, view.file)));
+  if (view.unmodelled?.length) {
+    const names = [...new Set(view.unmodelled.map((u) => `${u.name}()`))];
+    app.append(el('div', { class: 'unmodelled-note', id: 'unmodelled' },
+      `${view.unmodelled.length} call${view.unmodelled.length === 1 ? '' : 's'} not modelled: `,
+      el('code', {}, names.join(', ')), ' — their results are unknown values and their effects are not seen.'));
+  }
   if (view.bounded) {
     const b = view.bounds;
     const cut = view.paths.filter((q) => q.bounded).length;

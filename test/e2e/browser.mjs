@@ -434,6 +434,9 @@ export async function browserSuite({ browser, base, root, resultsDir, userData, 
     await until('hostile source line shown as text', async () =>
       (await sim.locator('.trace').textContent()).includes('<img src=x onerror="document.body.dataset.pwned=\'step\'">'));
     await assertInert(sim);
+    // The one call the simulation could not follow is named in the panel, as text.
+    const note = await sim.locator('#unmodelled').textContent();
+    if (!note.includes('1 call not modelled') || !note.includes('dev_info()')) throw new Error(`unmodelled note: ${note}`);
     await shot('hostile-simulation-dark.png');
   });
 

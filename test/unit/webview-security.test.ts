@@ -269,12 +269,14 @@ describe('webview security: messages', () => {
   const cases: { guard: (x: unknown) => boolean; ok: Record<string, unknown>; bad: Record<string, unknown[]> }[] = [
     { guard: protocol.isSimulationToHost, ok: { type: 'reveal', seq: 1, cursor: { path: 0, step: 2 } }, bad: { seq: INT, cursor: [undefined, null, [], { path: -1, step: 0 }, { path: 0, step: '2' }] } },
     { guard: protocol.isSimulationToHost, ok: { type: 'export', seq: 1, format: 'mermaid', path: 0 }, bad: { seq: INT, path: INT, format: [undefined, 'html', 'JSON', ''] } },
+    { guard: protocol.isSimulationToHost, ok: { type: 'rerun', seq: 1, larger: true }, bad: { seq: INT, larger: [null, 'yes', 1] } },
+    { guard: protocol.isHostToSimulation, ok: { type: 'stale', stale: true, files: ['a.c'] }, bad: { stale: [undefined, 'true', 1], files: [undefined, 'a.c', [1]] } },
     { guard: protocol.isFlowToHost, ok: { type: 'simulate', seq: 7 }, bad: { seq: INT } },
     { guard: protocol.isReviewToHost, ok: { type: 'openFinding', seq: 1, patch: 0, kind: 'fixed', index: 0 }, bad: { seq: INT, patch: INDEX, index: INDEX, kind: [undefined, 'changed', 'introduced ', 0] } },
     { guard: protocol.isReviewToHost, ok: { type: 'showTrace', seq: 1, patch: 0, kind: 'changed', index: 1, side: 'before' }, bad: { seq: INT, patch: INDEX, index: INDEX, kind: ['contract', null], side: ['middle', undefined, 0] } },
     { guard: protocol.isReviewToHost, ok: { type: 'revealStep', seq: 1, patch: 0, kind: 'introduced', index: 0, side: 'after', step: 3 }, bad: { seq: INT, step: INDEX, side: ['left'], patch: INDEX } },
     { guard: protocol.isReviewToHost, ok: { type: 'showDiff', seq: 2, patch: 1, kind: 'fixed', index: 0 }, bad: { seq: INT, patch: INDEX, index: INDEX, kind: ['both'] } },
-    { guard: protocol.isHostToFlow, ok: { type: 'highlight', highlight: { title: 't', nodes: ['report'] } }, bad: { highlight: [undefined, { title: 1, nodes: [] }, { title: 't', nodes: [1] }, { title: 't', nodes: 'report' }] } },
+    { guard: protocol.isHostToFlow, ok: { type: 'highlight', highlight: { title: 't', nodes: ['report'], current: 'report' } }, bad: { highlight: [undefined, { title: 1, nodes: [] }, { title: 't', nodes: [1] }, { title: 't', nodes: 'report' }, { title: 't', nodes: [], current: 1 }] } },
   ];
 
   it('a valid message with any one field broken is rejected', () => {

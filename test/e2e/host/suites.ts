@@ -272,6 +272,33 @@ describe('CodeLens and hover', () => {
   });
 });
 
+describe('calls the simulation could not follow', () => {
+  it('are counted in a lens over the function, listed by it, and explained on hover', async () => {
+    const doc = await open('hostile/hostile.c');
+    const lenses = await waitFor('the not-modelled lens', async () => {
+      const l = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri, 100);
+      return l.some((x) => x.command?.command === 'iopf.showUnmodelled') ? l : undefined;
+    }, 60_000);
+    const lens = lenses.find((x) => x.command?.command === 'iopf.showUnmodelled')!;
+    assert.equal(lens.command!.title, '1 call not modelled');
+    assert.match(lens.command!.tooltip ?? '', /dev_info\(\)/);
+    const fn = doc.getText().split('\n').findIndex((t) => t.startsWith('void hostile_page_response('));
+    assert.ok(Math.abs(lens.range.start.line - fn) <= 1, 'over hostile_page_response');
+    // A mapped function has no such lens: stall/io-pgfault.c calls only what the model knows.
+    const stall = await open('stall/io-pgfault.c');
+    await api().analyzeDocument(stall);
+    const none = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', stall.uri, 100);
+    assert.equal(none.filter((x) => x.command?.command === 'iopf.showUnmodelled').length, 0);
+    const lines = doc.getText().split('\n');
+    const line = lines.findIndex((t) => t.includes('dev_info('));
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri,
+      new vscode.Position(line, lines[line]!.indexOf('dev_info') + 2));
+    const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n').replace(/\\/g, '');
+    assert.match(text.split('\n')[0]!, /^\*\*iopf-lens\*\* · `dev_info` · not modelled$/);
+    assert.match(text, /unknown value/);
+  });
+});
+
 describe('commands', () => {
   const contributed = (): string[] => (vscode.extensions.getExtension(EXT_ID)!.packageJSON.contributes.commands as Array<{ command: string; category: string }>)
     .map((c) => { assert.equal(c.category, 'IOPF', `${c.command} has category IOPF`); return c.command; });
