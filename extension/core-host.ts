@@ -290,6 +290,27 @@ export async function reindex(token?: vscode.CancellationToken): Promise<number>
   return index.size;
 }
 
+/**
+ * findDefinition - where the first of @names is defined (a line starting a definition, not a prototype),
+ * in the open C documents first, then in the indexed workspace files.
+ */
+export async function findDefinition(names: readonly string[]): Promise<{ uri: vscode.Uri; line: number; name: string } | undefined> {
+  if (!index.size) await reindex();
+  for (const name of names) {
+    const re = new RegExp(`^(?:[A-Za-z_][\\w\\s*]*[\\s*])?${name}\\s*\\(([^;]*)$`);
+    const texts: Array<[vscode.Uri, string]> = [
+      ...vscode.workspace.textDocuments.filter((d) => d.languageId === 'c' && d.uri.scheme === 'file').map((d) => [d.uri, d.getText()] as [vscode.Uri, string]),
+      ...[...index].map(([path, text]) => [vscode.Uri.file(path), text] as [vscode.Uri, string]),
+    ];
+    for (const [uri, text] of texts) {
+      const lines = text.split('\n');
+      const i = lines.findIndex((l, k) => re.test(l) && !/;\s*$/.test(lines[k + 1] ?? '') && !/^\s/.test(l));
+      if (i >= 0) return { uri, line: i + 1, name };
+    }
+  }
+  return undefined;
+}
+
 export function indexedCount(): number {
   return index.size;
 }

@@ -4,6 +4,7 @@ import type { Finding, TraceStep } from './core/types';
 import { allLatest, onDidAnalyze, onDidInvalidate, uriForPath, filePath } from './core-host';
 import { CMD, VIEW } from './command-ids';
 import { stepLabel } from './diagnostics';
+import { REVIEW_SCHEME } from './review-docs';
 
 type Node =
   | { kind: 'file'; uri: vscode.Uri; findings: Finding[]; bounded: string[] }
@@ -20,7 +21,9 @@ class FindingsTree implements vscode.TreeDataProvider<Node> {
   getChildren(node?: Node): Node[] {
     if (!node) {
       // A file whose analysis hit a bound is listed even with no finding: bounded is never clean.
+      // A side of a reviewed patch is the review panel's to show.
       return allLatest()
+        .filter(([uri]) => uri.scheme !== REVIEW_SCHEME)
         .map(([uri, r]) => ({ kind: 'file' as const, uri, findings: r.findings.filter((f) => f.file === filePath(uri)),
           bounded: r.functions.filter((f) => f.bounded && f.file === filePath(uri)).map((f) => `${f.name}\n${f.line}`) }))
         .filter((n) => n.findings.length > 0 || n.bounded.length > 0)

@@ -145,6 +145,8 @@ export interface FlowHighlight {
   nodes: string[];
   /** the node of the step the simulation panel is on */
   current?: string;
+  /** a concurrent path: each thread's own route */
+  threads?: Array<{ name: string; nodes: string[] }>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -173,7 +175,9 @@ export type HostToFlow =
 
 export type FlowToHost =
   | { type: 'ready' }
-  | { type: 'simulate'; seq: number };
+  | { type: 'simulate'; seq: number }
+  /** open the kernel function a node stands for */
+  | { type: 'openNode'; seq: number; node: string };
 
 export type HostToReview =
   | { type: 'load'; view: ReviewView }
@@ -274,7 +278,8 @@ export function isReviewSelection(x: unknown): x is ReviewSelection {
 }
 
 export function isFlowHighlight(x: unknown): x is FlowHighlight {
-  return isObj(x) && isStr(x.title) && isStrArr(x.nodes) && optStr(x.current);
+  return isObj(x) && isStr(x.title) && isStrArr(x.nodes) && optStr(x.current) &&
+    (x.threads === undefined || (Array.isArray(x.threads) && x.threads.every((t) => isObj(t) && isStr(t.name) && isStrArr(t.nodes))));
 }
 
 function isReply(x: Obj): boolean {
@@ -315,7 +320,8 @@ export function isHostToFlow(x: unknown): x is HostToFlow {
 
 export function isFlowToHost(x: unknown): x is FlowToHost {
   if (!isObj(x)) return false;
-  return x.type === 'ready' || (x.type === 'simulate' && isInt(x.seq));
+  return x.type === 'ready' || (x.type === 'simulate' && isInt(x.seq)) ||
+    (x.type === 'openNode' && isInt(x.seq) && isStr(x.node) && /^[a-z]{1,16}$/.test(x.node));
 }
 
 export function isHostToReview(x: unknown): x is HostToReview {

@@ -348,9 +348,13 @@ export async function browserSuite({ browser, base, root, resultsDir, userData, 
 
   await h.test('fault-flow sidebar renders its SVG with the path highlighted, and follows the step', async () => {
     // A path that reaches a handler: its route has edges (the counterexample's stops at report).
-    await sim.locator('.trace').focus();
-    await page.keyboard.press('Home');
-    await page.keyboard.press('PageUp');
+    const opened = await sim.locator('#path-select vscode-option[selected]').textContent();
+    await until('the previous path', async () => {
+      await sim.locator('.trace-row.step').first().click();
+      await page.keyboard.press('PageUp');
+      await sleep(300);
+      return (await sim.locator('#path-select vscode-option[selected]').textContent()) !== opened;
+    }, 15_000);
     await runCommand(page, 'IOPF: Show Fault Flow');
     const flow = await webviewFrame(page, 'svg.flow', 30_000);
     await until('highlighted edges', async () => (await flow.locator('g.edge.hl').count()) > 0, 15_000);
@@ -363,6 +367,17 @@ export async function browserSuite({ browser, base, root, resultsDir, userData, 
     await sim.locator('#btn-last').click();
     await until('the last step\'s node marked', async () => !['report', null].includes(await currentNode()), 10_000);
     await shot('faultflow-dark.png');
+    // Laid out for the sidebar: two columns whose box labels read at 11 px or more at its default width.
+    const fit = await flow.locator('svg.flow').evaluate((svg) => ({
+      narrow: svg.classList.contains('narrow'), scale: svg.getBoundingClientRect().width / svg.viewBox.baseVal.width,
+      font: parseFloat(getComputedStyle(svg.querySelector('g.node text.label')).fontSize),
+    }));
+    if (!fit.narrow || fit.font * fit.scale < 11) throw new Error(`sidebar labels at ${(fit.font * fit.scale).toFixed(1)} px (${JSON.stringify(fit)})`);
+    // A node opens the kernel function it stands for.
+    const defs = ['stall', 'clean', 'partial'].map((d) => lineOf(`${d}/io-pgfault.c`, 'void iopf_free_group('));
+    if (defs.some((l) => l < 1)) throw new Error('the fixtures define iopf_free_group()');
+    await flow.locator('g.node[data-node="free"]').click();
+    await until('iopf_free_group opened', async () => (await activeTab(page)).includes('io-pgfault.c') && defs.includes(await statusLine(page)), 15_000);
   });
 
   await h.test('an edit marks the panel out of date; undoing it makes it current again', async () => {
@@ -648,6 +663,18 @@ export async function browserSuite({ browser, base, root, resultsDir, userData, 
       rows.findIndex((r) => r.querySelectorAll('.lanes > .step-body').length === 1 && r.querySelector('.lanes')?.lastElementChild?.classList.contains('step-body')));
     if (firstRemove > 0) await sim.locator('.trace-row.step').nth(firstRemove).click();
     await shot('lanes-dark.png');
+    // The sidebar draws one route per thread.
+    await runCommand(page, 'IOPF: Show Fault Flow');
+    const flow = await webviewFrame(page, 'svg.flow', 30_000);
+    const routes = await until('a route per thread', async () => {
+      const r = await flow.locator('.legend.thread').allTextContents();
+      return r.length === 2 ? r : undefined;
+    }, 15_000);
+    if (!routes.some((r) => /^remove: remove\b/.test(r))) throw new Error(`routes: ${routes.join(' | ')}`);
+    // The reviewed patch's in-memory sides opened above are not listed among the workspace's findings.
+    const listed = await page.locator('.pane-body .monaco-list-row').allTextContents();
+    if (listed.some((t) => /\((before|after) \d\u2215\d\)/.test(t))) throw new Error(`a patched side in Findings: ${listed.join(' | ')}`);
+    await shot('faultflow-threads-dark.png');
   });
 
   await h.test('light and high-contrast themes: panels follow the theme colours', async () => {
@@ -658,8 +685,14 @@ export async function browserSuite({ browser, base, root, resultsDir, userData, 
     await gotoLine(page, reportLine);
     await runCommand(page, 'IOPF: Simulate Function at Cursor');
     sim = await webviewFrame(page, '#btn-next', 60_000);
-    await sim.locator('.trace').focus();
-    await page.keyboard.press('PageUp');
+    // Off the counterexample (its route stops at report) to a path through a handler: a route with edges.
+    const opened = await sim.locator('#path-select vscode-option[selected]').textContent();
+    await until('the previous path', async () => {
+      await sim.locator('.trace-row.step').first().click();
+      await page.keyboard.press('PageUp');
+      await sleep(300);
+      return (await sim.locator('#path-select vscode-option[selected]').textContent()) !== opened;
+    }, 15_000);
     await sim.locator('#btn-next').click();
     await runCommand(page, 'IOPF: Show Fault Flow');
     const flow = await webviewFrame(page, 'svg.flow', 30_000);

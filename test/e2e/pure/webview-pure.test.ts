@@ -2,6 +2,7 @@
 import * as assert from 'node:assert/strict';
 import {
   FLOW_EDGES, FLOW_NODES, highlightedEdges, nodesForTrace, nodeForOp, renderFlowSvg, escapeXml, layoutNode, currentNode,
+  layoutFor, NODE_FUNCTIONS,
 } from '../../../webview/faultflow-graph';
 import {
   callDepths, counterexample, findingStep, nextFindingPath, opName, pathLabels, scheduleOf,
@@ -25,12 +26,44 @@ describe('fault-flow graph', () => {
   });
 
   it('lays boxes out without overlap', () => {
-    const boxes = FLOW_NODES.map(layoutNode);
+    for (const layout of ['wide', 'narrow'] as const) {
+    const boxes = FLOW_NODES.map((n) => layoutNode(n, layout));
     for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
       const a = boxes[i]!, b = boxes[j]!;
       const overlap = a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
-      assert.ok(!overlap, `${FLOW_NODES[i]!.id} overlaps ${FLOW_NODES[j]!.id}`);
+      assert.ok(!overlap, `${layout}: ${FLOW_NODES[i]!.id} overlaps ${FLOW_NODES[j]!.id}`);
     }
+    }
+  });
+
+  it('fits a sidebar: the narrow layout keeps its labels at 11 px or more in a 300 px view, the wide one would not', () => {
+    const scaleAt = (svg: string, px: number) => px / Number(/viewBox="0 0 (\d+(?:\.\d+)?) /.exec(svg)![1]);
+    const view = 300 - 12; // the sidebar's default width less the page's padding
+    const narrow = renderFlowSvg([], undefined, layoutFor(view));
+    assert.match(narrow, /class="flow narrow"/);
+    assert.ok(14 * Math.min(1, scaleAt(narrow, view)) >= 11, `narrow label ${14 * scaleAt(narrow, view)} px`);
+    assert.ok(12 * scaleAt(renderFlowSvg([]), view) < 11, 'the wide layout is the one too small there');
+    assert.equal(layoutFor(800), 'wide');
+    // Every node is a button with its kernel name, and opens a function of the kernel's.
+    for (const n of FLOW_NODES) {
+      assert.match(narrow, new RegExp(`data-node="${n.id}" tabindex="0" role="button"`));
+      assert.ok((NODE_FUNCTIONS[n.id] ?? []).length > 0, `${n.id} opens nothing`);
+    }
+  });
+
+  it('draws iommufd detach / replace and destroy, and maps their operations', () => {
+    assert.equal(nodeForOp('iommufd_fault_domain_detach_dev(idev)'), 'detach');
+    assert.equal(nodeForOp('iommufd_auto_response_faults(hwpt, handle)'), 'detach');
+    assert.equal(nodeForOp('iommufd_fault_destroy(obj)'), 'destroy');
+    assert.equal(nodeForOp('iommufd_fault_fops_write(filep, buf)'), 'respond');
+    assert.deepEqual([...highlightedEdges(['detach', 'response'])], ['detach->response']);
+    // Two threads' routes light their own edges, never one from a step of one thread to a step of the other.
+    const two = renderFlowSvg(['report', 'remove'], undefined, 'wide', [['report', 'group'], ['remove', 'response']]);
+    assert.match(two, /class="edge hl" data-edge="report-&gt;group"/);
+    assert.match(two, /class="edge hl" data-edge="remove-&gt;response"/);
+    assert.doesNotMatch(two, /class="edge hl" data-edge="group-&gt;/);
+    // A group that is answered without reaching a handler does not light the handler.
+    assert.deepEqual([...highlightedEdges(['report', 'group', 'response'])], ['report->group', 'group->response']);
   });
 
   it('maps a report -> group -> handler -> response -> free trace to its route', () => {
@@ -59,7 +92,7 @@ describe('fault-flow graph', () => {
     assert.match(svg, /<g class="edge hl" data-edge="report-&gt;group">/);
     assert.match(svg, /<g class="edge hl" data-edge="group-&gt;handler">/);
     assert.match(svg, /<g class="edge" data-edge="handler-&gt;response">/);
-    assert.match(svg, /<g class="node lane-iopf hl" data-node="report">/);
+    assert.match(svg, /<g class="node lane-iopf hl" data-node="report" tabindex="0"/);
     assert.equal((svg.match(/class="edge hl"/g) ?? []).length, 2);
   });
 
