@@ -98,10 +98,29 @@ async function rebuild(uri: vscode.Uri): Promise<string> {
   }
 }
 
-export const reviewDocuments: vscode.TextDocumentContentProvider = {
-  provideTextDocumentContent(uri: vscode.Uri): string | Thenable<string> {
-    return texts.get(uri.toString()) ?? rebuild(uri);
+/**
+ * The review documents as a read-only file system: a document opened from it has breadcrumbs (which side
+ * of which patch, then the tree's folders) and is read-only in the editor. Nothing can be written.
+ */
+export const reviewFileSystem: vscode.FileSystemProvider = {
+  onDidChangeFile: new vscode.EventEmitter<vscode.FileChangeEvent[]>().event,
+  watch: () => new vscode.Disposable(() => undefined),
+  stat(uri: vscode.Uri): vscode.FileStat {
+    const text = texts.get(uri.toString());
+    // A side's file is any path under a side folder whose name ends like a file; the rest are its folders.
+    const isFile = text !== undefined || /\.[ch](?: \((?:before|after) \d+\u2215\d+\))?$/.test(uri.path);
+    if (isFile && !parse(uri)) throw vscode.FileSystemError.FileNotFound(uri);
+    return { type: isFile ? vscode.FileType.File : vscode.FileType.Directory, ctime: 0, mtime: 0, size: text?.length ?? 0,
+      permissions: vscode.FilePermission.Readonly };
   },
+  readDirectory: () => [],
+  async readFile(uri: vscode.Uri): Promise<Uint8Array> {
+    return new TextEncoder().encode(texts.get(uri.toString()) ?? await rebuild(uri));
+  },
+  createDirectory(uri: vscode.Uri): void { throw vscode.FileSystemError.NoPermissions(uri); },
+  writeFile(uri: vscode.Uri): void { throw vscode.FileSystemError.NoPermissions(uri); },
+  delete(uri: vscode.Uri): void { throw vscode.FileSystemError.NoPermissions(uri); },
+  rename(uri: vscode.Uri): void { throw vscode.FileSystemError.NoPermissions(uri); },
 };
 
 /** A URI string from a review view, accepted only for the two kinds of document a review opens. */
@@ -117,5 +136,5 @@ export function reviewDocUri(s: string | undefined): vscode.Uri | undefined {
 
 export function activate(ctx: vscode.ExtensionContext): void {
   memento = ctx.workspaceState;
-  ctx.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(REVIEW_SCHEME, reviewDocuments));
+  ctx.subscriptions.push(vscode.workspace.registerFileSystemProvider(REVIEW_SCHEME, reviewFileSystem, { isCaseSensitive: true, isReadonly: true }));
 }

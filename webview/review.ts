@@ -180,10 +180,10 @@ function compareGrid(it: Comparable, sel: ReviewSelection, total: number): HTMLE
   return grid;
 }
 
-/** Text that may wrap only after punctuation or an underscore-free boundary, so identifiers stay whole. */
-function breakable(text: string): DocumentFragment {
+/** Text that may wrap only where @at allows (after punctuation, by default), so identifiers stay whole. */
+function breakable(text: string, at: RegExp = /(?<=[(,.>\]#=;:])|(?=\s)/): DocumentFragment {
   const f = document.createDocumentFragment();
-  for (const part of text.split(/(?<=[(,.>\]#=;:])|(?=\s)/)) {
+  for (const part of text.split(at)) {
     if (f.childNodes.length) f.append(document.createElement('wbr'));
     f.append(document.createTextNode(part));
   }
@@ -254,7 +254,7 @@ function render(): void {
       const body = el('tbody', {});
       p.changed.forEach((c, ci) => {
         const row = el('tr', { class: 'change' },
-          el('td', { class: 'change-head' }, el('code', {}, breakable(c.function)), el('div', { class: 'summary' }, c.summary)),
+          el('td', { class: 'change-head' }, el('code', {}, breakable(c.function, /(?<=_)/)), el('div', { class: 'summary' }, c.summary)),
           el('td', { class: 'side before' }, c.outcomes ? outcomeList(c.outcomes.gone, c.outcomes.kept, 'gone') : c.beforeText),
           el('td', { class: 'side after' }, c.outcomes ? outcomeList(c.outcomes.came, c.outcomes.kept, 'came') : c.afterText));
         if (hasPaths(c)) selectable(row, { patch: pi, kind: 'changed', index: ci });

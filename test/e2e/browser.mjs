@@ -238,6 +238,17 @@ function patchedTree(tree, patches, n) {
  * The editor showing @name, in whichever group: its breadcrumbs and the text of its cursor line
  * (Monaco renders each line once; the current-line overlay and the line share their `top`).
  */
+/** Moves the simulation panel to the previous path by the keyboard (a click on a row gives the page the focus first). */
+async function previousPath(page, sim) {
+  const opened = await sim.locator('#path-select vscode-option[selected]').textContent();
+  await until('the previous path', async () => {
+    await sim.locator('.trace-row.step').first().click();
+    await page.keyboard.press('PageUp');
+    await sleep(300);
+    return (await sim.locator('#path-select vscode-option[selected]').textContent()) !== opened;
+  }, 15_000);
+}
+
 async function editorAt(page, name) {
   return page.evaluate((name) => {
     for (const g of document.querySelectorAll('.part.editor .editor-group-container')) {
@@ -348,13 +359,7 @@ export async function browserSuite({ browser, base, root, resultsDir, userData, 
 
   await h.test('fault-flow sidebar renders its SVG with the path highlighted, and follows the step', async () => {
     // A path that reaches a handler: its route has edges (the counterexample's stops at report).
-    const opened = await sim.locator('#path-select vscode-option[selected]').textContent();
-    await until('the previous path', async () => {
-      await sim.locator('.trace-row.step').first().click();
-      await page.keyboard.press('PageUp');
-      await sleep(300);
-      return (await sim.locator('#path-select vscode-option[selected]').textContent()) !== opened;
-    }, 15_000);
+    await previousPath(page, sim);
     await runCommand(page, 'IOPF: Show Fault Flow');
     const flow = await webviewFrame(page, 'svg.flow', 30_000);
     await until('highlighted edges', async () => (await flow.locator('g.edge.hl').count()) > 0, 15_000);
@@ -565,8 +570,10 @@ export async function browserSuite({ browser, base, root, resultsDir, userData, 
         ed = await editorAt(page, 'io-pgfault.c');
         return ed && ed.line === line && ed.text.trim() === want;
       }, 15_000).catch((e) => { throw new Error(`${e.message}; editor: ${JSON.stringify(ed)}; want "${want}"`); });
-      // The tab says which side of which patch this text is.
+      // The tab and the breadcrumbs say which side of which patch this text is.
       await page.locator('.part.editor .tab.active', { hasText: 'io-pgfault.c (after 1\u22154)' }).first().waitFor({ timeout: 5000 });
+      await until('breadcrumbs naming the side', async () => (await editorAt(page, 'io-pgfault.c'))?.crumbs.includes('after-patch-1/drivers/iommu/io-pgfault.c (after 1\u22154)'), 5000)
+        .catch(async (e) => { throw new Error(`${e.message}: ${(await editorAt(page, 'io-pgfault.c'))?.crumbs}`); });
       await shot('review-after-step-dark.png');
       // The same for the before side: the tree's own file, where that step is on the disk text.
       const bstep = compare.locator('.step.before.diverge');
@@ -576,8 +583,8 @@ export async function browserSuite({ browser, base, root, resultsDir, userData, 
       if (bwant === readFileSync(join(patched, core), 'utf8').split('\n')[bline - 1].trim()) throw new Error(`line ${bline} reads the same on both sides`);
       await until(`the editor on line ${bline} of the tree's io-pgfault.c`, async () => {
         ed = await editorAt(page, 'io-pgfault.c');
-        // The tree's own file has breadcrumbs (a file on disk); the read-only patched text has none.
-        return ed && ed.line === bline && ed.text.trim() === bwant && ed.crumbs.includes('io-pgfault.c');
+        // The tree's own file: its breadcrumbs are the tree's folders, not a side of a patch.
+        return ed && ed.line === bline && ed.text.trim() === bwant && ed.crumbs.includes('io-pgfault.c') && !ed.crumbs.includes('patch');
       }, 15_000).catch((e) => { throw new Error(`${e.message}; editor: ${JSON.stringify(ed)}; want "${bwant}"`); });
     } finally {
       rmSync(patched, { recursive: true, force: true });
@@ -686,13 +693,7 @@ export async function browserSuite({ browser, base, root, resultsDir, userData, 
     await runCommand(page, 'IOPF: Simulate Function at Cursor');
     sim = await webviewFrame(page, '#btn-next', 60_000);
     // Off the counterexample (its route stops at report) to a path through a handler: a route with edges.
-    const opened = await sim.locator('#path-select vscode-option[selected]').textContent();
-    await until('the previous path', async () => {
-      await sim.locator('.trace-row.step').first().click();
-      await page.keyboard.press('PageUp');
-      await sleep(300);
-      return (await sim.locator('#path-select vscode-option[selected]').textContent()) !== opened;
-    }, 15_000);
+    await previousPath(page, sim);
     await sim.locator('#btn-next').click();
     await runCommand(page, 'IOPF: Show Fault Flow');
     const flow = await webviewFrame(page, 'svg.flow', 30_000);
