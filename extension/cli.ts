@@ -13,6 +13,7 @@ import type { AnalyzeOptions } from './core/types';
 import { formatSimulation } from './core/report/simulation';
 import { RULES } from './core/rules/rules';
 import { errorLine, safeText } from './core/report/escape';
+import { CheckCache } from './core/cache';
 
 const VERSION = '0.1.0';
 
@@ -34,8 +35,9 @@ const HELP = `iopf-lens ${VERSION} — simulate Linux IOMMU page fault (IOPF) an
 usage: iopf-lens <command> [options]
 
 commands:
-  check <file|dir>... [--function NAME] [--format text|json|sarif]
-      simulate every function the model knows, under every scenario that fits it
+  check <file|dir>... [--function NAME] [--format text|json|sarif] [--no-cache] [--cache-dir DIR]
+      simulate every function the model knows, under every scenario that fits it; results are kept
+      in $XDG_CACHE_HOME/iopf-lens/results (or ~/.cache/..., or $IOPF_LENS_CACHE_DIR) for the next run
   simulate <file> <function> [--scenario NAME] [--with FILE,...] [--format text|json]
       every path of one function, with its trace; --with adds files whose bodies callees use
   review <patch|mbox|dir|-> [--tree DIR] [--format text|json|sarif]
@@ -72,27 +74,30 @@ function bounds(args: Parsed): AnalyzeOptions {
 }
 
 async function check(argv: string[], io: CliIo): Promise<number> {
-  const args = parseArgs(argv, ['function', 'format', 'loop-bound', 'max-paths', 'call-depth', 'max-states', 'scenario']);
+  const args = parseArgs(argv, ['function', 'format', 'loop-bound', 'max-paths', 'call-depth', 'max-states', 'scenario', 'cache-dir'], ['no-cache']);
   const format = args.options.get('format') ?? 'text';
   if (!['text', 'json', 'sarif'].includes(format)) throw new UsageError(`unknown format "${format}" (text, json or sarif)`);
   const inputs = readInputs(args.positional, io.cwd);
-  await loadLanguage();
-  const ws = await Workspace.create(inputs.files);
   const fn = args.options.get('function');
-  const opts: AnalyzeOptions = { ...bounds(args) };
-  if (fn) {
-    if (!ws.definition(fn)) throw new UsageError(`no function named ${fn} in the given files`);
-    opts.functions = [fn];
-  }
   const scen = args.options.get('scenario');
-  if (scen) {
-    knownScenario(scen, ws);
-    opts.scenarios = [scen];
+  const opts: AnalyzeOptions = { ...bounds(args), functions: fn ? [fn] : undefined, scenarios: scen ? [scen] : undefined };
+  const dir = args.options.get('cache-dir');
+  const cache = args.flags.has('no-cache') ? undefined : new CheckCache((l) => io.stderr(l + '\n'), dir === undefined ? undefined : resolve(io.cwd, dir));
+  // A kept result was made by a run that passed the checks below on the same files.
+  const key = cache?.runKey(inputs.files, opts);
+  let result = key ? cache?.result(key) : undefined;
+  if (!result) {
+    await loadLanguage();
+    const ws = await Workspace.create(inputs.files);
+    if (fn && !ws.definition(fn)) throw new UsageError(`no function named ${fn} in the given files`);
+    if (scen) knownScenario(scen, ws);
+    result = analyzeWorkspace(ws, { ...opts, units: cache?.units });
+    ws.dispose();
+    if (key) cache?.keep(key, result);
   }
-  const result = analyzeWorkspace(ws, opts);
-  ws.dispose();
   notes(io, inputs);
   io.stdout(withSkipped(formatCheck(result, format), format, inputs.skipped));
+  cache?.flush();
   return checkExitCode(result);
 }
 

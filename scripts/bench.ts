@@ -1,7 +1,8 @@
 // Benchmarks on the real 6.12 tree, each figure measured side by side in one run on this machine.
 import { spawnSync } from 'node:child_process';
 import { build } from 'esbuild';
-import { readFileSync, readdirSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Workspace } from '../extension/core/index';
@@ -190,6 +191,7 @@ async function main(): Promise<void> {
   one.dispose();
   await interleavings(files);
   await kernelWideCost(root);
+  cacheCost(root);
   // 6. memory: peak RSS of a fresh process indexing drivers/iommu, and of one checking it
   // Bundled like the CLI and run by plain node: under tsx the loader alone holds some 60 MiB.
   const bundle = join(repo, 'dist', 'bench-memory.cjs');
@@ -263,17 +265,80 @@ async function onlyInterleavings(): Promise<void> {
   await interleavings(files);
 }
 
-async function onlyKernelWide(): Promise<void> {
+/** @run alone, on the extracted 6.12 tree. */
+async function onTree(run: (root: string) => Promise<void> | void): Promise<void> {
   const k = kernelTree();
   if (!k.root) {
     console.error(`bench: ${k.reason}`);
     process.exit(2);
   }
   await loadLanguage();
-  await kernelWideCost(k.root);
+  await run(k.root);
 }
 
-(process.argv.includes('--interleavings') ? onlyInterleavings() : process.argv.includes('--kernel-wide') ? onlyKernelWide() : main()).catch((e) => {
+async function onlyKernelWide(): Promise<void> {
+  await onTree(async (root) => {
+    await kernelWideCost(root);
+    cacheCost(root);
+  });
+}
+
+/** Files a patch changes, one at a time, for the cache figures: the IOPF core, and the largest driver. */
+const TOUCHED = ['drivers/iommu/io-pgfault.c', 'drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.c'];
+
+/**
+ * 5d. The cache of `check`: the CLI as a process on a copy of drivers/iommu, without its cache, then
+ * with a cache of its own cold, warm, and with one file changed (a line added in a body; each
+ * file alone), next to the raw parse of the same files in this process.
+ */
+function cacheCost(root: string): void {
+  const box = mkdtempSync(join(tmpdir(), 'iopf-bench-cache-'));
+  try {
+    cpSync(join(root, 'drivers', 'iommu'), join(box, 'drivers', 'iommu'), { recursive: true });
+    const files = cFiles(join(box, 'drivers', 'iommu')).map((p) => readFileSync(p, 'utf8'));
+    const raw: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      const t = performance.now();
+      for (const text of files) cParser().parse(text)!.delete();
+      raw.push(performance.now() - t);
+    }
+    const parse = pct(raw, 50);
+    // Built first if stale, so no run below pays for it.
+    spawnSync(process.execPath, [join(repo, 'scripts', 'cli-dev.mjs'), '--version'], { stdio: 'ignore' });
+    const env = { ...process.env, IOPF_LENS_CACHE_DIR: join(box, 'cache') };
+    const check = (...more: string[]) => {
+      const t = performance.now();
+      const r = spawnSync(process.execPath, [join(repo, 'dist', 'cli.js'), 'check', 'drivers/iommu', '--format', 'json', ...more],
+        { cwd: box, env, encoding: 'utf8', maxBuffer: 1 << 28 });
+      return { ms: performance.now() - t, out: r.stdout, status: r.status };
+    };
+    const x = (r: { ms: number }) => `${(r.ms / 1000).toFixed(2)} s (${(r.ms / parse).toFixed(1)}x raw parse)`;
+    const uncached = check('--no-cache');
+    const cold = check();
+    const warm = check();
+    const changed = TOUCHED.map((rel) => {
+      const path = join(box, rel);
+      const text = readFileSync(path, 'utf8');
+      const at = text.indexOf('\treturn ', text.length >> 1);
+      writeFileSync(path, `${text.slice(0, at)}\t/* changed */\n${text.slice(at)}`);
+      const r = check();
+      writeFileSync(path, text);
+      return `${rel} ${x(r)}`;
+    });
+    const kept = readdirSync(join(box, 'cache'));
+    const mib = kept.reduce((n, f) => n + statSync(join(box, 'cache', f)).size, 0) / 1048576;
+    const same = warm.out === cold.out && warm.status === cold.status && cold.out === uncached.out ? '' : ' DIFFERENT REPORTS';
+    console.log(`check drivers/iommu as a process (${files.length} files; raw parse ${ms(parse)}, median of 3): --no-cache ${x(uncached)}; ` +
+      `with its cache cold ${x(cold)}, warm ${x(warm)} (target <= 1.5x)${same}, one file changed: ${changed.join(', ')} (target <= 2x); ` +
+      `cache ${kept.length} entries, ${mib.toFixed(1)} MiB`);
+  } finally {
+    rmSync(box, { recursive: true, force: true });
+  }
+}
+
+const only = process.argv.includes('--interleavings') ? onlyInterleavings : process.argv.includes('--kernel-wide') ? onlyKernelWide
+  : process.argv.includes('--cache') ? () => onTree(cacheCost) : main;
+only().catch((e) => {
   console.error(`bench: ${e instanceof Error ? e.message : e}`);
   process.exit(2);
 });

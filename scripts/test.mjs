@@ -8,6 +8,10 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = new Set(process.argv.slice(2));
+// The cache of every check under test is a folder of this run's own, never the user's: no result
+// depends on a run before this one.
+const cache = mkdtempSync(join(tmpdir(), 'iopf-test-cache-'));
+process.env.IOPF_LENS_CACHE_DIR = cache;
 const unitOnly = args.has('--unit');
 let passed = 0;
 let failed = 0;
@@ -47,5 +51,6 @@ if (!unitOnly && existsSync(join(root, 'test', 'e2e', 'run.mjs'))) {
   suite('e2e (real VS Code)', process.execPath, [join(root, 'test', 'e2e', 'run.mjs')]);
 }
 
+rmSync(cache, { recursive: true, force: true });
 console.log(`\ntests: ${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);

@@ -1,14 +1,14 @@
 // Entry points of the pure core: analyse files (check) and simulate one function (simulate).
 import { splitArgs } from './parse/args';
-import { Workspace } from './index';
+import { ReadLog, Workspace } from './index';
 import { cfgOf, fileFact, FunctionDef, isInlineDefinition, parseNotes } from './parse/source';
 import { asConsequence, DEFAULT_BOUNDS, detectEra, drain, exploring, ExploreOptions, findingKey } from './sim/explore';
 import { HELD_ACROSS_USER_COPY, TAKEN_ON_FAULT_PATH, type Era, type LockOrder } from './sim/machine';
-import type { UnitResult } from './memo';
+import type { UnitResult, UnitStore } from './memo';
 
 export { AnalysisMemo } from './memo';
 import { scenariosFor, scenarioByName, type Scenario } from './sim/scenarios';
-import { concurrentByName, concurrentFor, exploringConcurrent, type ConcurrentOptions, type ConcurrentScenario } from './sim/concurrent';
+import { CONCURRENT, concurrentByName, concurrentFor, exploringConcurrent, type ConcurrentOptions, type ConcurrentScenario } from './sim/concurrent';
 import { RULES } from './rules/rules';
 import { InputError } from './review/mail';
 import { REF_ITERATORS } from './model/refs';
@@ -220,24 +220,32 @@ export function* analyzing(ws: Workspace, opts: AnalyzeOptions = {}, onlyFiles?:
   const throughCallers = reachedFromEntries(ws, (fn, text) => isKnown(fn, text, kernelWide) || irq.has(fn.name));
   const rolesOf = rolesIn(ws, irq);
   const memo = opts.memo;
-  // Everything a unit's result depends on besides the bodies it reads.
-  const shape = memo ? JSON.stringify([era, eo.loopBound, eo.callDepth, eo.maxPaths, opts.maxStates ?? 0, opts.scenarios ?? [], workFunctions(ws)]) : '';
-  /** A unit of work, re-used from the memo when nothing it read changed. */
-  function* unit(key: string, run: () => Generator<void, UnitResult>): Generator<void, UnitResult> {
-    if (!memo) return yield* run();
+  const stores = [memo, opts.units].filter((s): s is UnitStore => s !== undefined);
+  // Everything a unit's result depends on besides what it reads.
+  const shape = stores.length ? JSON.stringify([era, eo.loopBound, eo.callDepth, eo.maxPaths, opts.maxStates ?? 0, opts.scenarios ?? [],
+    opts.functions ?? [], kernelWide, workFunctions(ws)]) : '';
+  /**
+   * A unit of work, re-used from a store when nothing it read changed. @home is the file of its own
+   * definitions; a unit given what the tree's files say (@wholeTree) depends on all of them.
+   */
+  function* unit(key: string, run: () => Generator<void, UnitResult>, home?: string, wholeTree = false): Generator<void, UnitResult> {
+    if (!stores.length) return yield* run();
     const k = `${key}\0${shape}`;
-    const hit = memo.reuse(k, ws);
-    if (hit) return hit;
-    const reads = new Map<string, string>();
+    for (const s of stores) {
+      const hit = s.reuse(k, ws, home);
+      if (hit) return hit;
+    }
+    const log = new ReadLog();
+    log.all = wholeTree;
     const outer = ws.reads;
-    ws.reads = reads;
+    ws.reads = log;
     let r: UnitResult;
     try {
       r = yield* run();
     } finally {
       ws.reads = outer;
     }
-    memo.store(k, r, reads, ws);
+    for (const s of stores) s.store(k, r, log, ws, home);
     return r;
   }
   const merge = (r: UnitResult) => {
@@ -280,7 +288,8 @@ export function* analyzing(ws: Workspace, opts: AnalyzeOptions = {}, onlyFiles?:
         bounded = true;
         continue;
       }
-      const r = yield* unit(`fn\0${file.path}\0${fn.name}`, () => functionUnit(ws, fn.name, file.path, scenarios, eo, era));
+      const r = yield* unit(`fn\0${file.path}\0${fn.name}\0${scenarios.map((s) => s.name).join(',')}`,
+        () => functionUnit(ws, fn.name, file.path, scenarios, eo, era), file.path);
       summary.scenarios = r.scenarios;
       summary.paths = r.paths;
       summary.bounded = r.bounded;
@@ -312,7 +321,8 @@ export function* analyzing(ws: Workspace, opts: AnalyzeOptions = {}, onlyFiles?:
       bounded = true;
       break;
     }
-    merge(yield* unit(concurrentKey(c), () => concurrentUnit(ws, c, { ...eo, maxStates: opts.maxStates }, era)));
+    // A lifecycle program built from the tree's roles (not one of CONCURRENT) is what the whole tree made it.
+    merge(yield* unit(concurrentKey(c), () => concurrentUnit(ws, c, { ...eo, maxStates: opts.maxStates }, era), undefined, !CONCURRENT.includes(c)));
   }
   // API-contract checks (checks/*): each function read on its own, every function of the files.
   if (kernelWide) merge({ scenarios: [], paths: 0, bounded: false, findings: yield* apiChecks(ws, opts, onlyFiles), unknown: [], lockOrder: [] });

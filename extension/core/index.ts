@@ -43,8 +43,111 @@ function shiftFunction(fn: FunctionDef, dIndex: number, dLine: number): Function
   return fn;
 }
 
+/**
+ * What one unit of work (a function under its scenarios, a concurrent scenario) read of a workspace,
+ * recorded while `Workspace.reads` holds it: enough to tell, on the same or another workspace, whether
+ * the unit would read the same things again (memo.ts in an editor, cache/ across runs).
+ */
+export class ReadLog {
+  /** `name\0fromFile` -> fingerprint of the definition the lookup found ('' for none) */
+  readonly defs = new Map<string, string>();
+  /** files whose parse the unit held: a definition's file, a file looked up by path */
+  readonly files = new Set<string>();
+  /** the unit walked the files themselves (every file, in order, may have mattered) */
+  all = false;
+  /** tree-wide questions (`kind\0args`, see Workspace.ask) -> their answers */
+  readonly answers = new Map<string, unknown>();
+  /** questions answered from caches the units share (Workspace.sharedAnswer), in the order asked -> their answers */
+  readonly asked = new Map<string, unknown>();
+  /** the unit read a cache every unit of the analysis shares, outside any question (Workspace.shared) */
+  shared = false;
+  /** above 0 while a tree-wide question is answered: what it reads is recorded as its answer */
+  quiet = 0;
+}
+
+/** How to ask again each kind of question a module asks of the tree, by kind (replayable()). */
+const replays = new Map<string, (ws: Workspace, args: (string | undefined)[]) => unknown>();
+
+/** replayable - how the module that asks questions of @kind (Workspace.treeAnswer, sharedAnswer) asks one again. */
+export function replayable(kind: string, ask: (ws: Workspace, args: (string | undefined)[]) => unknown): void {
+  replays.set(kind, ask);
+}
+
+/** An argument not given, in a recorded question (names and paths never hold it). */
+const UNSET = '\u0001';
+
+/** A question as recorded: its kind and its arguments, NUL-separated. */
+function question(kind: string, args: (string | undefined)[]): string {
+  let k = kind;
+  for (const a of args) k += `\0${a ?? UNSET}`;
+  return k;
+}
+
+/** The kind and the arguments of a recorded question. */
+function parseQuestion(q: string): [string, (string | undefined)[]] {
+  const [kind, ...args] = q.split('\0');
+  return [kind, args.map((a) => (a === UNSET ? undefined : a))];
+}
+
+/** The files of a workspace: a unit of work that looks one up or walks them is recorded in `ws.reads`. */
+class FileMap extends Map<string, ParsedFile> {
+  constructor(private readonly ws: { reads?: ReadLog }) {
+    super();
+  }
+
+  private held(path: string): void {
+    const log = this.ws.reads;
+    if (log && !log.quiet) log.files.add(path);
+  }
+
+  private walked(): void {
+    const log = this.ws.reads;
+    if (log && !log.quiet) log.all = true;
+  }
+
+  override get(path: string): ParsedFile | undefined {
+    this.held(path);
+    return super.get(path);
+  }
+
+  override has(path: string): boolean {
+    this.held(path);
+    return super.has(path);
+  }
+
+  override get size(): number {
+    this.walked();
+    return super.size;
+  }
+
+  override keys(): MapIterator<string> {
+    this.walked();
+    return super.keys();
+  }
+
+  override values(): MapIterator<ParsedFile> {
+    this.walked();
+    return super.values();
+  }
+
+  override entries(): MapIterator<[string, ParsedFile]> {
+    this.walked();
+    return super.entries();
+  }
+
+  override [Symbol.iterator](): MapIterator<[string, ParsedFile]> {
+    this.walked();
+    return super[Symbol.iterator]();
+  }
+
+  override forEach(f: (v: ParsedFile, k: string, m: Map<string, ParsedFile>) => void, self?: unknown): void {
+    this.walked();
+    super.forEach(f, self);
+  }
+}
+
 export class Workspace {
-  readonly files = new Map<string, ParsedFile>();
+  readonly files: Map<string, ParsedFile> = new FileMap(this);
   /** trees kept for files being edited, so the next parse is incremental */
   private trees = new Map<string, Tree>();
   private defs = new Map<string, FunctionDef[]>();
@@ -58,7 +161,16 @@ export class Workspace {
   }
 
   /** Whether @name has a body anywhere in the workspace. */
-  readonly known = (name: string): boolean => this.defs.has(name);
+  readonly known = (name: string): boolean => {
+    const v = this.defs.has(name);
+    // Asked at every call the machine evaluates: recorded without answer()'s closure.
+    const log = this.reads;
+    if (log && !log.quiet) {
+      const k = `known\0${name}`;
+      if (!log.answers.has(k)) log.answers.set(k, v);
+    }
+    return v;
+  };
 
   /** add - parse a whole file (replacing what was there). @keepTree keeps its tree for incremental edits. */
   add(path: string, text: string, keepTree = false): ParsedFile {
@@ -175,6 +287,10 @@ export class Workspace {
    * first, then any other file's, a header's), when its value is a constant expression.
    */
   macroConstant(name: string, fromFile: string): number | undefined {
+    return this.answer('macroConstant', [name, fromFile], () => this.constantOf(name, fromFile));
+  }
+
+  private constantOf(name: string, fromFile: string): number | undefined {
     if (!this.macroIndex) {
       this.macroIndex = new Map();
       this.constants.clear();
@@ -200,6 +316,10 @@ export class Workspace {
 
   /** A function-like macro of kind @kind (read from a file's text by @read), its own file's first. */
   private treeMacro<T>(kind: string, read: (text: string) => Map<string, T>, name: string, fromFile?: string): T | undefined {
+    return this.answer(kind, [name, fromFile], () => this.macroOf(kind, read, name, fromFile));
+  }
+
+  private macroOf<T>(kind: string, read: (text: string) => Map<string, T>, name: string, fromFile?: string): T | undefined {
     const own = fromFile ? this.files.get(fromFile) : undefined;
     const mine = own ? fileFact(own, kind, () => read(own.text)).get(name) : undefined;
     if (mine) return mine;
@@ -240,6 +360,10 @@ export class Workspace {
    * definitions (`struct iommu_domain { const struct iommu_domain_ops *ops; ... }`).
    */
   memberType(type: string, member: string): string | undefined {
+    return this.answer('memberType', [type, member], () => this.memberOf(type, member));
+  }
+
+  private memberOf(type: string, member: string): string | undefined {
     if (!this.members || this.members.generation !== this.generation) {
       const types = new Map<string, string>();
       for (const f of this.files.values()) {
@@ -264,8 +388,87 @@ export class Workspace {
     }
   }
 
-  /** While set, every definition lookup is written here (`name\0fromFile` -> what it found), for memo.ts. */
-  reads?: Map<string, string>;
+  /** While set, what a unit of work reads is written here (definition lookups, files, tree-wide answers). */
+  reads?: ReadLog;
+
+  /**
+   * A tree-wide question (@kind of @args) answered by @find: recorded in `reads` as its answer, not as
+   * the files read to find it, so a unit re-used elsewhere needs only the same answer (ask()).
+   */
+  private answer<T>(kind: string, args: (string | undefined)[], find: () => T, into: 'answers' | 'asked' = 'answers'): T {
+    const log = this.reads;
+    if (!log) return find();
+    log.quiet++;
+    let v: T;
+    try {
+      v = find();
+    } finally {
+      log.quiet--;
+    }
+    if (!log.quiet) {
+      const k = question(kind, args);
+      if (!log[into].has(k)) log[into].set(k, v);
+    }
+    return v;
+  }
+
+  /** ask - the answer of this workspace to a tree-wide question a ReadLog recorded (ReadLog.answers). */
+  ask(q: string): unknown {
+    const [kind, [a = '', b]] = parseQuestion(q);
+    switch (kind) {
+      case 'known': return this.known(a);
+      case 'macroConstant': return this.macroConstant(a, b ?? '');
+      case 'container macros': return this.containerMacro(a, b);
+      case 'expression macros': return this.exprMacro(a, b);
+      case 'list macros': return this.listMacro(a, b);
+      case 'memberType': return this.memberType(a, b ?? '');
+      case 'returnType': return this.returnType(a);
+      case 'functions': return this.functions();
+      case 'callGraph': return this.callGraph();
+      default: return this.replay(q);
+    }
+  }
+
+  /**
+   * treeAnswer - the answer to the tree-wide question @kind of @args (replayable()), found by @find:
+   * recorded as such (ReadLog.answers), not as the files read to find it.
+   */
+  treeAnswer<T>(kind: string, args: (string | undefined)[], find: () => T): T {
+    return this.answer(kind, args, find);
+  }
+
+  /**
+   * sharedAnswer - the answer to the question @kind of @args, found by @find with caches every unit
+   * of an analysis shares (shared()). Recorded with its answer in the order asked (ReadLog.asked):
+   * a unit re-used from elsewhere has its questions asked again in that order (replay()), which
+   * leaves those caches as running the unit would have.
+   */
+  sharedAnswer<T>(kind: string, args: (string | undefined)[], find: () => T): T {
+    return this.answer(kind, args, find, 'asked');
+  }
+
+  /** replay - asks again a question a ReadLog recorded in ReadLog.asked. */
+  replay(q: string): unknown {
+    const [kind, args] = parseQuestion(q);
+    const ask = replays.get(kind);
+    if (!ask) throw new Error(`no question ${kind}`);
+    return ask(this, args);
+  }
+
+  private sharedCaches = new Map<string, { generation: number; value: unknown }>();
+
+  /**
+   * shared - the cache @name that every unit of an analysis shares (made by @make, made again when a
+   * file changes). What it holds may depend on which units asked before: read it inside a
+   * sharedAnswer(); a unit that reads it otherwise is marked so (ReadLog.shared) and is never re-used
+   * on a workspace other than its own.
+   */
+  shared<T>(name: string, make: () => T): T {
+    if (this.reads && !this.reads.quiet) this.reads.shared = true;
+    let c = this.sharedCaches.get(name);
+    if (!c || c.generation !== this.generation) this.sharedCaches.set(name, (c = { generation: this.generation, value: make() }));
+    return c.value as T;
+  }
 
   /** The definition of @name, preferring one in @fromFile (static functions shadow others). */
   definition(name: string, fromFile?: string): { fn: FunctionDef; file: ParsedFile } | undefined {
@@ -275,7 +478,8 @@ export class Workspace {
     const fn = !list?.length ? undefined
       : fromFile === undefined ? list.find((d) => !d.isStatic) ?? list[0]
         : list.find((d) => d.file === fromFile) ?? list.find((d) => !d.isStatic) ?? list.find((d) => /\.h$/.test(d.file));
-    if (this.reads) this.reads.set(`${name}\0${fromFile ?? ''}`, fn ? fingerprint(fn) : '');
+    this.reads?.defs.set(`${name}\0${fromFile ?? ''}`, fn ? fingerprint(fn) : '');
+    // The file is looked up, and so recorded, with the definition: its caller holds the whole parse.
     return fn ? { fn, file: this.files.get(fn.file)! } : undefined;
   }
 
@@ -286,6 +490,10 @@ export class Workspace {
 
   /** The declared return type of @name from any prototype or definition in the workspace. */
   returnType(name: string): string | undefined {
+    return this.answer('returnType', [name], () => this.declaredReturn(name));
+  }
+
+  private declaredReturn(name: string): string | undefined {
     const d = this.definition(name);
     if (d) return cfgOf(d.fn, d.file).returnType;
     for (const f of this.files.values()) {
@@ -296,6 +504,10 @@ export class Workspace {
   }
 
   functions(): IndexedFunction[] {
+    return this.answer('functions', [], () => this.indexed());
+  }
+
+  private indexed(): IndexedFunction[] {
     const out: IndexedFunction[] = [];
     for (const file of this.files.values()) {
       for (const f of file.functions) {
@@ -314,6 +526,10 @@ export class Workspace {
 
   /** Caller -> callees with bodies in the workspace. */
   callGraph(): Record<string, string[]> {
+    return this.answer('callGraph', [], () => this.calls());
+  }
+
+  private calls(): Record<string, string[]> {
     const g: Record<string, string[]> = {};
     for (const file of this.files.values()) {
       for (const f of file.functions) {

@@ -3,7 +3,7 @@
 // (what the name resolved to, by text and mapped calls); the unit is re-used only when each lookup
 // resolves the same way again. Positions in re-used results follow their functions when edits above
 // them moved them.
-import type { Workspace } from './index';
+import type { ReadLog, Workspace } from './index';
 import { fingerprint } from './parse/source';
 import type { LockOrder } from './sim/machine';
 import type { Finding, SourceRange, TraceStep, UnknownCall } from './types';
@@ -19,6 +19,14 @@ export interface UnitResult {
   lockOrder: [string, LockOrder extends Map<string, infer V> ? V : never][];
 }
 
+/** Where results of units outlive one analysis: an editor's memo, the CLI's cache on disk (cache/). */
+export interface UnitStore {
+  /** The result of unit @key (whose own definitions are in @home), if what it read reads the same in @ws. */
+  reuse(key: string, ws: Workspace, home?: string): UnitResult | undefined;
+  /** Keeps @result of unit @key with what it read (@reads) of @ws. */
+  store(key: string, result: UnitResult, reads: ReadLog, ws: Workspace, home?: string): void;
+}
+
 interface Unit {
   result: UnitResult;
   /** `name\0fromFile` -> fingerprint of what it resolved to ('' for nothing) */
@@ -29,7 +37,7 @@ interface Unit {
 
 export { fingerprint } from './parse/source';
 
-export class AnalysisMemo {
+export class AnalysisMemo implements UnitStore {
   private readonly units = new Map<string, Unit>();
   /** re-used and re-run units since the memo was made (for logs and tests) */
   hits = 0;
@@ -68,7 +76,8 @@ export class AnalysisMemo {
     return { result: moves.size ? moved(u.result, moves) : u.result, fresh: readsSame(u, ws) };
   }
 
-  store(key: string, result: UnitResult, reads: Map<string, string>, ws: Workspace): void {
+  store(key: string, result: UnitResult, log: ReadLog, ws: Workspace): void {
+    const reads = log.defs;
     const at = new Map<string, { index: number; line: number }>();
     for (const [read, print] of reads) {
       if (!print) continue;

@@ -1,5 +1,5 @@
 // Shared shapes of the pure core: source positions, findings, traces and analysis results.
-import type { AnalysisMemo } from './memo';
+import type { AnalysisMemo, UnitStore } from './memo';
 
 /** A position in a source file: 0-based line and column (UTF-16 code units), plus byte-free character offset. */
 export interface Position {
@@ -157,6 +157,8 @@ export interface AnalyzeOptions {
   cancelled?: () => boolean;
   /** results of earlier analyses of the same workspace, re-used where nothing they read changed (editors) */
   memo?: AnalysisMemo;
+  /** results of units of earlier analyses of any workspace, re-used where what they read reads the same (the CLI's cache) */
+  units?: UnitStore;
   /**
    * With a memo: called once every function has its result and before interleavings that must be
    * explored again run, with a result holding their previous findings (listed in `pending`).

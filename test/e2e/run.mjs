@@ -18,6 +18,8 @@ const started = Date.now();
 const counts = { passed: 0, failed: 0, pending: 0 };
 const resultsDir = join(root, 'test-results', 'e2e');
 const work = mkdtempSync(join(tmpdir(), 'iopf-e2e-'));
+// Any check this suite runs caches into its own folder, never the user's (removed with the rest of the work folder).
+process.env.IOPF_LENS_CACHE_DIR ??= join(work, 'cache');
 let server;
 
 const say = (s) => process.stdout.write(`${s}\n`);

@@ -8,7 +8,7 @@ let loading: Promise<Language> | undefined;
 let language: Language | undefined;
 
 /** Candidate folders that hold the two WASM files: next to the bundle (dist/grammars) or in node_modules. */
-function locate(file: string): string {
+export function locate(file: string): string {
   const candidates = [
     join(__dirname, 'grammars', file),
     join(__dirname, '..', 'grammars', file),

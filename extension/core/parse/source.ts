@@ -107,7 +107,7 @@ function gaps(zones: { start: number; end: number }[], length: number): { start:
 
 let queryText: { calls: string; defs: string } | undefined;
 
-function queries(): { calls: string; defs: string } {
+export function queries(): { calls: string; defs: string } {
   if (!queryText) {
     const dirs = [join(__dirname, 'grammars', 'queries'), join(__dirname, '..', '..', '..', 'grammars', 'queries'),
       join(__dirname, '..', 'grammars', 'queries')];

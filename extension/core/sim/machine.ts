@@ -10,7 +10,7 @@ import { child, rangeOf } from '../parse/ast';
 import { astOf, expressionAst } from '../parse/source';
 import type { Cfg, CfgNode } from '../parse/cfg';
 import { declaratorName, typeName } from '../parse/cfg';
-import type { Workspace } from '../index';
+import { replayable, type Workspace } from '../index';
 import { fileFact, isInlineDefinition, type FunctionDef } from '../parse/source';
 import { cleanupFunction } from '../model/primitives/cleanup';
 import { CONSTANTS, errnoName } from '../model/constants';
@@ -945,28 +945,12 @@ export class Machine {
    * in `iommufd_fault_fops`), read from the table's designated initializer.
    */
   opsMember(table: string, member: string): string | undefined {
-    for (const f of this.ws.files.values()) {
-      const found = fileFact(f, `ops ${table}.${member}`, () => initializerMember(f.text, table, member));
-      if (found) return found;
-    }
-    return undefined;
+    return this.ws.treeAnswer('ops member', [table, member], () => opsMemberOf(this.ws, table, member));
   }
 
   /** Field names of locks that work functions take (flushing while holding one deadlocks). */
   workLockClasses(): Set<string> {
-    if (!this.workLocks) {
-      this.workLocks = new Set();
-      const workFns = new Set<string>();
-      for (const f of this.ws.files.values()) {
-        for (const m of f.text.matchAll(/INIT_WORK\s*\([^,]+,\s*(\w+)\s*\)/g)) workFns.add(m[1]);
-      }
-      for (const name of workFns) {
-        const d = this.ws.definition(name);
-        if (!d) continue;
-        const body = d.file.text.slice(d.fn.range.startIndex, d.fn.range.endIndex);
-        for (const m of body.matchAll(/(?:mutex_lock|spin_lock\w*)\s*\(\s*&[^)]*?(?:->|\.)(\w+)\s*[,)]/g)) this.workLocks.add(m[1]);
-      }
-    }
+    this.workLocks ??= this.ws.treeAnswer('work lock classes', [], () => workLockClassesOf(this.ws));
     return this.workLocks;
   }
 
@@ -2457,6 +2441,33 @@ function returnsErrno(fn: FunctionDef): boolean {
   if (v === undefined) errnoReturners.set(fn, (v = /\breturn\s+-E[A-Z0-9]+\s*;|=\s*-E[A-Z0-9]+\s*;/.test(fn.text)));
   return v;
 }
+
+function opsMemberOf(ws: Workspace, table: string, member: string): string | undefined {
+  for (const f of ws.files.values()) {
+    const found = fileFact(f, `ops ${table}.${member}`, () => initializerMember(f.text, table, member));
+    if (found) return found;
+  }
+  return undefined;
+}
+
+replayable('ops member', (ws, [table, member]) => opsMemberOf(ws, table!, member!));
+
+function workLockClassesOf(ws: Workspace): Set<string> {
+  const locks = new Set<string>();
+  const workFns = new Set<string>();
+  for (const f of ws.files.values()) {
+    for (const m of f.text.matchAll(/INIT_WORK\s*\([^,]+,\s*(\w+)\s*\)/g)) workFns.add(m[1]);
+  }
+  for (const name of workFns) {
+    const d = ws.definition(name);
+    if (!d) continue;
+    const body = d.file.text.slice(d.fn.range.startIndex, d.fn.range.endIndex);
+    for (const m of body.matchAll(/(?:mutex_lock|spin_lock\w*)\s*\(\s*&[^)]*?(?:->|\.)(\w+)\s*[,)]/g)) locks.add(m[1]);
+  }
+  return locks;
+}
+
+replayable('work lock classes', (ws) => workLockClassesOf(ws));
 
 /** The range of @n; steps share it (ranges are never changed in place). */
 function rangeAt(n: Ast): SourceRange {

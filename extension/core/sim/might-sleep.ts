@@ -2,7 +2,7 @@
 // bodies it calls, however deep; and which functions an ops table of the tree installs for a
 // callback. The machine asks where it cannot follow the call itself: a callee past the call-depth
 // bound, a function pointer whose value the path does not know.
-import type { Workspace } from '../index';
+import { replayable, type Workspace } from '../index';
 import { type FunctionDef, fileFact } from '../parse/source';
 import { SCHED, sleepsWith } from '../model/primitives/sched';
 import { blockEnd, splitArgs } from '../parse/args';
@@ -32,17 +32,19 @@ function ownSleep(fn: FunctionDef, fileStart: number): string | undefined {
   return undefined;
 }
 
-const cache = new WeakMap<Workspace, { generation: number; chains: Map<string, string[] | null> }>();
-
 /**
  * sleepChain - the calls from @name down to one that may sleep (`['iommu_domain_free()', 'mutex_lock()']`),
  * through the tree's bodies, or undefined when no path of its body reaches one. A recursive call is
  * taken not to sleep while its own summary is being read.
  */
 export function sleepChain(ws: Workspace, name: string, fromFile?: string): string[] | undefined {
-  let c = cache.get(ws);
-  if (!c || c.generation !== ws.generation) cache.set(ws, (c = { generation: ws.generation, chains: new Map() }));
-  const chains = c.chains;
+  return ws.sharedAnswer('sleep chain', [name, fromFile], () => chainOf(ws, name, fromFile));
+}
+
+replayable('sleep chain', (ws, [name, fromFile]) => sleepChain(ws, name!, fromFile));
+
+function chainOf(ws: Workspace, name: string, fromFile?: string): string[] | undefined {
+  const chains = ws.shared('sleep chains', () => new Map<string, string[] | null>());
   const visit = (n: string, from: string | undefined): string[] | null => {
     const d = ws.definition(n, from);
     if (!d) return null;
@@ -84,6 +86,12 @@ function opsMembers(text: string): [string, string, string][] {
  * as @member (`struct iommu_domain_ops` tables for `domain->ops->flush_iotlb_all()`).
  */
 export function opsImplementations(ws: Workspace, type: string, member: string): string[] {
+  return ws.treeAnswer('ops implementations', [type, member], () => implementationsOf(ws, type, member));
+}
+
+replayable('ops implementations', (ws, [type, member]) => implementationsOf(ws, type!, member!));
+
+function implementationsOf(ws: Workspace, type: string, member: string): string[] {
   const out = new Set<string>();
   for (const f of ws.files.values()) {
     for (const [t, k, fn] of fileFact(f, 'ops members', () => opsMembers(f.text))) if (t === type && k === member && ws.known(fn)) out.add(fn);

@@ -2,12 +2,10 @@
 // object shows it happened (`if (iommu->iommu.dev) iommu_device_sysfs_remove(&iommu->iommu);`) is
 // written to be called on a half-built object: a function that fails with that set-up made leaves
 // the undoing to whoever tears the object down, and that is no missing unwind.
-import type { Workspace } from '../index';
+import { replayable, type Workspace } from '../index';
 import type { Ast } from '../parse/ast';
 import { child, textOf } from '../parse/ast';
 import { astOf } from '../parse/source';
-
-const cache = new WeakMap<Workspace, { generation: number; byUndo: Map<string, { guarded: Set<string>; all: Set<string> }> }>();
 
 /** `&iommu->iommu` -> { base: 'iommu', field: 'iommu' }: a member of an object a variable points to. */
 export function memberOf(text: string): { base: string; field: string } | undefined {
@@ -34,9 +32,14 @@ export function undoneMembers(ws: Workspace, undo: string): Set<string> {
 }
 
 function teardowns(ws: Workspace, undo: string): { guarded: Set<string>; all: Set<string> } {
-  let c = cache.get(ws);
-  if (!c || c.generation !== ws.generation) cache.set(ws, (c = { generation: ws.generation, byUndo: new Map() }));
-  const had = c.byUndo.get(undo);
+  return ws.sharedAnswer('teardowns', [undo], () => teardownsOf(ws, undo));
+}
+
+replayable('teardowns', (ws, [undo]) => teardowns(ws, undo!));
+
+function teardownsOf(ws: Workspace, undo: string): { guarded: Set<string>; all: Set<string> } {
+  const byUndo = ws.shared('teardowns', () => new Map<string, { guarded: Set<string>; all: Set<string> }>());
+  const had = byUndo.get(undo);
   if (had) return had;
   const out = new Set<string>();
   const all = new Set<string>();
@@ -66,18 +69,16 @@ function teardowns(ws: Workspace, undo: string): { guarded: Set<string>; all: Se
     }
   }
   const r = { guarded: out, all };
-  c.byUndo.set(undo, r);
+  byUndo.set(undo, r);
   return r;
 }
 
-const reach = new WeakMap<Workspace, { generation: number; memo: Map<string, boolean> }>();
-
 /** reachesCall - whether @name, or a function of the tree it calls (three levels deep), calls @undo. */
 export function reachesCall(ws: Workspace, name: string, undo: string, fromFile: string | undefined): boolean {
-  let c = reach.get(ws);
-  if (!c || c.generation !== ws.generation) reach.set(ws, (c = { generation: ws.generation, memo: new Map() }));
-  return reaches(ws, name, undo, fromFile, 3, c.memo);
+  return ws.sharedAnswer('reaches call', [name, undo, fromFile], () => reaches(ws, name, undo, fromFile, 3, ws.shared('reaches', () => new Map<string, boolean>())));
 }
+
+replayable('reaches call', (ws, [name, undo, fromFile]) => reachesCall(ws, name!, undo!, fromFile));
 
 function reaches(ws: Workspace, name: string, undo: string, fromFile: string | undefined, depth: number, memo: Map<string, boolean>): boolean {
   const d = ws.definition(name, fromFile);
@@ -98,6 +99,12 @@ function reaches(ws: Workspace, name: string, undo: string, fromFile: string | u
  * failed @fn, and a missing unwind inside @fn is no bug of the whole.
  */
 export function callerUndoes(ws: Workspace, fn: string, undo: string): boolean {
+  return ws.sharedAnswer('caller undoes', [fn, undo], () => callersUndo(ws, fn, undo));
+}
+
+replayable('caller undoes', (ws, [fn, undo]) => callerUndoes(ws, fn!, undo!));
+
+function callersUndo(ws: Workspace, fn: string, undo: string): boolean {
   for (const file of ws.files.values()) {
     for (const f of file.functions) {
       if (f.name === fn || !f.calls.some((k) => !k.field && k.name === fn)) continue;
