@@ -2,17 +2,9 @@
 import * as vscode from 'vscode';
 import { analyzeDocument, filePath, onDidAnalyze, onDidInvalidate } from './core-host';
 import type { UnknownCall } from './core/types';
+import { lensTitle } from './view-model';
 import { getSettings, onDidChangeSettings } from './settings';
 import { CMD } from './command-ids';
-
-export function lensTitle(paths: number, findings: number, bounded: boolean): string {
-  // A static helper called from elsewhere is simulated as part of its callers, where its arguments are real.
-  if (paths === 0 && findings === 0) return 'Simulate · checked through its callers';
-  // Cut by a bound, a function is not known clean: the lens says so.
-  const p = bounded ? `${paths}+ paths (bounded)` : `${paths} path${paths === 1 ? '' : 's'}`;
-  const f = `${findings} finding${findings === 1 ? '' : 's'}`;
-  return `Simulate · ${p} · ${f}`;
-}
 
 export function unmodelledTitle(n: number): string {
   return `${n} call${n === 1 ? '' : 's'} not modelled`;
@@ -37,7 +29,7 @@ class SimulateLens implements vscode.CodeLensProvider {
         const line = Math.min(Math.max(0, f.line - 1), doc.lineCount - 1);
         const range = new vscode.Range(line, 0, line, 0);
         const lenses = [new vscode.CodeLens(range, {
-          title: lensTitle(f.paths, f.findings, f.bounded),
+          title: lensTitle(f.paths, f.findings, f.bounded, f.cut),
           tooltip: `Simulate ${f.name}${f.scenarios.length ? ` (scenarios: ${f.scenarios.join(', ')})` : ''}`,
           command: CMD.simulateFunction,
           arguments: [{ uri: doc.uri.toString(), function: f.name }],

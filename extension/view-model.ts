@@ -76,3 +76,17 @@ export function toPath(p: PathResult, lines?: LineLookup): ViewPath {
     ...(Array.isArray(p.decisions) ? { decisions: p.decisions.map(String) } : {}),
   };
 }
+
+/** The CodeLens title over a simulated function: its paths and findings, and never "clean" when a bound cut it. */
+export function lensTitle(paths: number, findings: number, bounded: boolean, cut = 0): string {
+  // A static helper called from elsewhere is simulated as part of its callers, where its arguments are real.
+  if (paths === 0 && findings === 0 && !bounded) return 'Simulate · checked through its callers';
+  // Every path cut short: nothing was run to a verdict, whatever the count says.
+  if (bounded && (paths === 0 || cut >= paths)) {
+    return `Simulate · ${paths === 1 ? 'its one path' : paths ? `all ${paths} paths` : 'every path'} cut at a bound · ${findings} finding${findings === 1 ? '' : 's'} so far`;
+  }
+  // Cut by a bound, a function is not known clean: the lens says so.
+  const p = bounded ? `${paths}+ paths (bounded)` : `${paths} path${paths === 1 ? '' : 's'}`;
+  const f = `${findings} finding${findings === 1 ? '' : 's'}`;
+  return `Simulate · ${p} · ${f}`;
+}

@@ -293,6 +293,7 @@ export function* analyzing(ws: Workspace, opts: AnalyzeOptions = {}, onlyFiles?:
       summary.scenarios = r.scenarios;
       summary.paths = r.paths;
       summary.bounded = r.bounded;
+      if (r.cut) summary.cut = r.cut;
       summary.findings = r.findings.length;
       merge(r);
     }
@@ -396,6 +397,8 @@ function* functionUnit(ws: Workspace, fn: string, file: string, scenarios: Scena
     r.scenarios.push(s.name);
     r.paths += res.paths.length;
     if (res.bounded) r.bounded = true;
+    const cut = res.paths.filter((p) => p.bounded).length;
+    if (cut) r.cut = (r.cut ?? 0) + cut;
     for (const p of res.paths) {
       // One root cause per path: the first violation is the finding, what follows it on the same
       // path its consequences.

@@ -13,6 +13,8 @@ export interface UnitResult {
   scenarios: string[];
   paths: number;
   bounded: boolean;
+  /** how many of its paths a bound cut short (absent: none) */
+  cut?: number;
   /** its findings, one per deduplication key, with the scenario that found each */
   findings: Finding[];
   unknown: UnknownCall[];

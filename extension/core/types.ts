@@ -103,6 +103,8 @@ export interface FunctionSummary {
   paths: number;
   findings: number;
   bounded: boolean;
+  /** how many of its paths a bound cut short (absent: none); all of them: nothing was run to a verdict */
+  cut?: number;
   scenarios: string[];
 }
 

@@ -11,7 +11,7 @@ import {
   isSimulationToHost, isHostToSimulation, isReviewView, isFlowToHost, isReviewToHost, type ViewPath,
 } from '../../../webview/protocol';
 import { traceToMermaid, traceToJson } from '../../../extension/trace-export';
-import { toPath } from '../../../extension/view-model';
+import { lensTitle, toPath } from '../../../extension/view-model';
 import type { PathResult } from '../../../extension/core/types';
 
 const step = (op: string, line: number, extra: Partial<ViewPath['steps'][number]> = {}) =>
@@ -284,5 +284,15 @@ describe('path and step names in the simulation panel', () => {
     assert.equal(currentNode(ops, 4), 'response');
     assert.match(renderFlowSvg(['report', 'group'], 'group'), /class="node lane-iopf hl current" data-node="group"/);
     assert.doesNotMatch(renderFlowSvg(['report', 'group']), /current/);
+  });
+});
+
+describe('CodeLens titles', () => {
+  it('never read as clean when a bound cut the function, and say so when it cut every path', () => {
+    assert.equal(lensTitle(3, 1, false), 'Simulate · 3 paths · 1 finding');
+    assert.equal(lensTitle(64, 0, true, 2), 'Simulate · 64+ paths (bounded) · 0 findings');
+    assert.equal(lensTitle(64, 0, true, 64), 'Simulate · all 64 paths cut at a bound · 0 findings so far');
+    assert.equal(lensTitle(0, 0, true), 'Simulate · every path cut at a bound · 0 findings so far');
+    assert.equal(lensTitle(0, 0, false), 'Simulate · checked through its callers');
   });
 });
