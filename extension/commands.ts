@@ -5,7 +5,8 @@ import {
   analyzeDocument, filePath, output, reindex, reportCoreError, simulate, runReview, uriForPath, scenarioCatalog, type ScenarioInfo,
 } from './core-host';
 import { toPath, type LineLookup } from './view-model';
-import { currentSimulation, showSimulation, textHash } from './simulation-panel';
+import { currentSimulation, showSimulation } from './simulation-panel';
+import { textHash } from './freshness';
 import { counterexample } from '../webview/path-labels';
 import { showReview } from './review-panel';
 import { traceToJson, traceToMermaid } from './trace-export';
@@ -186,7 +187,8 @@ async function review(kind: 'file' | 'folder', arg: unknown): Promise<{ patches:
   const view = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `iopf-lens: reviewing ${input.path.split('/').pop()}` },
     () => runReview(input!, tree));
-  showReview(view, tree);
+  // Re-run from the panel: the same input and tree, on their text now.
+  showReview(view, tree, () => review(kind, { [kind === 'file' ? 'patch' : 'folder']: input!.toString(), tree: tree.toString() }));
   return {
     patches: view.patches.length,
     introduced: view.patches.reduce((n, p) => n + p.introduced.length, 0),

@@ -8,6 +8,8 @@ import { CMD, VIEW } from './command-ids';
 import { output, uriForPath } from './core-host';
 import { showSimulation, stepRange } from './simulation-panel';
 import * as reviewDocs from './review-docs';
+import { readFileSync } from 'node:fs';
+import { changedSince, textHash } from './freshness';
 
 let extensionUri: vscode.Uri;
 let current: ReviewPanel | undefined;
@@ -25,11 +27,17 @@ const stepDecoration = vscode.window.createTextEditorDecorationType({
 /** What the panel can compare: a finding or a changed outcome, with a path on either side. */
 interface Item { function: string; file?: string; before?: ViewPath; after?: ViewPath }
 
+/** How a review is made again on the current text: its input and tree (absent for a panel restored after a reload). */
+export type ReviewAgain = () => Promise<unknown>;
+
 class ReviewPanel {
   private ready = false;
   private disposables: vscode.Disposable[] = [];
+  /** tree files the review read from disk, by URI, with the hash of what it read */
+  private read = new Map<string, string>();
+  private stale: string[] = [];
 
-  constructor(readonly panel: vscode.WebviewPanel, public view: ReviewView, public treeDir?: vscode.Uri) {
+  constructor(readonly panel: vscode.WebviewPanel, public view: ReviewView, public treeDir?: vscode.Uri, public again?: ReviewAgain) {
     panel.webview.options = webviewOptions(extensionUri);
     const page = () => { panel.webview.html = html(panel.webview, extensionUri, 'review', 'Patch review'); };
     page();
@@ -37,18 +45,50 @@ class ReviewPanel {
     this.disposables.push(
       panel.onDidDispose(() => this.dispose()),
       panel.webview.onDidReceiveMessage((m: unknown) => void this.receive(m)),
-      reloadIfSilent(panel, () => this.ready, page, (l) => output().warn(l)));
+      reloadIfSilent(panel, () => this.ready, page, (l) => output().warn(l)),
+      vscode.workspace.onDidChangeTextDocument((e) => { if (this.read.has(e.document.uri.toString())) this.checkFresh(); }));
+    this.remember();
+  }
+
+  /** The tree files the view's sides were read from (the ones on disk), with what they held. */
+  private remember(): void {
+    this.read.clear();
+    this.stale = [];
+    for (const p of this.view.patches) {
+      for (const u of [...Object.values(p.docs?.before ?? {}), ...Object.values(p.docs?.after ?? {})]) {
+        const uri = reviewDocs.reviewDocUri(u);
+        if (uri?.scheme !== 'file' || this.read.has(uri.toString())) continue;
+        try { this.read.set(uri.toString(), textHash(readFileSync(uri.fsPath, 'utf8'))); } catch { /* gone since: nothing to compare */ }
+      }
+    }
+    this.checkFresh();
+  }
+
+  /** Compares the open documents of those files with what the review read, and tells the page. */
+  private checkFresh(): void {
+    const changed = changedSince(this.read);
+    if (changed.join('\n') === this.stale.join('\n')) return;
+    this.stale = changed;
+    this.panel.title = `${changed.length ? '(out of date) ' : ''}Review: ${this.view.title}`;
+    this.post({ type: 'stale', stale: changed.length > 0, files: changed });
+  }
+
+  /** What the page says about freshness (tests read it). */
+  staleFiles(): string[] {
+    return [...this.stale];
   }
 
   private post(m: HostToReview): void {
     if (this.ready) void this.panel.webview.postMessage(m);
   }
 
-  load(view: ReviewView, treeDir?: vscode.Uri): void {
+  load(view: ReviewView, treeDir?: vscode.Uri, again?: ReviewAgain): void {
     this.view = view;
     this.treeDir = treeDir;
+    this.again = again;
     this.panel.title = `Review: ${view.title}`;
     this.post({ type: 'load', view });
+    this.remember();
   }
 
   private fileUri(file: string): vscode.Uri {
@@ -111,8 +151,19 @@ class ReviewPanel {
 
   private async receive(m: unknown): Promise<void> {
     if (!isReviewToHost(m)) { output().warn('review panel: ignored a malformed message'); return; }
-    if (m.type === 'ready') { this.ready = true; this.post({ type: 'load', view: this.view }); return; }
+    if (m.type === 'ready') {
+      this.ready = true;
+      this.post({ type: 'load', view: this.view });
+      if (this.stale.length) this.post({ type: 'stale', stale: true, files: this.stale });
+      return;
+    }
     try {
+      if (m.type === 'rerun') {
+        if (!this.again) throw new Error('run the review command again: this panel was restored and does not know its input');
+        await this.again();
+        this.post({ type: 'reply', seq: m.seq, ok: true });
+        return;
+      }
       if (m.type === 'openFinding') {
         const f = this.view.patches[m.patch]?.[m.kind][m.index];
         if (!f) throw new Error('no such finding');
@@ -152,15 +203,20 @@ class ReviewPanel {
 }
 
 /** createOrShow - the one review panel, showing @view. */
-export function showReview(view: ReviewView, treeDir?: vscode.Uri): void {
-  if (current) { current.panel.reveal(undefined, false); current.load(view, treeDir); return; }
+export function showReview(view: ReviewView, treeDir?: vscode.Uri, again?: ReviewAgain): void {
+  if (current) { current.panel.reveal(undefined, false); current.load(view, treeDir, again); return; }
   const panel = vscode.window.createWebviewPanel(VIEW.reviewPanel, `Review: ${view.title}`, vscode.ViewColumn.Active,
     { ...webviewOptions(extensionUri), retainContextWhenHidden: true });
-  current = new ReviewPanel(panel, view, treeDir);
+  current = new ReviewPanel(panel, view, treeDir, again);
 }
 
 export function currentReview(): ReviewView | undefined {
   return current?.view;
+}
+
+/** The files the review panel says changed since it was made (tests read it). */
+export function currentReviewStale(): string[] {
+  return current?.staleFiles() ?? [];
 }
 
 export function activate(ctx: vscode.ExtensionContext): void {

@@ -7,6 +7,7 @@ import {
 import { html, reloadIfSilent, webviewOptions } from './webview-html';
 import { VIEW, CMD } from './command-ids';
 import { uriForPath, output } from './core-host';
+import { changedSince } from './freshness';
 
 let extensionUri: vscode.Uri;
 let current: SimulationPanel | undefined;
@@ -81,11 +82,7 @@ class SimulationPanel {
 
   /** Compares the open documents a view was computed from with their text now, and tells the page. */
   checkFresh(): void {
-    const changed: string[] = [];
-    for (const [uri, hash] of Object.entries(this.view.sources ?? {})) {
-      const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri);
-      if (doc && textHash(doc.getText()) !== hash) changed.push(vscode.workspace.asRelativePath(doc.uri));
-    }
+    const changed = changedSince(Object.entries(this.view.sources ?? {}));
     if (changed.join('\n') === this.stale.join('\n')) return;
     this.stale = changed;
     this.panel.title = `${changed.length ? '(out of date) ' : ''}Simulation: ${this.view.function}`;
@@ -211,13 +208,6 @@ class SimulationPanel {
     this.disposables = [];
     this.panel.dispose();
   }
-}
-
-/** A short hash of a document's text (FNV-1a and the length): equal text, equal hash. */
-export function textHash(text: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) { h ^= text.charCodeAt(i); h = Math.imul(h, 0x01000193); }
-  return `${(h >>> 0).toString(16)}:${text.length}`;
 }
 
 function clampCursor(view: SimulationView, c: SimulationCursor): SimulationCursor {

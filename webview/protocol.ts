@@ -181,6 +181,8 @@ export type FlowToHost =
 
 export type HostToReview =
   | { type: 'load'; view: ReviewView }
+  /** a tree file the review read changed (stale: true) or is back to what it read (stale: false) */
+  | { type: 'stale'; stale: boolean; files: string[] }
   | ReplyMessage;
 
 export type ReviewToHost =
@@ -191,7 +193,9 @@ export type ReviewToHost =
   /** reveal one step of one side's path in the editor, on that side's text; the reply carries its line */
   | { type: 'revealStep'; seq: number; patch: number; kind: ReviewItemKind; index: number; side: ReviewSide; step: number }
   /** open the diff of the item's file between the two sides */
-  | { type: 'showDiff'; seq: number; patch: number; kind: ReviewItemKind; index: number };
+  | { type: 'showDiff'; seq: number; patch: number; kind: ReviewItemKind; index: number }
+  /** review the same patches against the same tree again */
+  | { type: 'rerun'; seq: number };
 
 // ---------------------------------------------------------------------------------------------
 // Guards. Deep enough that a handler can trust every field it reads.
@@ -328,6 +332,7 @@ export function isHostToReview(x: unknown): x is HostToReview {
   if (!isObj(x)) return false;
   switch (x.type) {
     case 'load': return isReviewView(x.view);
+    case 'stale': return typeof x.stale === 'boolean' && isStrArr(x.files);
     case 'reply': return isReply(x);
     default: return false;
   }
@@ -345,6 +350,8 @@ export function isReviewToHost(x: unknown): x is ReviewToHost {
       return isInt(x.seq) && isReviewSelection(x) && isSide(x.side) && isInt(x.step) && x.step >= 0;
     case 'showDiff':
       return isInt(x.seq) && isReviewSelection(x);
+    case 'rerun':
+      return isInt(x.seq);
     default: return false;
   }
 }

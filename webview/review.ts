@@ -10,6 +10,8 @@ import { vscode, el, clear, request, settleReply } from './shared';
 const app = document.getElementById('app')!;
 let view: ReviewView | undefined;
 let selection: ReviewSelection | undefined;
+/** tree files changed since the review read them (empty: the review matches the text) */
+let staleFiles: string[] = [];
 /** Shared leading steps are folded when there are more than this many; a click unfolds them. */
 const FOLD_SHARED = 6;
 let unfolded = false;
@@ -230,6 +232,12 @@ function render(): void {
   const introduced = view.patches.reduce((n, p) => n + p.introduced.length, 0);
   const fixed = view.patches.reduce((n, p) => n + p.fixed.length, 0);
   if (!itemOf(selection)) selection = firstComparable();
+  if (staleFiles.length) {
+    const rerun = el('vscode-button', { id: 'btn-rerun-review' }, 'Re-run review');
+    rerun.addEventListener('click', () => void request((seq) => ({ type: 'rerun' as const, seq }), 300_000));
+    app.append(el('div', { class: 'stale', id: 'stale', role: 'status' }, el('strong', {}, 'Out of date: '),
+      `${staleFiles.join(', ')} changed since this review read ${staleFiles.length === 1 ? 'it' : 'them'}; the paths below may name code that is no longer there. `, rerun));
+  }
   app.append(el('header', {}, el('h1', {}, view.title),
     view.verdict ? el('p', { class: `series-verdict${introduced ? ' bad' : ''}`, id: 'series-verdict' }, el('strong', {}, 'Verdict: '), view.verdict) : undefined,
     el('div', { class: 'totals', id: 'totals' },
@@ -277,9 +285,13 @@ window.addEventListener('message', (e: MessageEvent) => {
   if (m.type === 'load') {
     // A new review keeps the selection only if it still names an item of it.
     view = m.view;
+    staleFiles = [];
     if (!itemOf(selection)) selection = undefined;
     render();
     persist();
+  } else if (m.type === 'stale') {
+    staleFiles = m.stale ? m.files : [];
+    render();
   } else settleReply(m);
 });
 

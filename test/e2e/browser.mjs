@@ -238,6 +238,17 @@ function patchedTree(tree, patches, n) {
  * The editor showing @name, in whichever group: its breadcrumbs and the text of its cursor line
  * (Monaco renders each line once; the current-line overlay and the line share their `top`).
  */
+/** Undoes in the editor @focus puts the cursor in until the page @frame shows no out-of-date banner. */
+async function undoUntilCurrent(page, frame, focus) {
+  await until('the banner gone after undo', async () => {
+    if ((await frame.locator('#stale').count()) === 0) return true;
+    await focus();
+    await page.keyboard.press('Control+Z');
+    await sleep(500);
+    return false;
+  }, 15_000);
+}
+
 /** Moves the simulation panel to the previous path by the keyboard (a click on a row gives the page the focus first). */
 async function previousPath(page, sim) {
   const opened = await sim.locator('#path-select vscode-option[selected]').textContent();
@@ -398,13 +409,7 @@ export async function browserSuite({ browser, base, root, resultsDir, userData, 
       if (!text.includes('io-pgfault.c') || !(await sim.locator('#btn-rerun').count())) throw new Error(`banner: ${text}`);
       await shot('simulation-stale-dark.png');
       // Undo until the text is back (the editor may group the typing in more than one undo stop).
-      await focusSource(page);
-      await until('the banner gone after undo', async () => {
-        if ((await sim.locator('#stale').count()) === 0) return true;
-        await page.keyboard.press('Control+Z');
-        await sleep(500);
-        return false;
-      }, 15_000);
+      await undoUntilCurrent(page, sim, () => focusSource(page));
     } finally {
       // The fixture is the repository's: whatever happened above, the editor's copy goes back to the disk's.
       await focusSource(page);
@@ -591,6 +596,28 @@ export async function browserSuite({ browser, base, root, resultsDir, userData, 
     }
   });
 
+  await h.test('an edit to a tree file the review read marks the review out of date, with Re-run; undo makes it current', async () => {
+    const file = join(tree, core);
+    const disk = readFileSync(file, 'utf8');
+    // The tree's own io-pgfault.c is open (the before side above): type into that editor.
+    const group = page.locator('.part.editor .editor-group-container').filter({
+      has: page.locator('.tab.active .label-name', { hasText: /^io-pgfault\.c$/ }) }).first();
+    try {
+      await group.locator('.monaco-editor .view-lines').first().click();
+      await page.keyboard.press('Control+Home');
+      await page.keyboard.type('// edited\n');
+      await until('the review out of date', async () => (await review.locator('#stale').count()) > 0, 15_000);
+      const text = await review.locator('#stale').textContent();
+      if (!text.includes('io-pgfault.c') || !(await review.locator('#btn-rerun-review').count())) throw new Error(`banner: ${text}`);
+      await shot('review-stale-dark.png');
+      await undoUntilCurrent(page, review, () => group.locator('.monaco-editor .view-lines').first().click());
+    } finally {
+      await group.locator('.monaco-editor .view-lines').first().click().catch(() => {});
+      await runCommand(page, 'File: Revert File').catch(() => {});
+      if (readFileSync(file, 'utf8') !== disk) throw new Error('the example tree on disk was changed');
+    }
+  });
+
   await h.test('"Open in simulation panel" steps through the after path on the patched text', async () => {
     const patched = patchedTree(tree, patchFiles, 1);
     try {
@@ -688,6 +715,9 @@ export async function browserSuite({ browser, base, root, resultsDir, userData, 
     await setTheme(page, 'Default Light Modern', 'vs');
     await shot('review-light.png');
     await openWorkbench(page, base, fixtures);
+    // This window restores the panels it had (the reload test covers that); the theme check wants fresh ones,
+    // not a race between a restored webview and a new one.
+    await runCommand(page, 'View: Close All Editors');
     await openFile(page, 'stall/io-pgfault.c');
     await gotoLine(page, reportLine);
     await runCommand(page, 'IOPF: Simulate Function at Cursor');
