@@ -81,7 +81,7 @@ export function activate(ctx: vscode.ExtensionContext): void {
         })
         : undefined;
       highlight = e
-        ? { title: `${e.function} · path #${e.path.id} · ${e.path.scenario} — ${e.path.outcome || (e.path.findings.length ? 'finding' : 'no finding')}`,
+        ? { title: `${e.stale ? '(out of date) ' : ''}${e.function} · path #${e.path.id} · ${e.path.scenario} — ${e.path.outcome || (e.path.findings.length ? 'finding' : 'no finding')}`,
           // The simulated function itself is where the route starts (a report path starts at report).
           nodes: threads ? [...new Set(threads.flatMap((t) => t.nodes))] : nodesForTrace(ops),
           ...(current ? { current } : {}), ...(threads ? { threads } : {}) }

@@ -12,7 +12,7 @@ import { changedSince } from './freshness';
 let extensionUri: vscode.Uri;
 let current: SimulationPanel | undefined;
 
-const pathChanged = new vscode.EventEmitter<{ function: string; path: ViewPath; step: number } | undefined>();
+const pathChanged = new vscode.EventEmitter<{ function: string; path: ViewPath; step: number; stale: boolean } | undefined>();
 /** Fires when the path or step shown in the panel changes (the fault-flow sidebar follows it). */
 export const onDidChangeCurrentPath = pathChanged.event;
 
@@ -87,6 +87,7 @@ class SimulationPanel {
     this.stale = changed;
     this.panel.title = `${changed.length ? '(out of date) ' : ''}Simulation: ${this.view.function}`;
     this.post({ type: 'stale', stale: changed.length > 0, files: changed });
+    this.fireCurrent();
   }
 
   /** What the page says about freshness (tests read it). */
@@ -110,7 +111,7 @@ class SimulationPanel {
 
   private fireCurrent(): void {
     const path = this.currentPath();
-    pathChanged.fire(path ? { function: this.view.function, path, step: this.cursor.step } : undefined);
+    pathChanged.fire(path ? { function: this.view.function, path, step: this.cursor.step, stale: this.stale.length > 0 } : undefined);
   }
 
   currentPath(): ViewPath | undefined {
