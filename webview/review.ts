@@ -5,7 +5,10 @@ import {
   isHostToReview, isReviewPersisted, type ReviewSelection, type ReviewSide, type ReviewView,
   type ViewFinding, type ViewPath, type ViewStep,
 } from './protocol';
-import { vscode, el, clear, request, settleReply } from './shared';
+import { vscode, el, clear, request, settleReply, breakable } from './shared';
+
+/** Where review text may wrap: after punctuation (a verdict's ';' and ':' too) or before a space. */
+const REVIEW_BREAKS = /(?<=[(,.>\]#=;:])|(?=\s)/;
 
 const app = document.getElementById('app')!;
 let view: ReviewView | undefined;
@@ -182,16 +185,6 @@ function compareGrid(it: Comparable, sel: ReviewSelection, total: number): HTMLE
   return grid;
 }
 
-/** Text that may wrap only where @at allows (after punctuation, by default), so identifiers stay whole. */
-function breakable(text: string, at: RegExp = /(?<=[(,.>\]#=;:])|(?=\s)/): DocumentFragment {
-  const f = document.createDocumentFragment();
-  for (const part of text.split(at)) {
-    if (f.childNodes.length) f.append(document.createElement('wbr'));
-    f.append(document.createTextNode(part));
-  }
-  return f;
-}
-
 /**
  * One side of a changed outcome as a diff: what only this side has first (− gone before the patch,
  * + new after it), then what both sides have (=), so the change reads without comparing two lists.
@@ -200,10 +193,10 @@ function outcomeList(own: string[], kept: string[], kind: 'gone' | 'came'): HTML
   const list = el('ul', { class: 'outcomes' });
   for (const o of own) {
     list.append(el('li', { class: `outcome ${kind}`, title: kind === 'gone' ? 'only before the patch' : 'only after the patch' },
-      el('span', { class: 'glyph', 'aria-label': kind === 'gone' ? 'gone' : 'new' }, kind === 'gone' ? '−' : '+'), breakable(o)));
+      el('span', { class: 'glyph', 'aria-label': kind === 'gone' ? 'gone' : 'new' }, kind === 'gone' ? '−' : '+'), breakable(o, REVIEW_BREAKS)));
   }
   for (const o of kept) {
-    list.append(el('li', { class: 'outcome kept', title: 'on both sides' }, el('span', { class: 'glyph', 'aria-label': 'kept' }, '='), breakable(o)));
+    list.append(el('li', { class: 'outcome kept', title: 'on both sides' }, el('span', { class: 'glyph', 'aria-label': 'kept' }, '='), breakable(o, REVIEW_BREAKS)));
   }
   if (!own.length && !kept.length) list.append(el('li', { class: 'outcome none' }, kind === 'gone' ? 'scenario did not apply' : 'scenario no longer applies'));
   return list;

@@ -52,3 +52,16 @@ export function el(tag: string, attrs: Record<string, string> = {}, ...children:
 export function clear(node: Element): void {
   while (node.firstChild) node.firstChild.remove();
 }
+
+/**
+ * Text that may wrap only where @at allows (by default after punctuation or before a space), as text
+ * nodes with <wbr> between them: an identifier is never broken, and nothing is parsed as HTML.
+ */
+export function breakable(text: string, at: RegExp = /(?<=[(,.>\]#=])|(?=\s)/): DocumentFragment {
+  const f = document.createDocumentFragment();
+  for (const part of text.split(at)) {
+    if (f.childNodes.length) f.append(document.createElement('wbr'));
+    f.append(document.createTextNode(part));
+  }
+  return f;
+}

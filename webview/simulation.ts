@@ -7,7 +7,7 @@ import {
   isHostToSimulation, isSimulationPersisted, type SimulationCursor, type SimulationView, type ViewPath, type ViewStep,
 } from './protocol';
 import { findingStep, nextFindingPath, pathLabels } from './path-labels';
-import { vscode, el, clear, request, settleReply } from './shared';
+import { vscode, el, clear, request, settleReply, breakable } from './shared';
 
 let view: SimulationView | undefined;
 let cursor: SimulationCursor = { path: 0, step: 0 };
@@ -15,22 +15,25 @@ let cursor: SimulationCursor = { path: 0, step: 0 };
 let staleFiles: string[] = [];
 const app = document.getElementById('app')!;
 
-/** Text that may wrap only after punctuation, so an identifier is never broken (a lane scrolls instead). */
-function breakable(text: string): DocumentFragment {
-  const f = document.createDocumentFragment();
-  for (const part of text.split(/(?<=[(,.>\]#=])|(?=\s)/)) {
-    if (f.childNodes.length) f.append(document.createElement('wbr'));
-    f.append(document.createTextNode(part));
-  }
-  return f;
-}
-
 /** A step's file as the header names files: relative to the folder the panel's own file is in. */
 function shown(file: string): string {
-  if (!view) return file;
-  const own = view.paths.flatMap((p) => p.steps).find((s) => s.file === view!.file || s.file.endsWith(`/${view!.file}`))?.file;
-  const root = own && own !== view.file ? own.slice(0, own.length - view.file.length) : undefined;
+  const root = rootOf(view);
   return root && file.startsWith(root) ? file.slice(root.length) : file;
+}
+
+/** The folder the panel's own file is in, found once per view (a step whose file is that file, as absolute). */
+let rootFor: { view: SimulationView; root: string | undefined } | undefined;
+function rootOf(v: SimulationView | undefined): string | undefined {
+  if (!v) return undefined;
+  if (rootFor?.view !== v) {
+    let own: string | undefined;
+    for (const p of v.paths) {
+      own = p.steps.find((s) => s.file === v.file || s.file.endsWith(`/${v.file}`))?.file;
+      if (own) break;
+    }
+    rootFor = { view: v, root: own && own !== v.file ? own.slice(0, own.length - v.file.length) : undefined };
+  }
+  return rootFor.root;
 }
 
 function persist(): void {
@@ -86,6 +89,7 @@ function renderTrace(p: ViewPath): HTMLElement {
     head.append(lanesRow);
     table.append(head);
   }
+  const lastFunction = new Map<string | undefined, string>();
   p.steps.forEach((s, i) => {
     const row = el('div', { class: `trace-row step${s.scenario ? ' scenario-step' : ''}`, role: 'option', 'data-step': String(i), 'data-line': String(s.line) },
       el('div', { class: 'num' }, String(i + 1)),
@@ -95,9 +99,9 @@ function renderTrace(p: ViewPath): HTMLElement {
     const lanesRow = el('div', { class: 'lanes' });
     const laneIndex = s.thread ? threads.indexOf(s.thread) : 0;
     // The function a step is in, named where the thread enters it (a call, or a return to the caller).
-    let before: ViewStep | undefined;
-    for (let k = i - 1; k >= 0 && !before; k--) if (p.steps[k]!.thread === s.thread) before = p.steps[k];
-    const entered = (s.depth ?? 0) > 0 && (!before || before.function !== s.function);
+    const before = lastFunction.get(s.thread);
+    lastFunction.set(s.thread, s.function);
+    const entered = (s.depth ?? 0) > 0 && before !== s.function;
     const cell = stepCell(s, entered);
     // A call on this line the simulation could not follow: checked is not the same as understood.
     for (const u of view?.unmodelled ?? []) {
