@@ -33,6 +33,18 @@ export interface CfgNode {
    * statement (past the loop bound, what its iterations assign is unknown and the path leaves it)
    */
   widen?: { exit: number; stmt: Ast };
+  /**
+   * branch of an `if` whose arms only assign locals that the function never tests, returns or
+   * passes on (it stores them, or puts them in an initializer): past an unknown condition the path
+   * goes on once, to @join, with @names unknown, rather than once per arm
+   */
+  either?: { join: number; names: string[] };
+  /**
+   * branch: the test of a loop that walks a ring of descriptors the hardware wrote (`while (head !=
+   * tail)`, the body moving @index on by one entry, modulo the ring, and never changing @end): it
+   * runs once per descriptor present
+   */
+  ring?: { index: string; end: string };
   /** scope-release: the guard() statement whose lock is dropped */
   guardAst?: Ast;
   /** scope-release: the `__free(name)` cleanup of a variable, run on its value at every exit of its scope */
@@ -151,6 +163,9 @@ export function buildCfg(def: Ast, sites: Map<number, MacroSite>): Cfg {
     return next;
   };
 
+  let dataOnlyNames: Map<string, boolean> | undefined;
+  const dataOnly = () => (dataOnlyNames ??= dataOnlyLocals(def));
+
   const cond = (e: Ast, t: number, f: number, wrapper?: string, neg = false): number => {
     if (e.type === 'parenthesized_expression' && e.children.length === 1) return cond(e.children[0], t, f, wrapper, neg);
     if (e.type === 'binary_expression' && e.op === '&&') {
@@ -254,8 +269,15 @@ export function buildCfg(def: Ast, sites: Map<number, MacroSite>): Cfg {
         }
         const alt = child(s, 'alternative');
         const t = stmt(cons, next, ctx, depth);
-        const f = alt ? stmt(alt.type === 'else_clause' ? alt.children[0] : alt, next, ctx, depth) : next;
-        return cond(c, t, f);
+        const other = alt ? (alt.type === 'else_clause' ? alt.children[0] : alt) : undefined;
+        const f = other ? stmt(other, next, ctx, depth) : next;
+        const b = cond(c, t, f);
+        const names = effectFree(c) ? armAssigns(cons, other) : undefined;
+        const node = nodes[b];
+        if (names?.length && names.every((n) => dataOnly().get(n)) && node.kind === 'branch' && node.succ.every((x) => x === t || x === f)) {
+          node.either = { join: next, names: [...new Set(names)] };
+        }
+        return b;
       }
       case 'else_clause':
         return stmt(s.children[0], next, ctx, depth);
@@ -265,6 +287,9 @@ export function buildCfg(def: Ast, sites: Map<number, MacroSite>): Cfg {
         head.widen = { exit: next, stmt: s };
         const body = stmt(child(s, 'body')!, head.id, loopCtx(ctx, next, head.id), depth);
         head.succ = [cond(child(s, 'condition')!, body, next)];
+        const ring = ringWalk(s);
+        const test = nodes[head.succ[0]];
+        if (ring && test.kind === 'branch') test.ring = ring;
         return head.id;
       }
       case 'do_statement': {
@@ -400,6 +425,158 @@ export function buildCfg(def: Ast, sites: Map<number, MacroSite>): Cfg {
     range: rangeOf(def),
     unresolved,
   };
+}
+
+const EFFECTS: ReadonlySet<string> = new Set(['call_expression', 'assignment_expression', 'update_expression', 'comma_expression']);
+
+/** @e has no call (a macro call included) and no assignment in it. */
+function effectFree(e: Ast): boolean {
+  return !EFFECTS.has(e.type) && e.children.every(effectFree);
+}
+
+/**
+ * The locals the arms of an `if` assign (`perm |= IOMMU_FAULT_PERM_READ;`), when that is all each arm
+ * does: expression statements assigning an effect-free value to a plain identifier.
+ */
+function armAssigns(...arms: (Ast | undefined)[]): string[] | undefined {
+  const names: string[] = [];
+  for (const arm of arms) {
+    if (!arm) continue;
+    const stmts = arm.type === 'compound_statement' ? arm.children.filter((c) => c.type !== 'comment') : [arm];
+    for (const st of stmts) {
+      const e = st.type === 'expression_statement' && st.children.length === 1 ? st.children[0] : undefined;
+      if (e?.type !== 'assignment_expression') return undefined;
+      const left = child(e, 'left');
+      const right = child(e, 'right');
+      // Nothing read through a pointer either: a dereference is followed on every path.
+      if (left?.type !== 'identifier' || !right || !effectFree(right) || reads(right)) return undefined;
+      names.push(left.text!);
+    }
+  }
+  return names;
+}
+
+/**
+ * ringWalk - the index and end of a `while (index != end)` loop that consumes a ring: its body
+ * assigns index only as the next entry, wrapped (`index = (index + size) & MASK` or `% SIZE`), and
+ * never assigns end. Such a loop runs once per descriptor between them.
+ */
+function ringWalk(s: Ast): { index: string; end: string } | undefined {
+  let c = child(s, 'condition');
+  while (c?.type === 'parenthesized_expression' && c.children.length === 1) c = c.children[0];
+  if (c?.type !== 'binary_expression' || c.op !== '!=') return undefined;
+  const [a, b] = c.children.filter((x) => x.field === 'left' || x.field === 'right');
+  if (a?.type !== 'identifier' || b?.type !== 'identifier') return undefined;
+  const body = child(s, 'body');
+  if (!body) return undefined;
+  let advances = 0;
+  let other = false;
+  const visit = (n: Ast) => {
+    if (n.type === 'assignment_expression' || n.type === 'update_expression') {
+      const target = n.type === 'assignment_expression' ? child(n, 'left') : n.children.find((x) => x.type === 'identifier');
+      if (target?.type === 'identifier' && target.text === b.text) other = true;
+      if (target?.type === 'identifier' && target.text === a.text) {
+        const right = n.type === 'assignment_expression' ? child(n, 'right') : undefined;
+        if (n.op === '=' && right && wraps(right, a.text!)) advances++;
+        else other = true;
+      }
+    }
+    n.children.forEach(visit);
+  };
+  visit(body);
+  return advances === 1 && !other ? { index: a.text!, end: b.text! } : undefined;
+}
+
+/** @e is `(index + step) & MASK` or `(index + step) % SIZE`: the next entry of a ring. */
+function wraps(e: Ast, index: string): boolean {
+  while (e.type === 'parenthesized_expression' && e.children.length === 1) e = e.children[0];
+  if (e.type !== 'binary_expression' || (e.op !== '&' && e.op !== '%')) return false;
+  let sum = e.children.find((x) => x.field === 'left');
+  while (sum?.type === 'parenthesized_expression' && sum.children.length === 1) sum = sum.children[0];
+  return sum?.type === 'binary_expression' && sum.op === '+' && sum.children.some((x) => x.type === 'identifier' && x.text === index);
+}
+
+const READS: ReadonlySet<string> = new Set(['field_expression', 'pointer_expression', 'subscript_expression']);
+
+/** @e reads memory (a member, a dereference, an element). */
+function reads(e: Ast): boolean {
+  return READS.has(e.type) || e.children.some(reads);
+}
+
+const ARITHMETIC = new Set(['+', '-', '*', '/', '%', '|', '&', '^', '<<', '>>', '~']);
+
+/**
+ * dataOnlyLocals - for each local (or parameter) of @def, whether the function only stores it: every
+ * read of it, through arithmetic, ends in an initializer (`.perm = perm`), in a store to memory
+ * (`x->f = v`, `a[i] = v`) or in an assignment to itself. One never tested, returned, passed to a
+ * call, indexed with or addressed decides nothing on a path.
+ */
+function dataOnlyLocals(def: Ast): Map<string, boolean> {
+  const out = new Map<string, boolean>();
+  const declared = new Set<string>();
+  const anc: Ast[] = [];
+  const use = (n: Ast): boolean => {
+    const p = anc[anc.length - 1];
+    if ((p.type === 'init_declarator' || p.type === 'declaration' || p.type === 'parameter_declaration') && n.field === 'declarator') {
+      declared.add(n.text!);
+      return true;
+    }
+    if (p.type === 'assignment_expression' && n.field === 'left') return true;
+    let cur = n;
+    let i = anc.length - 1;
+    for (; i >= 0; i--) {
+      const a = anc[i];
+      const arith = (a.type === 'binary_expression' || a.type === 'unary_expression') && ARITHMETIC.has(a.op ?? '');
+      if (!arith && a.type !== 'parenthesized_expression' && a.type !== 'cast_expression') break;
+      cur = a;
+    }
+    const consumer = anc[i];
+    if (!consumer) return false;
+    if (consumer.type === 'initializer_pair' || consumer.type === 'initializer_list') return true;
+    if (consumer.type === 'assignment_expression' && cur.field === 'right') {
+      const left = child(consumer, 'left');
+      return left?.type === 'field_expression' || left?.type === 'subscript_expression' || left?.type === 'identifier';
+    }
+    return false;
+  };
+  const walk = (n: Ast) => {
+    if (n.type === 'identifier' && n.text) {
+      const ok = anc.length > 0 && use(n);
+      out.set(n.text, (out.get(n.text) ?? true) && ok);
+      return;
+    }
+    anc.push(n);
+    for (const c of n.children) walk(c);
+    anc.pop();
+  };
+  walk(def);
+  // An assignment to another local passes the value on: that local must be data only too.
+  const flows = new Map<string, string[]>();
+  const collect = (n: Ast) => {
+    if (n.type === 'assignment_expression') {
+      const left = child(n, 'left');
+      const right = child(n, 'right');
+      if (left?.type === 'identifier' && right) {
+        const reads: string[] = [];
+        const ids = (x: Ast) => (x.type === 'identifier' && x.text ? reads.push(x.text) : x.children.forEach(ids));
+        ids(right);
+        for (const r of reads) if (r !== left.text) flows.set(r, [...(flows.get(r) ?? []), left.text!]);
+      }
+    }
+    n.children.forEach(collect);
+  };
+  collect(def);
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const [from, to] of flows) {
+      if (out.get(from) && to.some((t) => !out.get(t) || !declared.has(t))) {
+        out.set(from, false);
+        changed = true;
+      }
+    }
+  }
+  for (const name of [...out.keys()]) if (!declared.has(name)) out.set(name, false);
+  return out;
 }
 
 /** childrenOf re-exported for callers that walk CFG node ASTs. */

@@ -2,6 +2,7 @@
 // model cannot decide (through the oracle), and runs threads as generators so interleavings can be explored.
 import type { Ast } from '../parse/ast';
 import { opsImplementations, sleepChain } from './might-sleep';
+import { CHANGES_NOTHING, HANDS_OVER, inertCallee, pureCallee } from './inert';
 import { containerOfValue } from '../model/primitives/list';
 import { setupPair, shownCall, UNDOES } from '../model/setup-pairs';
 import { expandExpr } from '../parse/macros';
@@ -60,12 +61,23 @@ function pointsToPointer(e: Ast, frame: Frame): boolean {
 export class Oracle {
   taken: number[] = [];
   widths: number[] = [];
+  /**
+   * While above 0, every decision takes its first choice and is not recorded: a callee that touches
+   * nothing the model follows is run along one path (Machine.runOneWay()).
+   */
+  pinned = 0;
+  /** decisions taken while pinned */
+  guessed = 0;
   constructor(private prefix: number[]) {}
   /** true while the run is still replaying decisions of an earlier run */
   replaying(): boolean {
     return this.taken.length < this.prefix.length;
   }
   choose(n: number): number {
+    if (this.pinned > 0) {
+      this.guessed++;
+      return 0;
+    }
     const k = this.taken.length;
     const c = k < this.prefix.length ? Math.min(this.prefix[k], n - 1) : 0;
     this.taken.push(c);
@@ -210,6 +222,10 @@ export interface Frame {
   setupsAtEntry: number;
   /** the CFG node being run, for state hashing */
   node?: number;
+  /** Machine.epoch when each loop head was first reached */
+  loopEpochs?: Map<number, number>;
+  /** ring loops being run (CfgNode.ring): how many descriptors are still to handle, by the loop's test */
+  rings?: Map<number, number>;
 }
 
 /** The closing brace of a definition: where a function without a return leaves. */
@@ -1005,6 +1021,7 @@ export class Machine {
   symType = new Map<number, string>();
 
   writeField(o: Obj, field: string, v: Value, at?: Ast): void {
+    this.epoch++;
     this.touch(o, at, `writes ${field} of`);
     o.fields.set(field, v);
     this.stored.push(v);
@@ -1261,9 +1278,13 @@ export class Machine {
     // body reads state the model keeps elsewhere (an atomic, a debug check) and would lose it.
     const headerBody = def !== undefined && inlineInHeader(def.fn, def.file.text);
     if (def && !onStack && depth < this.bounds.callDepth && !(contract && (PREFER_CONTRACT.has(name) || headerBody))) {
+      if (!contract && this.oneWay(name, args, fromFile)) return yield* this.runOneWay(name, args, at, fromFile);
       return yield* this.runFunction(name, args, at, fromFile);
     }
-    if (contract) return yield* contract(this, ...this.padArgs(args, argAsts, at), at);
+    if (contract) {
+      if (!CHANGES_NOTHING.has(name)) this.epoch++;
+      return yield* contract(this, ...this.padArgs(args, argAsts, at), at);
+    }
     // A macro of the tree that wraps container_of() (`confdev_to_idxd_dev(dev)`): the container.
     const wrapped = !def && args.length === 1 ? this.ws.containerMacro(name, fromFile) : undefined;
     if (wrapped) return containerOfValue(this, args[0], wrapped.type, wrapped.member);
@@ -1277,6 +1298,7 @@ export class Machine {
         this.expanding--;
       }
     }
+    this.epoch++;
     if (def && !onStack) {
       this.bounded = true;
       this.step(at, `${name}() not entered`, 'call depth bound reached; its effects are unknown');
@@ -1419,6 +1441,125 @@ export class Machine {
     return frame.retval ?? ZERO;
   }
 
+  /** Counts writes to memory and calls that may change it: a one-way callee's result holds while it stands still. */
+  private epoch = 0;
+  /** Results of one-way callees (runOneWay()) by callee, arguments and, unless pure, epoch. */
+  private oneWayResults = new Map<string, Value>();
+
+  /**
+   * What the path knows of its unknowns now (their truth, error-pointer-ness, ranges), as a function
+   * that takes back whatever it learns after: a guess made only to look ahead.
+   */
+  private knowledge(): () => void {
+    const truths = new Set(this.world.symTruth.keys());
+    const errs = new Set(this.symErr.keys());
+    const ranges = new Map(this.ranges);
+    return () => {
+      for (const k of [...this.world.symTruth.keys()]) if (!truths.has(k)) this.world.symTruth.delete(k);
+      for (const k of [...this.symErr.keys()]) if (!errs.has(k)) this.symErr.delete(k);
+      this.ranges = ranges;
+    };
+  }
+
+  /**
+   * Whether deciding @v would take a guess (a choice of the oracle) on this path. What the path can
+   * deduce instead (a range, a comparison already decided) it keeps; a guess is taken back.
+   */
+  private wouldGuess(v: Value): boolean {
+    if (v.k !== 'sym' || this.concurrent || this.oracle.pinned > 0) return false;
+    const forget = this.knowledge();
+    const decisions = this.decisions.length;
+    const assumed = this.assumed.length;
+    const guessed = this.oracle.guessed;
+    this.oracle.pinned++;
+    try {
+      this.truthy(v, '');
+    } finally {
+      this.oracle.pinned--;
+    }
+    if (this.oracle.guessed === guessed) return false;
+    forget();
+    this.decisions.length = decisions;
+    this.assumed.length = assumed;
+    this.oracle.guessed = guessed;
+    return true;
+  }
+
+  /**
+   * Whether the call of @name is followed along one path (runOneWay()): a callee of the tree that
+   * touches nothing the model follows (sim/inert.ts), called with no NULL, error or freed pointer
+   * (what it does with those is followed on every path), on a path of one thread.
+   */
+  private oneWay(name: string, args: Value[], fromFile?: string): boolean {
+    if (this.concurrent || this.oracle.pinned > 0 || !inertCallee(this.ws, name, fromFile)) return false;
+    const cfg = this.ws.cfg(name, fromFile);
+    if (!cfg) return false;
+    return cfg.params.every((p, i) => {
+      if (p.pointer === 0 || !args[i]) return true;
+      const v = this.norm(args[i]);
+      if (v.k === 'int' || v.k === 'err') return false;
+      return v.k !== 'ptr' || !this.world.objs.has(v.obj) || !this.world.root(v.obj).freed;
+    });
+  }
+
+  /**
+   * runOneWay - a callee that touches nothing the model follows, run along one path: every decision
+   * takes its first choice and none is left for another run, so the caller's paths are not multiplied
+   * by the callee's (a register poll, a ring index). What that path writes stays and what it finds is
+   * reported. When the path had to guess (a value read from the hardware) its result is unknown and
+   * what it guessed is forgotten; when nothing was guessed its result is the callee's own.
+   */
+  private *runOneWay(name: string, args: Value[], at: Ast, fromFile?: string): Gen<Value> {
+    // The same question asked again of the same state has the same answer: a function of its
+    // scalar arguments alone whatever happened since, any other while nothing was written or called.
+    const pure = pureCallee(this.ws, name, fromFile);
+    const key = `${name}(${args.map(valueKey).join(',')})${pure ? '' : `@${this.epoch}`}`;
+    const again = this.oneWayResults.get(key);
+    if (again) {
+      this.step(at, `${name}()`, `${this.name(again)}, as when it was called before with the same arguments; it touches nothing the model follows`);
+      return again;
+    }
+    const epoch = this.epoch;
+    const steps = this.steps.length;
+    const decisions = this.decisions.length;
+    const assumed = this.assumed.length;
+    const guessedBranches = this.guessedBranches.length;
+    const bounded = this.bounded;
+    const forget = this.knowledge();
+    const sleeps = () => this.findings.filter((f) => f.rule === 'lock/sleep-in-atomic').length;
+    const slept = sleeps();
+    const guessed = this.oracle.guessed;
+    let v: Value | undefined;
+    this.oracle.pinned++;
+    try {
+      v = yield* this.runFunction(name, args, at, fromFile);
+    } catch (e) {
+      // Its one path met a loop bound or contradicted itself: what it wrote stays, its result is unknown.
+      if (!(e instanceof Cut) || e.reason === 'stop' || this.stepCount > this.bounds.maxSteps) throw e;
+      this.oracle.guessed++;
+    } finally {
+      this.oracle.pinned--;
+    }
+    this.bounded = bounded;
+    this.steps.length = steps;
+    this.decisions.length = decisions;
+    this.assumed.length = assumed;
+    this.guessedBranches.length = guessedBranches;
+    const exact = this.oracle.guessed === guessed && v !== undefined;
+    if (!exact) {
+      forget();
+      // What its other paths may call that sleeps.
+      if (sleeps() === slept) this.sleepsUnfollowed(at, name, fromFile);
+    }
+    const cfg = this.ws.cfg(name, fromFile)!;
+    const result = exact ? v! : cfg.returnType === 'void' ? ZERO : this.world.sym(`${name}()`);
+    if (pure || this.epoch === epoch) this.oneWayResults.set(key, result);
+    this.step(at, `${name}()`, exact && result.k !== 'sym' ? `returns ${this.name(result)}; it touches nothing the model follows`
+      : exact ? 'touches nothing the model follows (no allocation, lock, reference or IOPF object); its result is what it read'
+        : 'touches nothing the model follows (no allocation, lock, reference or IOPF object): followed along one path for what it writes; its result is unknown');
+    return result;
+  }
+
   /**
    * A call of @frame's own body failed (an allocation, an id, adding a device), and the function,
    * which reports failure as a negative errno elsewhere, returns 0 on this path: its caller takes
@@ -1498,10 +1639,14 @@ export class Machine {
       if (node.loopHead) {
         const n = (frame.visits.get(id) ?? 0) + 1;
         frame.visits.set(id, n);
+        if (n === 1) (frame.loopEpochs ??= new Map()).set(id, this.epoch);
         const going = n > this.bounds.loopBound + 1 && node.kind !== 'iter-next' && node.widen ? yield* this.goesOn(node.widen.stmt, frame) : undefined;
         // A loop whose condition is known to fail now leaves by it: no bound is needed.
         if (n > this.bounds.loopBound + 1 && node.kind !== 'iter-next' && going !== false) {
-          this.bounded = true;
+          // Iterations that wrote no memory and called nothing that could (a search down a tree, a
+          // poll): leaving with what they assign unknown stands for every further iteration.
+          const quiet = node.widen !== undefined && frame.loopEpochs?.get(id) === this.epoch;
+          if (!quiet) this.bounded = true;
           if (!node.widen) {
             this.step(node.ast, 'loop bound', `loop unrolled ${this.bounds.loopBound} times; the path is cut here`);
             throw new Cut('bounded');
@@ -1515,7 +1660,7 @@ export class Machine {
             if (frame.addressed?.fields.has(v)) frame.addressed.fields.set(v, fresh);
             else frame.env.set(v, fresh);
           }
-          this.step(node.ast, 'loop bound', `loop unrolled ${this.bounds.loopBound} times; the path leaves it${names.length ? ` with ${names.join(', ')} unknown` : ''}`);
+          this.step(node.ast, 'loop bound', `loop unrolled ${this.bounds.loopBound} times${quiet ? ', changing nothing but its locals' : ''}; the path leaves it${names.length ? ` with ${names.join(', ')} unknown` : ''}`);
           id = node.widen.exit;
           continue;
         }
@@ -1544,6 +1689,34 @@ export class Machine {
           const raw = this.src(node.ast!);
           try {
             v = yield* this.eval(node.ast!, frame);
+            if (node.either && this.wouldGuess(v)) {
+              // Either arm only sets locals that are stored, never tested: one path, with them unknown.
+              for (const name of node.either.names) {
+                const fresh = this.world.sym(name);
+                if (frame.addressed?.fields.has(name)) frame.addressed.fields.set(name, fresh);
+                else frame.env.set(name, fresh);
+              }
+              this.step(node.ast, `if (${raw})`, `either way: ${node.either.names.join(', ')} ${node.either.names.length > 1 ? 'are' : 'is'} unknown after it (stored, never tested)`);
+              id = node.either.join;
+              break;
+            }
+            if (node.ring && this.wouldGuess(v)) {
+              // A ring the hardware wrote: the path picks how many descriptors it holds when the
+              // loop starts (one, none, two), and the loop runs once for each.
+              let left = frame.rings?.get(node.id);
+              if (left === undefined) {
+                left = [1, 0, 2][this.oracle.choose(3)];
+                (frame.rings ??= new Map()).set(node.id, left);
+                this.decisions.push(`${node.ast!.startLine + 1}: ${left} descriptor${left === 1 ? '' : 's'} in the ring`);
+                this.step(node.ast, `while (${raw})`, `the ring holds ${left === 0 ? 'no descriptor' : left === 1 ? 'one descriptor' : 'two descriptors'} the hardware wrote`);
+              }
+              const more = left > 0;
+              if (more) frame.rings!.set(node.id, left - 1);
+              else frame.rings!.delete(node.id);
+              this.step(node.ast, `if (${raw})`, more ? 'true: a descriptor to handle' : 'false: the ring is drained');
+              id = more ? node.succ[0] : node.succ[1];
+              break;
+            }
             t = this.truthy(v, `${frame.fn}:${node.ast!.startLine + 1} ${raw}`);
           } finally {
             this.expect = undefined;
@@ -1573,10 +1746,13 @@ export class Machine {
             }
             if (pick < 0) pick = node.cases!.findIndex((c) => c === null);
           } else {
-            pick = this.oracle.choose(node.succ.length);
+            // Cases that share their code (`case A: case B: break;`) are one path, not one each.
+            const targets = [...new Set(node.succ)];
+            pick = node.succ.indexOf(targets[this.oracle.choose(targets.length)]);
           }
           const c = node.cases![pick];
-          this.step(node.ast, `switch (${this.src(node.ast!)})`, c ? `case ${this.src(c)}` : 'default');
+          const alike = v.k === 'int' ? 0 : node.succ.filter((s) => s === node.succ[pick]).length - 1;
+          this.step(node.ast, `switch (${this.src(node.ast!)})`, `${c ? `case ${this.src(c)}` : 'default'}${alike ? ` (or ${alike} other case${alike > 1 ? 's' : ''} with the same code)` : ''}`);
           id = node.succ[pick];
           break;
         }
@@ -1924,6 +2100,7 @@ export class Machine {
         const t = frame.types.get(lv.local);
         if (t && v.k === 'ptr' && t.pointer > 0) this.typeObj(v.obj, t.type);
       } else {
+        this.epoch++;
         this.world.globals.set(lv.local, v);
         this.stored.push(v);
       }
@@ -1943,6 +2120,14 @@ export class Machine {
     const known = fieldType(lv.obj.type, lv.field);
     if (known && v.k === 'ptr') this.typeObj(v.obj, known);
     this.writeField(lv.obj, lv.field, v, at);
+  }
+
+  /**
+   * The file to resolve a call through a function pointer from: the caller's own, unless the function
+   * it points to is a static one of another file (a comparator handed to rb_find() in a header).
+   */
+  private fnFile(name: string, from: string): string {
+    return this.ws.definition(name, from) ? from : this.ws.definition(name)?.fn.file ?? from;
   }
 
   *eval(e: Ast, frame: Frame): Gen<Value> {
@@ -2273,7 +2458,7 @@ export class Machine {
       const callee = frame.env.get(name);
       const args: Value[] = [];
       if (!lazy.has(name)) for (const a of argAsts) args.push(yield* this.eval(a, frame));
-      if (callee?.k === 'fn') return yield* this.call(callee.name, args, argAsts, e, frame.file);
+      if (callee?.k === 'fn') return yield* this.call(callee.name, args, argAsts, e, this.fnFile(callee.name, frame.file));
       return yield* this.call(name, args, argAsts, e, frame.file);
     }
     if (fnAst.type === 'field_expression') {
@@ -2287,7 +2472,7 @@ export class Machine {
       const v = yield* this.eval(fnAst, frame);
       const args: Value[] = [];
       for (const a of argAsts) args.push(yield* this.eval(a, frame));
-      if (v.k === 'fn') return yield* this.call(v.name, args, argAsts, e, frame.file);
+      if (v.k === 'fn') return yield* this.call(v.name, args, argAsts, e, this.fnFile(v.name, frame.file));
     }
     return this.world.sym(this.src(e));
   }
@@ -2533,7 +2718,6 @@ function initializerMember(text: string, table: string, member: string): string 
 }
 
 /** Calls whose name says they keep what they are given. */
-const HANDS_OVER = /(^|_)(add|register|insert|attach|install|link|store|set|push|enqueue|queue|match|assign|save|hold|own|get)(_|$)/;
 
 /** The comparison with its operands swapped: 0 < x is x > 0. */
 function flip(op: string): string {

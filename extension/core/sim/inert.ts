@@ -1,0 +1,117 @@
+// Callees that touch nothing the model follows: register and ring arithmetic (SMMUv3's command
+// queue, a PRQ's head and tail), bit fields, polling loops. Their paths differ only in what they read
+// from the hardware, and a caller's path multiplied by each of them says nothing a rule reads. The
+// machine follows such a callee along one path, for the values it writes and what it finds there,
+// and takes its result as unknown when that path had to guess (machine.ts, runOneWay()).
+import { replayable, type Workspace } from '../index';
+import { contractFor } from '../model/contracts';
+import { API } from '../mapping/api';
+import { setupPair } from '../model/setup-pairs';
+import { REF_ITERATORS } from '../model/refs';
+import { COMPILER } from '../model/primitives/compiler';
+import { ERR } from '../model/primitives/err';
+import { SCHED } from '../model/primitives/sched';
+import { cfgOf, type FunctionDef } from '../parse/source';
+
+/**
+ * Contracts that say nothing about objects: branch hints, error pointers, sleeping, the container of a
+ * member (pointer arithmetic). A callee may use
+ * them and stay inert (what may sleep is still checked: the one path runs its sleeps, and the
+ * might-sleep summary of the call covers the others).
+ */
+export const VALUE_ONLY: ReadonlySet<string> = new Set([...Object.keys(COMPILER), ...Object.keys(ERR), ...Object.keys(SCHED), 'container_of']);
+
+/** Of those, the ones that change nothing while they run (sleeping lets other threads write). */
+export const CHANGES_NOTHING: ReadonlySet<string> = new Set([...VALUE_ONLY].filter((n) => !Object.hasOwn(SCHED, n)));
+
+/** Unknown calls whose name says they keep what they are given (a registration, a list insertion). */
+export const HANDS_OVER = /(^|_)(add|register|insert|attach|install|link|store|set|push|enqueue|queue|match|assign|save|hold|own|get)(_|$)/;
+
+/** The unknown calls of HANDS_OVER that keep their argument for good, not a value helper (`ktime_add_us()`, `atomic_set_release()`). */
+const KEEPS = /(^|_)(register|insert|attach|install|enqueue|store)(_|$)/;
+
+const REF_ITERATOR_USE = new RegExp(`\\b(${Object.keys(REF_ITERATORS).join('|')})\\s*\\(`);
+
+/** Past this many bodies the question is not worth answering: the callee is followed as usual. */
+const MAX_BODIES = 48;
+
+/**
+ * inertCallee - whether the tree's function @name (as called from @fromFile) touches nothing the model
+ * follows, through every body it reaches: no allocation, lock, reference, list, xarray, work item,
+ * IOPF/SVA/iommufd object or set-up the model pairs with an undo, no call through a function pointer
+ * (which may be any of those), no call whose name says it keeps its arguments, and it returns no
+ * pointer (a pointer it returns may be one of the caller's objects).
+ */
+export function inertCallee(ws: Workspace, name: string, fromFile?: string): boolean {
+  return ws.sharedAnswer('inert callee', [name, fromFile], () => isInert(ws, name, fromFile));
+}
+
+replayable('inert callee', (ws, [name, fromFile]) => inertCallee(ws, name!, fromFile));
+
+function isInert(ws: Workspace, name: string, fromFile?: string): boolean {
+  const d = ws.definition(name, fromFile);
+  if (!d) return false;
+  const rt = cfgOf(d.fn, d.file).returnType;
+  if (rt.includes('*') || /^(struct|union)\b/.test(rt)) return false;
+  const seen = new Set<string>();
+  const bodies: FunctionDef[] = [];
+  const inert = (fn: FunctionDef, source: string): boolean => {
+    const key = `${fn.file}\0${fn.name}`;
+    if (seen.has(key)) return true;
+    seen.add(key);
+    if (seen.size > MAX_BODIES) return false;
+    bodies.push(fn);
+    // A walk of a list, an xarray or a set the path does not know decides, once for the path, what
+    // it holds: the caller would inherit the one path's guess.
+    // (The file's own text: the parsed one has its iterator macros rewritten.)
+    const own = source.slice(fn.range.startIndex, fn.range.endIndex);
+    if (REF_ITERATOR_USE.test(own) || /\b\w*for_each\w*\s*\(/.test(own)) return false;
+    for (const c of fn.calls) {
+      if (c.field) return false;
+      if (!callInert(c.name, fn.file)) return false;
+    }
+    return true;
+  };
+  const macrosSeen = new Set<string>();
+  const callInert = (callee: string, file: string): boolean => {
+    if (VALUE_ONLY.has(callee)) return true;
+    if (contractFor(callee) || Object.prototype.hasOwnProperty.call(API, callee) || setupPair(callee)) return false;
+    const def = ws.definition(callee, file);
+    if (def) return inert(def.fn, def.file.text);
+    // A macro of the tree that reads as one expression runs in its caller: what it calls counts.
+    const mac = ws.exprMacro(callee, file);
+    if (mac) {
+      if (macrosSeen.has(callee)) return true;
+      macrosSeen.add(callee);
+      for (const m of mac.body.matchAll(/\b([A-Za-z_]\w*)\s*\(/g)) if (m[1] !== callee && !callInert(m[1], file)) return false;
+      return true;
+    }
+    // Its one path runs such a call as any path does; one that registers or stores what it is
+    // given on some other path would hand the caller's object over there.
+    return !KEEPS.test(callee);
+  };
+  return inert(d.fn, d.file.text);
+}
+
+/**
+ * pureCallee - whether @name (an inert callee) computes its result from its scalar arguments alone:
+ * no pointer parameter, no member access or subscript, and no call but a value-only contract or
+ * another such function (`gfpflags_allow_blocking(gfp)`). Asked twice with the same arguments it
+ * answers the same, whatever the path did in between.
+ */
+export function pureCallee(ws: Workspace, name: string, fromFile?: string): boolean {
+  return ws.sharedAnswer('pure callee', [name, fromFile], () => isPure(ws, name, fromFile, new Set()));
+}
+
+replayable('pure callee', (ws, [name, fromFile]) => pureCallee(ws, name!, fromFile));
+
+function isPure(ws: Workspace, name: string, fromFile: string | undefined, seen: Set<string>): boolean {
+  const d = ws.definition(name, fromFile);
+  if (!d) return false;
+  const key = `${d.fn.file}\0${name}`;
+  if (seen.has(key)) return true;
+  seen.add(key);
+  const cfg = cfgOf(d.fn, d.file);
+  if (cfg.params.some((p) => p.pointer > 0) || /->|\[/.test(d.fn.text.slice(d.fn.text.indexOf('{')))) return false;
+  return d.fn.calls.every((c) => !c.field && (VALUE_ONLY.has(c.name) || isPure(ws, c.name, d.fn.file, seen)));
+}

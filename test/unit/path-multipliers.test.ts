@@ -1,0 +1,433 @@
+// What multiplies a function's paths without telling a rule anything: a callee that touches nothing
+// the model follows (ring arithmetic, register polls), followed along one path; switch cases that
+// share their code; flag bits only stored; a ring the hardware wrote, drained once per descriptor
+// present instead of up to a loop bound. Nothing the rules read may be lost on the way (a NULL
+// handed to a callee, a result the caller's state decides, a lock dropped on a callee's word).
+import assert from 'node:assert/strict';
+import { analyzeFiles, simulateFunction } from '../../extension/core/analyze';
+
+const file = '/t/ring.c';
+const text = `struct ring { u32 prod; u32 cons; void __iomem *base; };
+struct my_dev { struct mutex lock; struct ring q; int *buf; int state; };
+
+static int ring_has_space(struct ring *q, int n)
+{
+	u32 space;
+
+	if (q->prod >= q->cons)
+		space = 64 - (q->prod - q->cons);
+	else
+		space = q->cons - q->prod;
+	return space >= n;
+}
+
+static void ring_kick(struct ring *q)
+{
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		if (readl(q->base + i) & 1)
+			writel(i, q->base);
+		if (readl(q->base + 8) & 2)
+			q->prod++;
+		if (readl(q->base + 16) & 4)
+			q->cons++;
+	}
+}
+
+int my_submit(struct my_dev *d)
+{
+	int *cmd = kzalloc(16, GFP_KERNEL);
+
+	if (!cmd)
+		return -ENOMEM;
+	mutex_lock(&d->lock);
+	ring_kick(&d->q);
+	ring_kick(&d->q);
+	ring_kick(&d->q);
+	if (!ring_has_space(&d->q, 2)) {
+		mutex_unlock(&d->lock);
+		return -EBUSY;
+	}
+	d->buf = cmd;
+	mutex_unlock(&d->lock);
+	return 0;
+}
+
+static int ring_peek(struct ring *q)
+{
+	if (readl(q->base) & 1)
+		return q->prod;
+	return q->cons;
+}
+
+int my_peek(struct my_dev *d)
+{
+	struct ring *q = kzalloc(sizeof(*q), GFP_ATOMIC);
+	int v;
+
+	q->base = d->q.base;
+	v = ring_peek(q);
+	kfree(q);
+	return v;
+}
+
+int my_peek_late(struct my_dev *d)
+{
+	struct ring *q = kzalloc(sizeof(*q), GFP_ATOMIC);
+	int v;
+
+	v = ring_peek(q);
+	kfree(q);
+	return v;
+}
+
+static int is_started(struct my_dev *d)
+{
+	return d->state == 2;
+}
+
+int my_stop(struct my_dev *d)
+{
+	int *p = kzalloc(16, GFP_KERNEL);
+
+	if (!p)
+		return -ENOMEM;
+	d->state = 1;
+	if (is_started(d))
+		return -EBUSY;
+	d->buf = p;
+	return 0;
+}
+`;
+
+describe('callees that touch nothing the model follows', () => {
+  it('run along one path: the caller is run to a verdict and its leak is still found', async () => {
+    const r = await analyzeFiles([{ path: file, text }], { kernelWide: true });
+    const submit = r.functions.find((f) => f.name === 'my_submit')!;
+    assert.equal(submit.bounded, false, JSON.stringify(submit));
+    assert.ok(submit.paths > 0 && submit.paths < 20, `${submit.paths} paths`);
+    const leak = r.findings.find((f) => f.rule === 'mem/leak' && f.function === 'my_submit');
+    assert.ok(leak, JSON.stringify(r.findings.map((f) => [f.rule, f.function, f.line])));
+    assert.equal(leak.line, 31, 'the buffer allocated at line 31 leaks');
+    assert.match(leak.message, /returns failure/);
+  });
+
+  it('the trace says so once per call, without the callee\'s own steps', async () => {
+    const s = await simulateFunction([{ path: file, text }], file, 'my_submit', { kernelWide: true });
+    const steps = s.paths[0].steps;
+    assert.equal(steps.filter((st) => st.function === 'ring_kick').length, 0, 'no step of ring_kick itself');
+    const summary = steps.filter((st) => st.op === 'ring_kick()');
+    assert.equal(summary.length, 3);
+    assert.match(summary[0].detail, /touches nothing the model follows/);
+  });
+
+  it('a NULL handed to such a callee is followed on every path of it', async () => {
+    const r = await analyzeFiles([{ path: file, text }], { kernelWide: true });
+    const derefs = r.findings.filter((f) => f.rule === 'mem/null-deref').map((f) => `${f.function}:${f.line}`);
+    // In the caller, before the call; and inside the callee, where the caller handed it on.
+    assert.ok(derefs.includes('my_peek:60'), JSON.stringify(derefs));
+    assert.ok(derefs.includes('my_peek_late → ring_peek:50'), JSON.stringify(derefs));
+  });
+
+  it('a result the caller\'s own state decides is kept, so no impossible path is reported', async () => {
+    const r = await analyzeFiles([{ path: file, text }], { kernelWide: true });
+    assert.deepEqual(r.findings.filter((f) => f.function === 'my_stop').map((f) => `${f.rule}:${f.line}`), []);
+  });
+});
+
+const evtFile = '/t/evt.c';
+const evtText = `struct my_fault { u32 perm; u32 reason; u64 addr; };
+struct my_dev { struct mutex lock; int *last; };
+
+int my_handle_evt(struct my_dev *d, u64 *evt)
+{
+	u32 perm = 0;
+	u32 reason;
+	struct my_fault *f;
+
+	switch (evt[0] & 0xff) {
+	case 0x10:
+	case 0x11:
+	case 0x12:
+	case 0x13:
+		break;
+	default:
+		return -EOPNOTSUPP;
+	}
+	if (evt[1] & 1)
+		perm |= 1;
+	else
+		perm |= 2;
+	if (evt[1] & 4)
+		perm |= 4;
+	if (evt[1] & 8)
+		reason = 1;
+	else
+		reason = 2;
+	f = kzalloc(sizeof(*f), GFP_KERNEL);
+	if (!f)
+		return -ENOMEM;
+	f->perm = perm;
+	f->reason = reason;
+	if (evt[1] & 16)
+		return -EINVAL;
+	d->last = (int *)f;
+	return 0;
+}
+
+int my_tested(struct my_dev *d, u64 *evt)
+{
+	int *p = kzalloc(16, GFP_KERNEL);
+	u32 mode = 0;
+
+	if (!p)
+		return -ENOMEM;
+	if (evt[0] & 1)
+		mode = 1;
+	if (mode)
+		return -EINVAL;
+	d->last = p;
+	return 0;
+}
+`;
+
+describe('decisions no rule reads', () => {
+  it('cases that share their code are one path, and flag bits only stored are not a path each', async () => {
+    const s = await simulateFunction([{ path: evtFile, text: evtText }], evtFile, 'my_handle_evt', { kernelWide: true });
+    // default; then allocation fails, the -EINVAL exit, success: 4, where case by case and bit by bit would be 4 x 8 x 3 + 1.
+    assert.equal(s.paths.length, 4, s.paths.map((p) => p.decisions.join(' / ')).join('\n'));
+    const sw = s.paths[0].steps.find((st) => st.op.startsWith('switch'))!;
+    assert.match(sw.detail, /or 3 other cases with the same code|default/);
+    const merged = s.paths.flatMap((p) => p.steps).filter((st) => /either way: perm/.test(st.detail));
+    assert.ok(merged.length > 0);
+    // The leak on the -EINVAL exit is still found.
+    const r = await analyzeFiles([{ path: evtFile, text: evtText }], { kernelWide: true });
+    assert.ok(r.findings.some((f) => f.rule === 'mem/leak' && f.function === 'my_handle_evt'), JSON.stringify(r.findings));
+  });
+
+  it('a local that a condition tests is still a decision', async () => {
+    const s = await simulateFunction([{ path: evtFile, text: evtText }], evtFile, 'my_tested', { kernelWide: true });
+    assert.ok(!s.paths.flatMap((p) => p.steps).some((st) => /either way/.test(st.detail)));
+    const r = await analyzeFiles([{ path: evtFile, text: evtText }], { kernelWide: true });
+    assert.ok(r.findings.some((f) => f.rule === 'mem/leak' && f.function === 'my_tested'), JSON.stringify(r.findings));
+  });
+});
+
+const asFile = '/t/as.c';
+const asText = `struct my_as { spinlock_t lock; void *pt; };
+
+static inline bool may_block(unsigned int gfp)
+{
+	return !!(gfp & 0x400);
+}
+
+static void *get_pt(struct my_as *as, unsigned int gfp, unsigned long *flags)
+{
+	void *p;
+
+	if (as->pt)
+		return as->pt;
+	if (may_block(gfp))
+		spin_unlock_irqrestore(&as->lock, *flags);
+	p = kzalloc(64, gfp);
+	if (may_block(gfp))
+		spin_lock_irqsave(&as->lock, *flags);
+	as->pt = p;
+	return p;
+}
+
+int my_map(struct my_as *as, unsigned int gfp)
+{
+	unsigned long flags;
+	void *p;
+
+	spin_lock_irqsave(&as->lock, flags);
+	p = get_pt(as, gfp, &flags);
+	spin_unlock_irqrestore(&as->lock, flags);
+	return p ? 0 : -ENOMEM;
+}
+`;
+
+describe('a one-way callee asked twice', () => {
+  it('answers the same for the same scalar arguments, so a lock dropped and retaken on its word stays balanced', async () => {
+    const r = await analyzeFiles([{ path: asFile, text: asText }], { kernelWide: true });
+    assert.deepEqual(r.findings.filter((f) => f.rule.startsWith('lock/')).map((f) => `${f.rule}:${f.line}: ${f.message}`), []);
+    const s = await simulateFunction([{ path: asFile, text: asText }], asFile, 'my_map', { kernelWide: true });
+    assert.ok(s.paths.some((p) => p.steps.some((st) => /as when it was called before/.test(st.detail))));
+  });
+});
+
+const ringFile = '/t/prq.c';
+const ring = (put: string) => `struct my_desc { u64 rid; u64 addr; };
+struct my_iommu { void *reg; struct my_desc *ring; };
+
+int my_prq_thread(struct my_iommu *iommu)
+{
+	int head, tail;
+
+	tail = readl(iommu->reg + 8) & 0xfe0;
+	head = readl(iommu->reg) & 0xfe0;
+	while (head != tail) {
+		struct my_desc *req = &iommu->ring[head / sizeof(*req)];
+		struct pci_dev *pdev;
+
+		pdev = pci_get_domain_bus_and_slot(0, req->rid >> 8, req->rid & 0xff);
+		if (!pdev)
+			goto next;
+		my_handle(&pdev->dev, req);
+		${put}
+next:
+		head = (head + sizeof(*req)) & 0xfe0;
+	}
+	writel(tail, iommu->reg);
+	return 0;
+}
+`;
+
+describe('a loop that drains a ring the hardware wrote', () => {
+  it('runs once per descriptor present (one, none, two), to a verdict', async () => {
+    const s = await simulateFunction([{ path: ringFile, text: ring('pci_dev_put(pdev);') }], ringFile, 'my_prq_thread', { kernelWide: true });
+    assert.equal(s.bounded, false);
+    const held = s.paths.map((p) => p.steps.find((st) => /the ring holds/.test(st.detail))?.detail);
+    assert.ok(held.some((d) => /one descriptor/.test(d ?? '')) && held.some((d) => /no descriptor/.test(d ?? '')) && held.some((d) => /two descriptors/.test(d ?? '')), JSON.stringify(held));
+    assert.ok(!s.paths.some((p) => p.steps.some((st) => st.op === 'loop bound')));
+    assert.deepEqual(s.paths.flatMap((p) => p.findings).map((f) => f.rule), []);
+  });
+
+  it('finds the reference an iteration keeps', async () => {
+    const r = await analyzeFiles([{ path: ringFile, text: ring('') }], { kernelWide: true });
+    const fn = r.functions.find((f) => f.name === 'my_prq_thread')!;
+    assert.equal(fn.bounded, false);
+    assert.ok(r.findings.some((f) => f.rule === 'iopf/refcount-imbalance' && f.line === 14), JSON.stringify(r.findings.map((f) => `${f.rule}:${f.line}`)));
+  });
+});
+
+const listFile = '/t/dom.c';
+const listText = `struct my_info { struct list_head link; int sc; };
+struct my_dom { spinlock_t lock; struct list_head devices; };
+
+static bool all_support(struct my_dom *d)
+{
+	struct my_info *i;
+
+	list_for_each_entry(i, &d->devices, link)
+		if (!i->sc)
+			return false;
+	return true;
+}
+
+void my_set(struct my_dom *d)
+{
+	struct my_info *i;
+
+	spin_lock(&d->lock);
+	if (all_support(d)) {
+		list_for_each_entry(i, &d->devices, link)
+			i->sc = 2;
+	}
+	spin_unlock(&d->lock);
+}
+`;
+
+describe('a callee that walks a list', () => {
+  it('is followed on every path: what the list holds stays the caller\'s decision', async () => {
+    const s = await simulateFunction([{ path: listFile, text: listText }], listFile, 'my_set', {});
+    const walks = s.paths.flatMap((p) => p.steps.filter((st) => st.function === 'my_set' && /list_for_each_entry/.test(st.op)).map((st) => st.detail));
+    assert.ok(walks.some((d) => /^1 entr/.test(d)), JSON.stringify(walks));
+    assert.ok(!s.paths.some((p) => p.steps.some((st) => /touches nothing the model follows/.test(st.detail))));
+  });
+});
+
+const searchFile = '/t/search.c';
+const searchText = `struct my_node { struct my_node *next; int key; };
+
+int my_lookup(struct my_node *head, int key, struct mutex *m)
+{
+	struct my_node *n = head;
+
+	mutex_lock(m);
+	while (n && n->key != key)
+		n = n->next;
+	mutex_unlock(m);
+	return n ? 0 : -ENOENT;
+}
+
+int my_count(struct my_node *head, struct mutex *m)
+{
+	struct my_node *n = head;
+
+	mutex_lock(m);
+	while (n) {
+		n->key++;
+		n = n->next;
+	}
+	mutex_unlock(m);
+	return 0;
+}
+`;
+
+describe('a loop past its bound', () => {
+  it('that changed nothing but its locals leaves without making the path bounded; one that wrote memory is bounded', async () => {
+    const r = await analyzeFiles([{ path: searchFile, text: searchText }], { kernelWide: true });
+    const fn = (name: string) => r.functions.find((f) => f.name === name)!;
+    assert.ok(fn('my_lookup').paths > 0);
+    assert.equal(fn('my_lookup').bounded, false, JSON.stringify(fn('my_lookup')));
+    assert.equal(fn('my_count').bounded, true, JSON.stringify(fn('my_count')));
+  });
+});
+
+const treeHeader = '/t/my_tree.h';
+const treeHeaderText = `struct my_rb { struct my_rb *left, *right; };
+
+static inline struct my_rb *my_tree_find(const void *key, struct my_rb *node,
+					 int (*cmp)(const void *key, const struct my_rb *n))
+{
+	while (node) {
+		int c = cmp(key, node);
+
+		if (c < 0)
+			node = node->left;
+		else if (c > 0)
+			node = node->right;
+		else
+			return node;
+	}
+	return NULL;
+}
+`;
+const treeFile = '/t/streams.c';
+const treeText = `#include "my_tree.h"
+struct my_stream { struct my_rb node; u32 id; };
+struct my_smmu { struct my_rb *streams; struct mutex lock; };
+
+static int my_cmp_key(const void *lhs, const struct my_rb *rhs)
+{
+	const struct my_stream *s = container_of(rhs, struct my_stream, node);
+
+	if (*(const u32 *)lhs < s->id)
+		return -1;
+	if (*(const u32 *)lhs > s->id)
+		return 1;
+	return 0;
+}
+
+int my_find(struct my_smmu *smmu, u32 sid)
+{
+	struct my_rb *node;
+
+	mutex_lock(&smmu->lock);
+	node = my_tree_find(&sid, smmu->streams, my_cmp_key);
+	mutex_unlock(&smmu->lock);
+	return node ? 0 : -ENOENT;
+}
+`;
+
+describe('a search through a comparator a header is handed', () => {
+  it('calls the static comparator of the caller\'s file, and the search runs to a verdict', async () => {
+    const files = [{ path: treeHeader, text: treeHeaderText }, { path: treeFile, text: treeText }];
+    const s = await simulateFunction(files, treeFile, 'my_find', { kernelWide: true });
+    assert.ok(s.paths.some((p) => p.steps.some((st) => st.op === 'my_cmp_key()')), 'the comparator is called, not an unknown cmp()');
+    assert.equal(s.bounded, false);
+  });
+});
