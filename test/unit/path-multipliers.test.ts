@@ -431,3 +431,51 @@ describe('a search through a comparator a header is handed', () => {
     assert.equal(s.bounded, false);
   });
 });
+
+const atsFile = '/t/ats.c';
+const atsText = `struct my_info { int ats_enabled; struct pci_dev *pdev; spinlock_t lock; };
+
+static void my_enable_caps(struct my_info *info)
+{
+	if (!pci_enable_ats(info->pdev, 12))
+		info->ats_enabled = 1;
+}
+
+static void my_untag(struct my_info *info)
+{
+	spin_lock(&info->lock);
+	if (info->ats_enabled)
+		my_flush_dev_tlb(info);
+	spin_unlock(&info->lock);
+}
+
+static void my_disable_caps(struct my_info *info)
+{
+	if (info->ats_enabled) {
+		pci_disable_ats(info->pdev);
+		info->ats_enabled = 0;
+	}
+}
+
+int my_attach(struct my_info *info)
+{
+	void *p;
+
+	my_enable_caps(info);
+	p = kzalloc(8, GFP_KERNEL);
+	if (!p) {
+		my_untag(info);
+		my_disable_caps(info);
+		return -ENOMEM;
+	}
+	kfree(p);
+	return 0;
+}
+`;
+
+describe('an undo under a flag the path took as set', () => {
+  it('is not blamed on the failed set-up, even when the flag was first tested in another function', async () => {
+    const r = await analyzeFiles([{ path: atsFile, text: atsText }], { kernelWide: true });
+    assert.deepEqual(r.findings.filter((f) => f.rule === 'api/undo-not-set-up').map((f) => `${f.function}:${f.line}`), []);
+  });
+});

@@ -6,7 +6,7 @@
 import { replayable, type Workspace } from '../index';
 import { contractFor } from '../model/contracts';
 import { API } from '../mapping/api';
-import { setupPair } from '../model/setup-pairs';
+import { setupPair, UNDOES } from '../model/setup-pairs';
 import { REF_ITERATORS } from '../model/refs';
 import { COMPILER } from '../model/primitives/compiler';
 import { ERR } from '../model/primitives/err';
@@ -32,8 +32,8 @@ const KEEPS = /(^|_)(register|insert|attach|install|enqueue|store)(_|$)/;
 
 const REF_ITERATOR_USE = new RegExp(`\\b(${Object.keys(REF_ITERATORS).join('|')})\\s*\\(`);
 
-/** Past this many bodies the question is not worth answering: the callee is followed as usual. */
-const MAX_BODIES = 48;
+/** Past this depth of calls the question is not worth answering: the callee is followed as usual. */
+const MAX_DEPTH = 12;
 
 /**
  * inertCallee - whether the tree's function @name (as called from @fromFile) touches nothing the model
@@ -43,7 +43,16 @@ const MAX_BODIES = 48;
  * pointer (a pointer it returns may be one of the caller's objects).
  */
 export function inertCallee(ws: Workspace, name: string, fromFile?: string): boolean {
-  return ws.sharedAnswer('inert callee', [name, fromFile], () => isInert(ws, name, fromFile));
+  return ws.sharedAnswer('inert callee', [name, fromFile], () => once(ws, 'inert callees', name, fromFile, () => isInert(ws, name, fromFile)));
+}
+
+/** @find's answer for (@name, @fromFile), found once per tree in the shared cache @cache. */
+function once(ws: Workspace, cache: string, name: string, fromFile: string | undefined, find: () => boolean): boolean {
+  const known = ws.shared(cache, () => new Map<string, boolean>());
+  const key = `${name}\0${fromFile ?? ''}`;
+  let v = known.get(key);
+  if (v === undefined) known.set(key, (v = find()));
+  return v;
 }
 
 replayable('inert callee', (ws, [name, fromFile]) => inertCallee(ws, name!, fromFile));
@@ -53,31 +62,37 @@ function isInert(ws: Workspace, name: string, fromFile?: string): boolean {
   if (!d) return false;
   const rt = cfgOf(d.fn, d.file).returnType;
   if (rt.includes('*') || /^(struct|union)\b/.test(rt)) return false;
-  const seen = new Set<string>();
-  const bodies: FunctionDef[] = [];
-  const inert = (fn: FunctionDef, source: string): boolean => {
-    const key = `${fn.file}\0${fn.name}`;
-    if (seen.has(key)) return true;
-    seen.add(key);
-    if (seen.size > MAX_BODIES) return false;
-    bodies.push(fn);
-    // A walk of a list, an xarray or a set the path does not know decides, once for the path, what
-    // it holds: the caller would inherit the one path's guess.
-    // (The file's own text: the parsed one has its iterator macros rewritten.)
-    const own = source.slice(fn.range.startIndex, fn.range.endIndex);
-    if (REF_ITERATOR_USE.test(own) || /\b\w*for_each\w*\s*\(/.test(own)) return false;
-    for (const c of fn.calls) {
-      if (c.field) return false;
-      if (!callInert(c.name, fn.file)) return false;
-    }
-    return true;
-  };
+  return bodyInert(ws, d.fn, d.file.text, 0);
+}
+
+/**
+ * Whether the body of @fn, and every body it reaches, touches nothing the model follows; each body
+ * read once per tree (a body being read is taken as inert by the calls that lead back to it).
+ */
+function bodyInert(ws: Workspace, fn: FunctionDef, source: string, depth: number): boolean {
+  const known = ws.shared('inert bodies', () => new Map<string, boolean>());
+  const key = `${fn.file}\0${fn.name}`;
+  const had = known.get(key);
+  if (had !== undefined) return had;
+  if (depth > MAX_DEPTH) return false;
+  known.set(key, true);
+  const out = readBody(ws, fn, source, depth);
+  known.set(key, out);
+  return out;
+}
+
+function readBody(ws: Workspace, fn: FunctionDef, source: string, depth: number): boolean {
+  // A walk of a list, an xarray or a set the path does not know decides, once for the path, what
+  // it holds: the caller would inherit the one path's guess.
+  // (The file's own text: the parsed one has its iterator macros rewritten.)
+  const own = source.slice(fn.range.startIndex, fn.range.endIndex);
+  if (own.includes('for_each') && (REF_ITERATOR_USE.test(own) || /\b\w*for_each\w*\s*\(/.test(own))) return false;
   const macrosSeen = new Set<string>();
   const callInert = (callee: string, file: string): boolean => {
     if (VALUE_ONLY.has(callee)) return true;
-    if (contractFor(callee) || Object.prototype.hasOwnProperty.call(API, callee) || setupPair(callee)) return false;
+    if (contractFor(callee) || Object.prototype.hasOwnProperty.call(API, callee) || setupPair(callee) || UNDOES.has(callee)) return false;
     const def = ws.definition(callee, file);
-    if (def) return inert(def.fn, def.file.text);
+    if (def) return bodyInert(ws, def.fn, def.file.text, depth + 1);
     // A macro of the tree that reads as one expression runs in its caller: what it calls counts.
     const mac = ws.exprMacro(callee, file);
     if (mac) {
@@ -90,7 +105,7 @@ function isInert(ws: Workspace, name: string, fromFile?: string): boolean {
     // given on some other path would hand the caller's object over there.
     return !KEEPS.test(callee);
   };
-  return inert(d.fn, d.file.text);
+  return fn.calls.every((c) => !c.field && callInert(c.name, fn.file));
 }
 
 /**
@@ -100,7 +115,7 @@ function isInert(ws: Workspace, name: string, fromFile?: string): boolean {
  * answers the same, whatever the path did in between.
  */
 export function pureCallee(ws: Workspace, name: string, fromFile?: string): boolean {
-  return ws.sharedAnswer('pure callee', [name, fromFile], () => isPure(ws, name, fromFile, new Set()));
+  return ws.sharedAnswer('pure callee', [name, fromFile], () => once(ws, 'pure callees', name, fromFile, () => isPure(ws, name, fromFile, new Set())));
 }
 
 replayable('pure callee', (ws, [name, fromFile]) => pureCallee(ws, name!, fromFile));

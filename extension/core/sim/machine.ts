@@ -1640,15 +1640,18 @@ export class Machine {
         const n = (frame.visits.get(id) ?? 0) + 1;
         frame.visits.set(id, n);
         if (n === 1) (frame.loopEpochs ??= new Map()).set(id, this.epoch);
-        const going = n > this.bounds.loopBound + 1 && node.kind !== 'iter-next' && node.widen ? yield* this.goesOn(node.widen.stmt, frame) : undefined;
+        // A callee run along one path (runOneWay()) passes through a loop once: its result is
+        // unknown past a guess anyway, and a poll would otherwise spin to the bound on every call.
+        const bound = this.oracle.pinned > 0 ? 1 : this.bounds.loopBound;
+        const going = n > bound + 1 && node.kind !== 'iter-next' && node.widen ? yield* this.goesOn(node.widen.stmt, frame) : undefined;
         // A loop whose condition is known to fail now leaves by it: no bound is needed.
-        if (n > this.bounds.loopBound + 1 && node.kind !== 'iter-next' && going !== false) {
+        if (n > bound + 1 && node.kind !== 'iter-next' && going !== false) {
           // Iterations that wrote no memory and called nothing that could (a search down a tree, a
           // poll): leaving with what they assign unknown stands for every further iteration.
           const quiet = node.widen !== undefined && frame.loopEpochs?.get(id) === this.epoch;
           if (!quiet) this.bounded = true;
           if (!node.widen) {
-            this.step(node.ast, 'loop bound', `loop unrolled ${this.bounds.loopBound} times; the path is cut here`);
+            this.step(node.ast, 'loop bound', `loop unrolled ${bound} times; the path is cut here`);
             throw new Cut('bounded');
           }
           // A loop that would go on (a count such as `i < MAX_UNITS`), or may (a count the path does
@@ -1660,7 +1663,7 @@ export class Machine {
             if (frame.addressed?.fields.has(v)) frame.addressed.fields.set(v, fresh);
             else frame.env.set(v, fresh);
           }
-          this.step(node.ast, 'loop bound', `loop unrolled ${this.bounds.loopBound} times${quiet ? ', changing nothing but its locals' : ''}; the path leaves it${names.length ? ` with ${names.join(', ')} unknown` : ''}`);
+          this.step(node.ast, 'loop bound', `loop unrolled ${bound} times${quiet ? ', changing nothing but its locals' : ''}; the path leaves it${names.length ? ` with ${names.join(', ')} unknown` : ''}`);
           id = node.widen.exit;
           continue;
         }
@@ -1722,6 +1725,13 @@ export class Machine {
             this.expect = undefined;
           }
           if (this.assumed.length > before) this.guessedBranches.push({ file: frame.file, start: node.ast!.start, stop: node.ast!.end, index: before, end: this.assumed.length });
+          else if (v.k === 'sym') {
+            // Decided by a guess made earlier on the path (the same field tested in another function):
+            // this branch stands on that guess too.
+            let i = this.assumed.length - 1;
+            while (i >= 0 && this.assumed[i].syms[0] !== v.id) i--;
+            if (i >= 0) this.guessedBranches.push({ file: frame.file, start: node.ast!.start, stop: node.ast!.end, index: i, end: i + 1 });
+          }
           // Show the condition as written: `!attach_handle` is true, not `attach_handle` false.
           const text = node.negated ? `!${/^[\w>.-]+$/.test(raw) ? raw : `(${raw})`}` : raw;
           const shown = node.negated ? !t : t;
