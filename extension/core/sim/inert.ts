@@ -24,10 +24,7 @@ export const VALUE_ONLY: ReadonlySet<string> = new Set([...Object.keys(COMPILER)
 /** Of those, the ones that change nothing while they run (sleeping lets other threads write). */
 export const CHANGES_NOTHING: ReadonlySet<string> = new Set([...VALUE_ONLY].filter((n) => !Object.hasOwn(SCHED, n)));
 
-/** Unknown calls whose name says they keep what they are given (a registration, a list insertion). */
-export const HANDS_OVER = /(^|_)(add|register|insert|attach|install|link|store|set|push|enqueue|queue|match|assign|save|hold|own|get)(_|$)/;
-
-/** The unknown calls of HANDS_OVER that keep their argument for good, not a value helper (`ktime_add_us()`, `atomic_set_release()`). */
+/** Unknown calls that keep their argument for good (a registration, an insertion), not a value helper (`ktime_add_us()`, `atomic_set_release()`). */
 const KEEPS = /(^|_)(register|insert|attach|install|enqueue|store)(_|$)/;
 
 const REF_ITERATOR_USE = new RegExp(`\\b(${Object.keys(REF_ITERATORS).join('|')})\\s*\\(`);

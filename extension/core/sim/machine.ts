@@ -2,7 +2,7 @@
 // model cannot decide (through the oracle), and runs threads as generators so interleavings can be explored.
 import type { Ast } from '../parse/ast';
 import { opsImplementations, sleepChain } from './might-sleep';
-import { CHANGES_NOTHING, HANDS_OVER, inertCallee, pureCallee } from './inert';
+import { CHANGES_NOTHING, inertCallee, pureCallee } from './inert';
 import { containerOfValue } from '../model/primitives/list';
 import { setupPair, shownCall, UNDOES } from '../model/setup-pairs';
 import { expandExpr } from '../parse/macros';
@@ -2712,6 +2712,9 @@ function hasEffects(e: Ast): boolean {
 }
 
 const KEEPS_NOTHING = /^(copy_(from|to)_user|__copy_(from|to)_user\w*|clear_user|memcpy|memmove|memset|memcmp|memchr|str(n?cpy|n?cmp|n?len|scpy|chr|rchr|str|n?cat)|sn?printf|scnprintf|vsn?printf|kstrto\w+|printk|pr_\w+|dev_(err|warn|info|dbg|notice|crit|alert|emerg)(_ratelimited|_once)?|dev_name|print_hex_dump\w*|trace_\w+|might_sleep|lockdep_\w+|WARN\w*|BUG_ON|bitmap_\w+|(set|clear|test)_bit|__(set|clear)_bit|find_(first|next)_\w*bit|hweight\d+|ilog2|fls\w*|ffs\w*)$/;
+
+/** Unknown calls whose name says they keep what they are given (a registration, a list insertion). */
+const HANDS_OVER = /(^|_)(add|register|insert|attach|install|link|store|set|push|enqueue|queue|match|assign|save|hold|own|get)(_|$)/;
 
 /** `.member = fn` in the designated initializer of the static table @table in @text. */
 function initializerMember(text: string, table: string, member: string): string | undefined {
