@@ -507,16 +507,20 @@ export async function browserSuite({ browser, base, root, resultsDir, userData, 
     }, 30_000);
     // code-server now and then leaves a restored webview's frame empty (both panels blank, the sidebar's view
     // drawn): once, after 30 s, reload the webviews as a user would, and say so in the log.
-    sim = await webviewFrame(page, '#btn-next', 30_000).catch(async () => {
-      say('      (restored webviews stayed empty for 30 s: Developer: Reload Webviews, once)');
+    const restored = (selector) => webviewFrame(page, selector, 30_000).catch(async () => {
+      say(`      (a restored webview (${selector}) stayed empty for 30 s: Developer: Reload Webviews, once)`);
       await runCommand(page, 'Developer: Reload Webviews');
-      return webviewFrame(page, '#btn-next', 60_000);
+      return webviewFrame(page, selector, 60_000);
     });
+    sim = await restored('#btn-next');
     const title = await sim.locator('header h1').textContent();
     if (!title.includes('hostile_page_response')) throw new Error(`restored panel shows: ${title}`);
     const reviewTab = page.locator('.tabs-container .tab', { hasText: 'Review:' }).first();
-    await reviewTab.click();
-    const review = await webviewFrame(page, 'article.patch', 30_000);
+    await until('the Review tab active', async () => {
+      await reviewTab.click({ timeout: 5000 });
+      return (await reviewTab.getAttribute('class'))?.split(' ').includes('active');
+    }, 30_000);
+    const review = await restored('article.patch');
     const subject = await review.locator('article.patch .subject').first().textContent();
     if (!subject.includes('</script><img src=x onerror=')) throw new Error(`restored review shows: ${subject}`);
     await assertInert(review);
