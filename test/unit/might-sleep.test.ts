@@ -40,4 +40,56 @@ describe('might-sleep across the tree', () => {
       ws.dispose();
     }
   });
+
+  /** A character device's release that marks a PASID's entries in an event log and drains the queue's work, under the log's lock (@lock). */
+  function evlRelease(lock: 'spin' | 'mutex', drain = 'drain_workqueue(wq->wq);'): string {
+    const [take, drop, type] = lock === 'spin' ? ['spin_lock', 'spin_unlock', 'spinlock_t'] : ['mutex_lock', 'mutex_unlock', 'struct mutex'];
+    return `struct dq_evl { ${type} lock; u16 head, tail, size; u32 *pasids; unsigned long *bmap; };
+struct dq_wq { struct dq_evl *evl; struct workqueue_struct *wq; };
+
+static void dq_drain_pasid(struct dq_wq *wq, u32 pasid)
+{
+	struct dq_evl *evl = wq->evl;
+	u16 h;
+
+	if (!evl)
+		return;
+	${take}(&evl->lock);
+	for (h = evl->head; h != evl->tail; h = (h + 1) % evl->size)
+		if (evl->pasids[h] == pasid)
+			set_bit(h, evl->bmap);
+	if (wq->wq)
+		${drain}
+	${drop}(&evl->lock);
+}
+
+static int dq_release(struct inode *node, struct file *filep)
+{
+	struct dq_wq *wq = filep->private_data;
+
+	dq_drain_pasid(wq, 1);
+	return 0;
+}
+
+static const struct file_operations dq_fops = { .release = dq_release };
+`;
+  }
+
+  it('a workqueue drained under a spinlock (no body in the tree) is reported; under a mutex it is clean', async () => {
+    const spin = await analyzeFiles([{ path: 'dq.c', text: evlRelease('spin') }]);
+    const f = spin.findings.filter((x) => x.rule === 'lock/sleep-in-atomic');
+    assert.equal(f.length, 1, JSON.stringify(spin.findings));
+    assert.match(f[0].message, /drain_workqueue\(\) may sleep while a spinlock is held/);
+    const mutex = await analyzeFiles([{ path: 'dq.c', text: evlRelease('mutex') }]);
+    assert.deepEqual(mutex.findings.filter((x) => x.rule === 'lock/sleep-in-atomic'), []);
+  });
+
+  it('a call without a body given a sleeping allocation flag under a spinlock may sleep; the xarray\'s locked forms drop xa_lock to allocate', async () => {
+    const gfp = await analyzeFiles([{ path: 'dq.c', text: evlRelease('spin', 'dq_table_grow(&dq_table, GFP_KERNEL);') }]);
+    assert.match(gfp.findings.find((x) => x.rule === 'lock/sleep-in-atomic')?.message ?? '', /dq_table_grow\(\) may sleep while a spinlock is held/);
+    const atomic = await analyzeFiles([{ path: 'dq.c', text: evlRelease('spin', 'dq_table_grow(&dq_table, GFP_ATOMIC);') }]);
+    assert.deepEqual(atomic.findings.filter((x) => x.rule === 'lock/sleep-in-atomic'), []);
+    const xa = await analyzeFiles([{ path: 'dq.c', text: evlRelease('spin', '__xa_store(&dq_xa, 1, evl, GFP_KERNEL);') }]);
+    assert.deepEqual(xa.findings.filter((x) => x.rule === 'lock/sleep-in-atomic'), []);
+  });
 });

@@ -171,6 +171,10 @@ export const API: Record<string, ApiEntry> = {
   queue_work: e('wq.queue', 'Queues work; it runs later on the workqueue\'s thread.'),
   flush_workqueue: e('wq.flush', 'Waits for every queued work item to finish. Sleeps; must not hold a lock that the work takes.'),
   flush_work: e('wq.flush', 'Waits for one work item to finish.'),
+  flush_delayed_work: e('wq.flush', 'Queues a delayed work item now and waits for it to finish. Sleeps.'),
+  drain_workqueue: e('wq.flush', 'Waits until the workqueue is empty, work queued meanwhile by its own items included. Sleeps; must not hold a lock that the work takes.'),
+  cancel_work_sync: e('wq.flush', 'Cancels a work item and waits for it to finish if it is running; true when it was pending. Sleeps.'),
+  cancel_delayed_work_sync: e('wq.flush', 'Cancels a delayed work item and waits for it to finish if it is running; true when it was pending. Sleeps.'),
   alloc_workqueue: e('wq.alloc', 'Allocates a workqueue; may fail.'),
   destroy_workqueue: e('wq.destroy', 'Drains and frees a workqueue.'),
   // pointers, errors, warnings

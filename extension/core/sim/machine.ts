@@ -1,7 +1,7 @@
 // The interpreter for the kernel-C subset: walks CFGs with model objects as values, forks on what the
 // model cannot decide (through the oracle), and runs threads as generators so interleavings can be explored.
 import type { Ast } from '../parse/ast';
-import { opsImplementations, sleepChain } from './might-sleep';
+import { opsImplementations, sleepChain, sleepsWithoutBody } from './might-sleep';
 import { CHANGES_NOTHING, inertCallee, pureCallee } from './inert';
 import { containerOfValue } from '../model/primitives/list';
 import { setupPair, shownCall, UNDOES } from '../model/setup-pairs';
@@ -1306,6 +1306,8 @@ export class Machine {
     } else if (!def) {
       const f = this.frame();
       this.unknownCalls.push({ name, file: f.file, line: at.startLine + 1, function: f.fn });
+      // Without a body, its name and arguments still say whether it sleeps (drain_workqueue(), GFP_KERNEL).
+      if (this.inAtomic() && sleepsWithoutBody(name, argAsts.map((x) => this.src(x)))) this.mightSleep(at, `${name}()`);
     }
     if (!KEEPS_NOTHING.test(name)) this.escape(args);
     if (!def && HANDS_OVER.test(name)) this.handOver(args);
@@ -2651,7 +2653,8 @@ function workLockClassesOf(ws: Workspace): Set<string> {
   const locks = new Set<string>();
   const workFns = new Set<string>();
   for (const f of ws.files.values()) {
-    for (const m of f.text.matchAll(/INIT_WORK\s*\([^,]+,\s*(\w+)\s*\)/g)) workFns.add(m[1]);
+    // Read once per file text: every path that flushes under a lock asks.
+    for (const fn of fileFact(f, 'work functions', () => [...f.text.matchAll(/INIT_WORK\s*\([^,]+,\s*(\w+)\s*\)/g)].map((m) => m[1]))) workFns.add(fn);
   }
   for (const name of workFns) {
     const d = ws.definition(name);

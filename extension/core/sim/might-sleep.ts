@@ -14,6 +14,18 @@ const SLEEPS: ReadonlySet<string> = new Set([
   'destroy_workqueue', 'iopf_queue_flush_dev', 'copy_from_user', 'copy_to_user', 'vmalloc', 'vzalloc', 'kvmalloc', 'kvzalloc',
 ]);
 
+/**
+ * sleepsWithoutBody - whether a call the tree has no body for (a workqueue drain, a sleeping
+ * allocation of another subsystem) may sleep, read from its name and the text of its arguments.
+ */
+export function sleepsWithoutBody(name: string, args: readonly string[]): boolean {
+  if (SLEEPS.has(name)) return sleepsWith(name, args);
+  // The xarray's locked forms (__xa_store(), __xa_cmpxchg()) are called under xa_lock() and drop it
+  // to allocate with a sleeping flag: the flag is theirs to honour, not a sleep under the caller's lock.
+  if (name.startsWith('__xa_')) return false;
+  return args.some((a) => SLEEPING_GFP.test(a));
+}
+
 /** An allocation flag that lets the allocator sleep. */
 const SLEEPING_GFP = /\bGFP_(KERNEL|KERNEL_ACCOUNT|NOIO|NOFS|USER|HIGHUSER)\b/;
 
@@ -22,12 +34,9 @@ function ownSleep(fn: FunctionDef, fileStart: number): string | undefined {
   for (const c of fn.calls) {
     if (c.field) continue;
     const text = fn.text.slice(c.range.startIndex - fileStart, c.range.endIndex - fileStart);
-    if (SLEEPS.has(c.name)) {
-      const open = text.indexOf('(');
-      if (sleepsWith(c.name, open < 0 ? [] : splitArgs(text, open + 1))) return `${c.name}()`;
-      continue;
-    }
-    if (SLEEPING_GFP.test(text)) return `${c.name}(${SLEEPING_GFP.exec(text)![0]})`;
+    const open = text.indexOf('(');
+    if (!sleepsWithoutBody(c.name, open < 0 ? [] : splitArgs(text, open + 1))) continue;
+    return SLEEPS.has(c.name) ? `${c.name}()` : `${c.name}(${SLEEPING_GFP.exec(text)![0]})`;
   }
   return undefined;
 }

@@ -56,6 +56,12 @@ export const WORKQUEUE: Record<string, Contract> = {
   },
   *flush_workqueue(m, _a, _as, at) { return yield* flush(m, at, 'flush_workqueue()'); },
   *flush_work(m, _a, _as, at) { return yield* flush(m, at, 'flush_work()'); },
+  // Each waits, as a flush does, for work already queued or running to finish.
+  *flush_delayed_work(m, _a, _as, at) { return yield* flush(m, at, 'flush_delayed_work()'); },
+  *drain_workqueue(m, _a, _as, at) { return yield* flush(m, at, 'drain_workqueue()'); },
+  // True when the work was pending: the caller may hold a reference for it to drop.
+  *cancel_work_sync(m, _a, _as, at) { yield* flush(m, at, 'cancel_work_sync()'); return m.world.sym('cancel_work_sync()'); },
+  *cancel_delayed_work_sync(m, _a, _as, at) { yield* flush(m, at, 'cancel_delayed_work_sync()'); return m.world.sym('cancel_delayed_work_sync()'); },
   *alloc_workqueue(m, _a, _as, at) {
     if (m.oracle.choose(2) === 1) {
       m.step(at, 'alloc_workqueue() fails', 'returns NULL');
