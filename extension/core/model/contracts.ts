@@ -23,6 +23,7 @@ import { ERR } from './primitives/err';
 import { COMPILER } from './primitives/compiler';
 import { CLEANUP } from './primitives/cleanup';
 import { DEVICE, getDevice, putDevice } from './primitives/device';
+import { CDEV } from './primitives/cdev';
 import { KREF } from './primitives/kref';
 import { IO_PGFAULT, IO_PGFAULT_FIELDS } from './io-pgfault';
 import { IOMMU, IOMMU_FIELDS } from './iommu';
@@ -85,7 +86,7 @@ function refPutter(name: string): Contract {
 }
 
 const C: Record<string, Contract> = {
-  ...SLAB, ...LOCKING, ...RCUPDATE, ...REFCOUNT, ...UACCESS, ...FS, ...LIST, ...RBTREE, ...XARRAY, ...WORKQUEUE, ...ERR, ...COMPILER, ...CLEANUP, ...DEVICE, ...KREF, ...SCHED, ...BITOPS,
+  ...SLAB, ...LOCKING, ...RCUPDATE, ...REFCOUNT, ...UACCESS, ...FS, ...LIST, ...RBTREE, ...XARRAY, ...WORKQUEUE, ...ERR, ...COMPILER, ...CLEANUP, ...DEVICE, ...CDEV, ...KREF, ...SCHED, ...BITOPS,
   ...IO_PGFAULT, ...IOMMU, ...IOMMU_SVA, ...IOMMUFD_MAIN,
 };
 const F: Record<string, FieldContract> = { ...IO_PGFAULT_FIELDS, ...IOMMU_FIELDS };
