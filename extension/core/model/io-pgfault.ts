@@ -182,6 +182,7 @@ export const IO_PGFAULT: Record<string, Contract> = {
   *iopf_queue_flush_dev(m, _a, _as, at) { return yield* flush(m, at, 'iopf_queue_flush_dev()'); },
   *iopf_queue_remove_device(m, a, _as, at) {
     const dev = obj(m, a[1], at, 'device');
+    if (dev) priDisabledBefore(m, dev, at);
     const fp = dev ? faultParamOf(m, dev) : undefined;
     yield { kind: 'sched' };
     if (!fp) return ZERO;
@@ -201,6 +202,20 @@ export const IO_PGFAULT: Record<string, Contract> = {
     return ZERO;
   },
 };
+
+/**
+ * The removal order iopf_queue_remove_device() documents: stop new page requests, remove the device
+ * (the core answers what is outstanding), and only then disable PRI on the device. A pci_disable_pri()
+ * of the device (its struct pci_dev, which the device is embedded in) earlier on this thread's path
+ * turns PRI off while requests are still outstanding: the responses the core sends here reach a
+ * device that no longer takes them.
+ */
+function priDisabledBefore(m: Machine, dev: Obj, at: Ast): void {
+  const ids = new Set([dev.id, ...(dev.parent ? [dev.parent.obj] : [])]);
+  const off = m.undos.find((u) => u.name === 'pci_enable_pri' && u.tid === m.tid && ids.has(m.keyObject(u.keys[0]) ?? -1));
+  if (!off) return;
+  m.report('iopf/disable-order', `iopf_queue_remove_device() of ${m.world.name(dev.id)} after pci_disable_pri() at line ${off.line}${off.fn !== m.frame().fn ? ` (in ${off.fn}())` : ''}: the page requests still outstanding are answered after the device's PRI is off; the core's removal order is stop new requests, iopf_queue_remove_device(), then pci_disable_pri()`, at);
+}
 
 /** Calls through struct fields: what the callee stored there promises. */
 export const IO_PGFAULT_FIELDS: Record<string, FieldContract> = {

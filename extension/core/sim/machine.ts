@@ -975,6 +975,13 @@ export class Machine {
     return yield* this.lvalue(e, this.frame());
   }
 
+  /** The object a value key (valueKey()) names now: a pointer's, or the one an unknown has since become. */
+  keyObject(key: string): number | undefined {
+    const id = Number(key.slice(1));
+    if (key[0] === 'p') return id;
+    return key[0] === 's' ? this.symObj.get(id) : undefined;
+  }
+
   /** Normalises a symbol already materialised into an object. */
   norm(v: Value): Value {
     if (v.k === 'sym') {
@@ -1064,7 +1071,7 @@ export class Machine {
     left?: { message: string; clause?: string; returns: string; at: SourceRange; file: string; fn: string };
   }[] = [];
   /** Undo calls this path made: which set-up they undo, on what, and how many set-ups there were then. */
-  undos: { name: string; keys: string[]; tid: number; index: number }[] = [];
+  undos: { name: string; keys: string[]; tid: number; index: number; line: number; fn: string }[] = [];
 
   /** Calls @name with @args (call() does the calling), keeping account of set-ups and their undoing. */
   *call(name: string, args: Value[], argAsts: Ast[], at: Ast, fromFile: string): Gen<Value> {
@@ -1092,7 +1099,7 @@ export class Machine {
       const p = setupPair(setupName)!;
       if (!p.undoArgs.every((i) => args[i] !== undefined)) continue;
       const keys = p.undoArgs.map((i) => valueKey(this.norm(args[i])));
-      this.undos.push({ name: setupName, keys, tid: this.tid, index: this.setups.length });
+      this.undos.push({ name: setupName, keys, tid: this.tid, index: this.setups.length, line: at.startLine + 1, fn: this.frame().fn });
       // Compared as they are now: an unknown the path has since learned to be an object is that object.
       const same = this.setups.filter((s) => s.name === setupName && s.tid === this.tid && keys.every((k, j) => k === valueKey(this.norm(s.vals[j]))));
       for (const s of same) {
