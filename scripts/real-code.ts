@@ -10,6 +10,12 @@ import { type TreeRun, type Verdict, loadVerdicts, runTree, verdictKey } from '.
 const OUT = join(__dirname, '..', 'docs', 'real-code.md');
 
 /** Text from the kernel or from us, safe in a Markdown table cell. */
+/** What a function's run says: its findings, or clean, or cut by a bound. */
+function summaryVerdict(f: { findings: number; bounded: boolean }): string {
+  if (f.findings) return `${f.findings} finding${f.findings === 1 ? '' : 's'} (above)`;
+  return f.bounded ? 'no finding on the paths explored; cut by a bound' : 'clean';
+}
+
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ');
 
 async function main(): Promise<void> {
@@ -55,6 +61,26 @@ async function main(): Promise<void> {
     for (const f of r.reporters) {
       const verdict = f.findings ? `${f.findings} finding${f.findings === 1 ? '' : 's'} (above)` : f.bounded ? 'no finding on the paths explored; cut by a bound' : 'clean: every request answered once or owned by a handler';
       out.push(`| \`${f.name}\` | \`${f.file}:${f.line}\` | ${f.paths} | ${verdict} |`);
+    }
+    out.push('', `## Linux ${r.version}: page_response callbacks`, '',
+      'Functions a driver installs as `iommu_ops.page_response`, run in the `page-response` scenario (the core',
+      'calls them with the event and the response message, in process context). The rules checked are the',
+      'generic ones (locks, references, memory, sleeping in atomic context); what the response carries to the',
+      'hardware (its PASID and group index) is not yet checked.', '',
+      '| function | file | paths | verdict |', '|---|---|---|---|');
+    for (const f of r.responders) out.push(`| \`${f.name}\` | \`${f.file}:${f.line}\` | ${f.paths} | ${summaryVerdict(f)} |`);
+    out.push('', `## Linux ${r.version}: IOPF enable and disable`, '',
+      'Driver functions that add a device to their fault queue (`iopf_queue_add_device()`) or remove it',
+      '(`iopf_queue_remove_device()`). Each runs on its own, or, a static helper, inside the callers listed.',
+      'Their set-ups are checked for unwinding on failure (`api/error-unwind`, `api/undo-not-set-up`) and the',
+      'removal for the documented order (`iopf/disable-order`).', '',
+      '| function | file | calls | paths | verdict |', '|---|---|---|---|---|');
+    for (const u of r.queueUsers) {
+      const f = u.summary;
+      const calls = u.calls.map((c) => `\`${c}()\``).join(', ');
+      const run = f.paths ? `${f.paths}` : u.via.length ? `inside ${u.via.map((c) => `\`${c.name}\` (${c.paths}${c.bounded ? ', cut' : ''})`).join(', ')}` : '0: not run';
+      const verdict = f.paths ? summaryVerdict(f) : u.via.length ? summaryVerdict({ findings: u.via.reduce((n, c) => n + c.findings, 0), bounded: u.via.some((c) => c.bounded) }) : 'not run: no caller in these directories runs it';
+      out.push(`| \`${f.name}\` | \`${f.file}:${f.line}\` | ${calls} | ${run} | ${verdict} |`);
     }
   }
   const live = new Set(runs.flatMap((r) => r.judged.map((j) => verdictKey({ tree: r.version, ...j.finding }))));

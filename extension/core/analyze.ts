@@ -124,12 +124,27 @@ function iopfHandlers(ws: Workspace): Set<string> {
   return out;
 }
 
-/** The roles the tree gives @name by registering it: a hard interrupt handler, a domain's iopf_handler. */
+/** pageResponders - functions the tree installs as an IOMMU driver's page_response callback (`.page_response = fn`). */
+function pageResponders(ws: Workspace): Set<string> {
+  const out = new Set<string>();
+  for (const f of ws.files.values()) {
+    for (const h of fileFact(f, 'page responders', () => [...f.text.matchAll(/(?:->|\.)\s*page_response\s*=\s*&?\s*(\w+)\s*[;,}]/g)].map((m) => m[1]))) {
+      if (h !== 'NULL') out.add(h);
+    }
+  }
+  return out;
+}
+
+/**
+ * The roles the tree gives @name by registering it: a hard interrupt handler, a domain's
+ * iopf_handler, a driver's page_response callback.
+ */
 function rolesIn(ws: Workspace, irq = hardIrqHandlers(ws)): (name: string) => ReadonlySet<string> | undefined {
   const iopf = iopfHandlers(ws);
+  const respond = pageResponders(ws);
   return (name) => {
-    if (!irq.has(name) && !iopf.has(name)) return undefined;
-    return new Set([...(irq.has(name) ? ['hard-irq'] : []), ...(iopf.has(name) ? ['iopf-handler'] : [])]);
+    if (!irq.has(name) && !iopf.has(name) && !respond.has(name)) return undefined;
+    return new Set([...(irq.has(name) ? ['hard-irq'] : []), ...(iopf.has(name) ? ['iopf-handler'] : []), ...(respond.has(name) ? ['page-response'] : [])]);
   };
 }
 
@@ -217,8 +232,8 @@ export function* analyzing(ws: Workspace, opts: AnalyzeOptions = {}, onlyFiles?:
   const eo = options(opts, false);
   const kernelWide = opts.kernelWide !== false;
   const irq = hardIrqHandlers(ws);
-  const throughCallers = reachedFromEntries(ws, (fn, text) => isKnown(fn, text, kernelWide) || irq.has(fn.name));
   const rolesOf = rolesIn(ws, irq);
+  const throughCallers = reachedFromEntries(ws, (fn, text) => isKnown(fn, text, kernelWide) || rolesOf(fn.name) !== undefined);
   const memo = opts.memo;
   const stores = [memo, opts.units].filter((s): s is UnitStore => s !== undefined);
   // Everything a unit's result depends on besides what it reads.
@@ -268,8 +283,9 @@ export function* analyzing(ws: Workspace, opts: AnalyzeOptions = {}, onlyFiles?:
     for (const fn of file.functions) {
       if (opts.functions && !opts.functions.includes(fn.name)) continue;
       if (context && isInlineDefinition(file.text, fn.range.startIndex) && !opts.functions) continue;
-      // A hard interrupt handler is checked for what may sleep, whatever else it calls.
-      const known = isKnown(fn, file.text, kernelWide) || irq.has(fn.name);
+      // A hard interrupt handler is checked for what may sleep, whatever else it calls; a driver's
+      // page_response callback, for what it does with the response it sends.
+      const known = isKnown(fn, file.text, kernelWide) || rolesOf(fn.name) !== undefined;
       const summary: FunctionSummary = {
         name: fn.name, file: fn.file, line: fn.range.start.line + 1, range: fn.range,
         known, paths: 0, findings: 0, bounded: false, scenarios: [],

@@ -26,7 +26,37 @@ export interface TreeRun {
   judged: { finding: Finding; verdict?: Verdict }[];
   /** functions that play the driver fault-path role (they report to the core) */
   reporters: FunctionSummary[];
+  /** functions a driver installs as its page_response callback (they answer the device) */
+  responders: FunctionSummary[];
+  /** driver functions that enable or disable IOPF on a device (they call iopf_queue_add_device() or iopf_queue_remove_device()) */
+  queueUsers: QueueUser[];
   ms: number;
+}
+
+/** A driver function that adds a device to its fault queue or removes it, and the callers it is checked through. */
+export interface QueueUser {
+  summary: FunctionSummary;
+  calls: ('iopf_queue_add_device' | 'iopf_queue_remove_device')[];
+  /** a static helper checked inside its callers: those callers that ran, with their paths */
+  via: FunctionSummary[];
+}
+
+const QUEUE_CALLS = ['iopf_queue_add_device', 'iopf_queue_remove_device'] as const;
+
+/** The driver functions of @result that call the fault queue's add or remove themselves (the core's own file aside). */
+function queueUsersOf(ws: Workspace, result: AnalysisResult): QueueUser[] {
+  const graph = ws.callGraph();
+  const out: QueueUser[] = [];
+  for (const f of result.functions) {
+    if (f.file.endsWith('/io-pgfault.c') || !f.file.endsWith('.c')) continue;
+    const def = ws.definition(f.name, f.file);
+    if (!def || def.fn.file !== f.file) continue;
+    const calls = QUEUE_CALLS.filter((q) => def.fn.calls.some((c) => !c.field && c.name === q));
+    if (!calls.length) continue;
+    const via = f.paths ? [] : result.functions.filter((c) => c.paths > 0 && c.file === f.file && (graph[c.name] ?? []).includes(f.name));
+    out.push({ summary: f, calls, via });
+  }
+  return out;
 }
 
 export function loadVerdicts(): Verdict[] {
@@ -47,8 +77,10 @@ export async function runTree(version: KernelVersion, root: string, verdicts: Ve
   const paths = [...KERNEL_DIRS, 'include/linux'].flatMap((d) => cFiles(join(root, d)));
   const ws = await Workspace.create(paths.map((p) => ({ path: relative(root, p), text: readFileSync(p, 'utf8') })));
   let result: AnalysisResult;
+  let queueUsers: QueueUser[];
   try {
     result = analyzeWorkspace(ws);
+    queueUsers = queueUsersOf(ws, result);
   } finally {
     ws.dispose();
   }
@@ -57,5 +89,6 @@ export async function runTree(version: KernelVersion, root: string, verdicts: Ve
     .filter((f) => f.severity === 'error' || f.severity === 'warning')
     .map((finding) => ({ finding, verdict: byKey.get(verdictKey({ tree: version, ...finding })) }));
   const reporters = result.functions.filter((f) => f.scenarios.includes('hardware-request'));
-  return { version, files: paths.length, result, judged, reporters, ms: performance.now() - t0 };
+  const responders = result.functions.filter((f) => f.scenarios.includes('page-response'));
+  return { version, files: paths.length, result, judged, reporters, responders, queueUsers, ms: performance.now() - t0 };
 }

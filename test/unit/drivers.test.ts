@@ -21,4 +21,34 @@ describe('driver fault paths', () => {
       assert.ok(reporter.paths > 0 && !reporter.bounded);
     });
   }
+
+  it('a page_response callback runs in its role, found from the ops table that installs it, and not as a reporter', async () => {
+    const text = `struct demo_iommu { spinlock_t lock; int busy; };
+struct demo_info { struct demo_iommu *iommu; u16 sid; };
+
+static void demo_page_response(struct device *dev, struct iopf_fault *evt, struct iommu_page_response *msg)
+{
+	struct demo_info *info = dev_iommu_priv_get(dev);
+	struct demo_iommu *iommu = info->iommu;
+
+	spin_lock(&iommu->lock);
+	if (iommu->busy)
+		return;
+	demo_queue_response(iommu, info->sid, evt->fault.prm.grpid, msg->code);
+	spin_unlock(&iommu->lock);
+}
+
+static const struct iommu_ops demo_ops = {
+	.page_response = demo_page_response,
+};
+`;
+    const r = await analyzeFiles([{ path: 'resp.c', text }]);
+    const fn = r.functions.find((f) => f.name === 'demo_page_response')!;
+    assert.deepEqual(fn.scenarios, ['page-response']);
+    assert.ok(fn.paths > 0 && !fn.bounded);
+    assert.deepEqual(r.findings.map((f) => `${f.line} ${f.rule}`), ['11 lock/imbalance']);
+    // Installed nowhere, it runs for its lock alone, as any function: given a response message, it is no reporter.
+    const alone = await analyzeFiles([{ path: 'resp.c', text: text.replace(/static const struct iommu_ops[^;]*;/, '').replace('static void demo_page_response', 'void demo_page_response') }]);
+    assert.deepEqual(alone.functions.find((f) => f.name === 'demo_page_response')!.scenarios, ['default']);
+  });
 });

@@ -55,7 +55,8 @@ export interface Scenario {
 }
 
 const has = (cfg: Cfg, type: string) => cfg.params.some((p) => p.type === type && p.pointer > 0);
-const isReport = (cfg: Cfg) => has(cfg, 'device') && (has(cfg, 'iopf_fault') || has(cfg, 'iommu_fault')) && !has(cfg, 'iopf_group');
+// Given the event and no response message (a page_response callback is given both: it answers).
+const isReport = (cfg: Cfg) => has(cfg, 'device') && (has(cfg, 'iopf_fault') || has(cfg, 'iommu_fault')) && !has(cfg, 'iopf_group') && !has(cfg, 'iommu_page_response');
 
 export const SCENARIOS: Scenario[] = [
   { name: 'last-only', summary: 'a single-page request (LAST_PAGE set); a fault-capable domain is attached and its handler accepts the group', fits: isReport, handlerResult: 0, events: [{ last: true, grpid: 1 }] },
@@ -96,6 +97,12 @@ export const SCENARIOS: Scenario[] = [
     summary: 'the function is installed as a domain\'s iopf_handler: the core calls it on the fault path, from the IOMMU driver\'s fault interrupt thread, with a group of an outstanding request',
     fits: (c, _calls, _text, roles) => has(c, 'iopf_group') && (roles?.has('iopf-handler') ?? false),
     role: true, faultPath: true,
+  },
+  {
+    name: 'page-response',
+    summary: 'the function is installed as an IOMMU driver\'s page_response callback: the core calls it from iopf_group_response() and iopf_queue_remove_device(), in process context under the fault parameter\'s lock, to send the device the response to an outstanding request',
+    fits: (_c, _calls, _text, roles) => roles?.has('page-response') ?? false,
+    role: true,
   },
   { name: 'group-pending', summary: 'an iopf_group handed out for an outstanding request, still on the pending list', fits: (c, _calls, _text, roles) => has(c, 'iopf_group') && !roles?.has('iopf-handler') },
   // The core's own removal and enable, by the kernel API they are (the contract the model keys
