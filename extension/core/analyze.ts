@@ -113,22 +113,15 @@ function hardIrqHandlers(ws: Workspace): Set<string> {
   return out;
 }
 
-/** iopfHandlers - functions the tree installs as a domain's iopf_handler (`domain->iopf_handler = fn`, `.iopf_handler = fn`). */
-function iopfHandlers(ws: Workspace): Set<string> {
+/**
+ * installedAs - functions the tree stores in a struct member named @member (`domain->iopf_handler = fn`,
+ * `.page_response = fn` in an ops table).
+ */
+function installedAs(ws: Workspace, member: string): Set<string> {
   const out = new Set<string>();
+  const re = new RegExp(`(?:->|\\.)\\s*${member}\\s*=\\s*&?\\s*(\\w+)\\s*[;,}]`, 'g');
   for (const f of ws.files.values()) {
-    for (const h of fileFact(f, 'iopf handlers', () => [...f.text.matchAll(/(?:->|\.)\s*iopf_handler\s*=\s*&?\s*(\w+)\s*[;,}]/g)].map((m) => m[1]))) {
-      if (h !== 'NULL') out.add(h);
-    }
-  }
-  return out;
-}
-
-/** pageResponders - functions the tree installs as an IOMMU driver's page_response callback (`.page_response = fn`). */
-function pageResponders(ws: Workspace): Set<string> {
-  const out = new Set<string>();
-  for (const f of ws.files.values()) {
-    for (const h of fileFact(f, 'page responders', () => [...f.text.matchAll(/(?:->|\.)\s*page_response\s*=\s*&?\s*(\w+)\s*[;,}]/g)].map((m) => m[1]))) {
+    for (const h of fileFact(f, `installed as ${member}`, () => [...f.text.matchAll(re)].map((m) => m[1]))) {
       if (h !== 'NULL') out.add(h);
     }
   }
@@ -140,8 +133,8 @@ function pageResponders(ws: Workspace): Set<string> {
  * iopf_handler, a driver's page_response callback.
  */
 function rolesIn(ws: Workspace, irq = hardIrqHandlers(ws)): (name: string) => ReadonlySet<string> | undefined {
-  const iopf = iopfHandlers(ws);
-  const respond = pageResponders(ws);
+  const iopf = installedAs(ws, 'iopf_handler');
+  const respond = installedAs(ws, 'page_response');
   return (name) => {
     if (!irq.has(name) && !iopf.has(name) && !respond.has(name)) return undefined;
     return new Set([...(irq.has(name) ? ['hard-irq'] : []), ...(iopf.has(name) ? ['iopf-handler'] : []), ...(respond.has(name) ? ['page-response'] : [])]);
