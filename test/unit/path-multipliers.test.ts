@@ -479,3 +479,65 @@ describe('an undo under a flag the path took as set', () => {
     assert.deepEqual(r.findings.filter((f) => f.rule === 'api/undo-not-set-up').map((f) => `${f.function}:${f.line}`), []);
   });
 });
+
+// A submission that takes its queue's lock, polls the hardware under it and releases it: called by
+// every caller, checked as an entry point of its own.
+const qiFile = '/t/qi.c';
+const qiText = (storage: string) => `struct my_qi { spinlock_t q_lock; void __iomem *reg; u32 head; u32 tail; };
+struct my_iommu { struct my_qi *qi; struct mutex lock; int users; };
+
+${storage}int my_qi_submit(struct my_iommu *iommu, u64 desc)
+{
+	struct my_qi *qi = iommu->qi;
+	unsigned long flags;
+	int rc = 0;
+
+	spin_lock_irqsave(&qi->q_lock, flags);
+	writeq(desc, qi->reg + qi->tail);
+	qi->tail = (qi->tail + 16) % 4096;
+	while (readl(qi->reg + 0x34) & 1) {
+		if (readl(qi->reg + 0x38) & 2) {
+			rc = -EIO;
+			break;
+		}
+		qi->head = readl(qi->reg + 0x30);
+	}
+	spin_unlock_irqrestore(&qi->q_lock, flags);
+	return rc;
+}
+
+int my_flush_all(struct my_iommu *iommu)
+{
+	int *tag = kzalloc(8, GFP_KERNEL);
+
+	if (!tag)
+		return -ENOMEM;
+	mutex_lock(&iommu->lock);
+	my_qi_submit(iommu, 1);
+	my_qi_submit(iommu, 2);
+	my_qi_submit(iommu, 3);
+	iommu->users++;
+	mutex_unlock(&iommu->lock);
+	kfree(tag);
+	return 0;
+}
+`;
+
+describe('a callee that takes and releases its own lock', () => {
+  it('is followed along one path by its callers when it is checked on its own, and leaves no lock held', async () => {
+    const r = await analyzeFiles([{ path: qiFile, text: qiText('') }], { kernelWide: true });
+    const caller = r.functions.find((f) => f.name === 'my_flush_all')!;
+    const callee = r.functions.find((f) => f.name === 'my_qi_submit')!;
+    assert.ok(callee.paths > 1, 'the callee runs on every path as an entry point');
+    assert.equal(caller.paths, 2, 'the allocation fails or not; the three submissions add no path');
+    assert.ok(!caller.bounded);
+    assert.deepEqual(r.findings.map((f) => `${f.function} ${f.rule}`), []);
+    const sim = await simulateFunction([{ path: qiFile, text: qiText('') }], qiFile, 'my_flush_all');
+    assert.ok(sim.paths.some((p) => p.steps.some((s) => /touches nothing the model follows/.test(s.detail) || /touches nothing the model follows/.test(s.op))));
+  });
+
+  it('is followed on every path when it is static (checked only through its callers)', async () => {
+    const r = await analyzeFiles([{ path: qiFile, text: qiText('static ') }], { kernelWide: true });
+    assert.ok(r.functions.find((f) => f.name === 'my_flush_all')!.paths > 2);
+  });
+});

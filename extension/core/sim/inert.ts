@@ -11,6 +11,8 @@ import { REF_ITERATORS } from '../model/refs';
 import { COMPILER } from '../model/primitives/compiler';
 import { ERR } from '../model/primitives/err';
 import { SCHED } from '../model/primitives/sched';
+import { LOCKING } from '../model/primitives/locking';
+import { splitArgs } from '../parse/args';
 import { cfgOf, type FunctionDef } from '../parse/source';
 
 /**
@@ -54,42 +56,75 @@ function once(ws: Workspace, cache: string, name: string, fromFile: string | und
 
 replayable('inert callee', (ws, [name, fromFile]) => inertCallee(ws, name!, fromFile));
 
-function isInert(ws: Workspace, name: string, fromFile?: string): boolean {
+/** Lock contracts a lock-balanced callee may call: takes, and the releases that match them by the lock they name. */
+const TAKES: ReadonlySet<string> = new Set([...Object.keys(LOCKING).filter((n) => !/unlock|trylock/.test(n)), 'rcu_read_lock']);
+const RELEASES: ReadonlySet<string> = new Set([...Object.keys(LOCKING).filter((n) => n.includes('unlock')), 'rcu_read_unlock']);
+
+/**
+ * lockBalancedCallee - whether @name is inert but for locks it takes and releases itself: in each body
+ * it reaches, every lock taken is released by name as often as it is taken, and no body is annotated
+ * as taking or dropping a lock for its caller (`__acquires()`). Such a callee (the VT-d invalidation
+ * queue's qi_submit_sync()) is followed along one path by a caller when it is also checked on its own
+ * (machine.ts oneWay()): its other paths, and a lock its error paths forget, are found there.
+ */
+export function lockBalancedCallee(ws: Workspace, name: string, fromFile?: string): boolean {
+  return ws.sharedAnswer('lock-balanced callee', [name, fromFile], () => once(ws, 'lock-balanced callees', name, fromFile, () => isInert(ws, name, fromFile, true)));
+}
+
+replayable('lock-balanced callee', (ws, [name, fromFile]) => lockBalancedCallee(ws, name!, fromFile));
+
+function isInert(ws: Workspace, name: string, fromFile?: string, locks = false): boolean {
   const d = ws.definition(name, fromFile);
   if (!d) return false;
   const rt = cfgOf(d.fn, d.file).returnType;
   if (rt.includes('*') || /^(struct|union)\b/.test(rt)) return false;
-  return bodyInert(ws, d.fn, d.file.text, 0);
+  return bodyInert(ws, d.fn, d.file.text, 0, locks);
+}
+
+/** Whether every lock @fn takes it releases, counted by the text of the lock it names (`&qi->q_lock`). */
+function locksBalanced(fn: FunctionDef, source: string): boolean {
+  if (/__(acquires|releases)\s*\(/.test(source.slice(fn.range.startIndex, fn.range.startIndex + 400))) return false;
+  const count = new Map<string, number>();
+  for (const c of fn.calls) {
+    const take = TAKES.has(c.name);
+    if (!take && !RELEASES.has(c.name)) continue;
+    const text = fn.text.slice(c.range.startIndex - fn.range.startIndex, c.range.endIndex - fn.range.startIndex);
+    const open = text.indexOf('(');
+    const lock = (open < 0 ? '' : splitArgs(text, open + 1)[0] ?? '').replace(/\s+/g, '');
+    count.set(lock, (count.get(lock) ?? 0) + (take ? 1 : -1));
+  }
+  return [...count.values()].every((n) => n === 0);
 }
 
 /**
  * Whether the body of @fn, and every body it reaches, touches nothing the model follows; each body
  * read once per tree (a body being read is taken as inert by the calls that lead back to it).
  */
-function bodyInert(ws: Workspace, fn: FunctionDef, source: string, depth: number): boolean {
-  const known = ws.shared('inert bodies', () => new Map<string, boolean>());
+function bodyInert(ws: Workspace, fn: FunctionDef, source: string, depth: number, locks = false): boolean {
+  const known = ws.shared(locks ? 'lock-balanced bodies' : 'inert bodies', () => new Map<string, boolean>());
   const key = `${fn.file}\0${fn.name}`;
   const had = known.get(key);
   if (had !== undefined) return had;
   if (depth > MAX_DEPTH) return false;
   known.set(key, true);
-  const out = readBody(ws, fn, source, depth);
+  const out = readBody(ws, fn, source, depth, locks);
   known.set(key, out);
   return out;
 }
 
-function readBody(ws: Workspace, fn: FunctionDef, source: string, depth: number): boolean {
+function readBody(ws: Workspace, fn: FunctionDef, source: string, depth: number, locks: boolean): boolean {
   // A walk of a list, an xarray or a set the path does not know decides, once for the path, what
   // it holds: the caller would inherit the one path's guess.
   // (The file's own text: the parsed one has its iterator macros rewritten.)
   const own = source.slice(fn.range.startIndex, fn.range.endIndex);
   if (own.includes('for_each') && (REF_ITERATOR_USE.test(own) || /\b\w*for_each\w*\s*\(/.test(own))) return false;
   const macrosSeen = new Set<string>();
+  if (locks && !locksBalanced(fn, source)) return false;
   const callInert = (callee: string, file: string): boolean => {
-    if (VALUE_ONLY.has(callee)) return true;
+    if (VALUE_ONLY.has(callee) || (locks && (TAKES.has(callee) || RELEASES.has(callee)))) return true;
     if (contractFor(callee) || Object.prototype.hasOwnProperty.call(API, callee) || setupPair(callee) || UNDOES.has(callee)) return false;
     const def = ws.definition(callee, file);
-    if (def) return bodyInert(ws, def.fn, def.file.text, depth + 1);
+    if (def) return bodyInert(ws, def.fn, def.file.text, depth + 1, locks);
     // A macro of the tree that reads as one expression runs in its caller: what it calls counts.
     const mac = ws.exprMacro(callee, file);
     if (mac) {

@@ -2,7 +2,7 @@
 // model cannot decide (through the oracle), and runs threads as generators so interleavings can be explored.
 import type { Ast } from '../parse/ast';
 import { opsImplementations, sleepChain, sleepsWithoutBody } from './might-sleep';
-import { CHANGES_NOTHING, inertCallee, pureCallee } from './inert';
+import { CHANGES_NOTHING, inertCallee, lockBalancedCallee, pureCallee } from './inert';
 import { containerOfValue } from '../model/primitives/list';
 import { setupPair, shownCall, UNDOES } from '../model/setup-pairs';
 import { expandExpr } from '../parse/macros';
@@ -1500,7 +1500,9 @@ export class Machine {
    * (what it does with those is followed on every path), on a path of one thread.
    */
   private oneWay(name: string, args: Value[], fromFile?: string): boolean {
-    if (this.concurrent || this.oracle.pinned > 0 || !inertCallee(this.ws, name, fromFile)) return false;
+    if (this.concurrent || this.oracle.pinned > 0) return false;
+    // One that takes and releases its own locks, when it is also checked as an entry point of its own.
+    if (!inertCallee(this.ws, name, fromFile) && (this.ws.definition(name, fromFile)?.fn.isStatic !== false || !lockBalancedCallee(this.ws, name, fromFile))) return false;
     const cfg = this.ws.cfg(name, fromFile);
     if (!cfg) return false;
     return cfg.params.every((p, i) => {
@@ -1538,6 +1540,8 @@ export class Machine {
     const sleeps = () => this.findings.filter((f) => f.rule === 'lock/sleep-in-atomic').length;
     const slept = sleeps();
     const guessed = this.oracle.guessed;
+    const t = this.world.thread(this.tid);
+    const [held, atomic, rcuDepth] = [[...t.held], t.atomic, t.rcuDepth];
     let v: Value | undefined;
     this.oracle.pinned++;
     try {
@@ -1546,6 +1550,9 @@ export class Machine {
       // Its one path met a loop bound or contradicted itself: what it wrote stays, its result is unknown.
       if (!(e instanceof Cut) || e.reason === 'stop' || this.stepCount > this.bounds.maxSteps) throw e;
       this.oracle.guessed++;
+      // A lock it took on the way it would have released (it releases every lock it takes).
+      for (const id of t.held) if (!held.includes(id)) this.world.locks.get(id)!.owner = undefined;
+      [t.held, t.atomic, t.rcuDepth] = [held, atomic, rcuDepth];
     } finally {
       this.oracle.pinned--;
     }
