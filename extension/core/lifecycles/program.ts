@@ -13,12 +13,12 @@ import { machineFailed, publishedFreed, sameSvaDomain } from '../sim/explore';
  * An actor of the program: the scenario's device, a second device, the process's mm, and a file
  * (with its inode) user space opened, for programs over a character device's file operations.
  */
-export type Actor = 'dev' | 'dev2' | 'mm' | 'inode' | 'file' | 'file2' | 'name';
+export type Actor = 'dev' | 'dev2' | 'mm' | 'inode' | 'file' | 'file2' | 'name' | 'new';
 
 export interface Step {
   /** the kernel entry point called */
   call: string;
-  /** actors or names bound by earlier steps */
+  /** actors or names bound by earlier steps; `new` is an object of the caller's made for this call alone (a driver's interface table) */
   args: string[];
   /** binds the result to this name */
   as?: string;
@@ -183,7 +183,7 @@ export function compile(p: Program): ConcurrentScenario {
         const sites = h.sites!;
         for (const s of t.steps) {
           if (s.after && !succeeded(m, env.get(s.after))) continue;
-          const args = s.args.map((a) => env.get(a));
+          const args = s.args.map((a) => (a === 'new' ? ptr(m.world.alloc('?', 'world').id) : env.get(a)));
           // A caller does not use what a failed step would have given it (an unbind of a bind
           // that failed is not made).
           if (args.some((a) => !usable(m, a) && a?.k !== 'fn')) continue;

@@ -42,6 +42,32 @@ function fopsTables(text: string): { open: string; release: string }[] {
   return out;
 }
 
+/**
+ * The function of @file that registers the device @open looks up: @open loads from a file-scope
+ * xarray (`xa_load(&uacce_xa, iminor(inode))`) and it stores into that xarray (`xa_alloc(&uacce_xa,
+ * ...)`): the parent driver's probe calls it before any file can be opened.
+ */
+function registrarOf(ws: Workspace, file: string, open: string): string | undefined {
+  const f = ws.files.get(file);
+  const def = ws.definition(open, file);
+  if (!f || !def) return undefined;
+  const body = f.text.slice(def.fn.range.startIndex, def.fn.range.endIndex);
+  for (const m of body.matchAll(/\bxa_load\s*\(\s*&\s*(\w+)\s*,/g)) {
+    const reg = m[1];
+    if (!new RegExp(`\\bDEFINE_XARRAY\\w*\\(\\s*${reg}\\s*\\)|\\bstruct\\s+xarray\\s+${reg}\\s*[;=]`).test(f.text)) continue;
+    const stores = new RegExp(`\\bxa_(alloc\\w*|store|insert)\\s*\\(\\s*&\\s*${reg}\\s*,`);
+    const fn = f.functions.find((g) => g.name !== open && stores.test(f.text.slice(g.range.startIndex, g.range.endIndex)));
+    if (fn) return fn.name;
+  }
+  return undefined;
+}
+
+/** The actors a registrar is called with: the device for its `struct device *` parameters, objects of the caller's for others. */
+function registrarArgs(ws: Workspace, file: string, name: string): string[] {
+  const cfg = ws.cfg(name, file);
+  return (cfg?.params ?? []).map((p) => (p.type === 'device' && p.pointer === 1 ? 'dev' : 'new'));
+}
+
 const check: Program['checks'][number] = {
   kind: 'bonds-released', a: '', b: '', rule: 'iopf/refcount-imbalance',
   why: 'every iommu_sva_bind_device() made while the file was open must be undone by its release',
@@ -56,14 +82,17 @@ export const SVA_USER: RoleProgram = {
       for (const { open, release } of fopsTables(f.text)) {
         if (!ws.definition(open, f.path) || !ws.definition(release, f.path)) continue;
         if (!reaches(ws, f.path, open, 'iommu_sva_bind_device')) continue;
+        // The device exists before a file of it is opened: its registration runs first, when the open finds it in a registry.
+        const registrar = registrarOf(ws, f.path, open);
         out.push({
           name: `sva-user-open-release:${open}`,
-          summary: `${open}() then ${release}() on one file, and on two files open at once`,
+          summary: `${registrar ? `${registrar}() registers the device, then ` : ''}${open}() then ${release}() on one file, and on two files open at once`,
           entries: [open, release],
           requires: [open, release],
           threads: [{
             name: 'process',
             steps: [
+              ...(registrar ? [{ call: registrar, args: registrarArgs(ws, f.path, registrar), as: 'registered' }] : []),
               { call: open, args: ['inode', 'file'], as: 'opened' },
               { call: release, args: ['inode', 'file'], after: 'opened' },
               { call: open, args: ['inode', 'file'], as: 'first' },

@@ -803,6 +803,30 @@ export class Machine {
     return v;
   }
 
+  /**
+   * What an index the path does not know finds in an xarray the path itself filled (a registry a
+   * device's probe stored it in, looked up by minor number in the file's open): one of the entries or
+   * nothing, the same answer for the same index on the whole path.
+   */
+  storedXaEntry(x: Obj, key: Value): Value | undefined {
+    const entries = this.xas.get(x.id);
+    if (!this.concurrent || !entries?.size) return undefined;
+    const k = `${x.id}:${valueKey(this.norm(key))}`;
+    let v = this.xaUnknown.get(k);
+    if (!v) {
+      const ids = [...entries.values()];
+      const i = this.oracle.choose(ids.length + 1);
+      v = i < ids.length ? ptr(ids[i]) : ZERO;
+      this.xaUnknown.set(k, v);
+    }
+    return v;
+  }
+
+  /** An entry stored (@v) or erased (ZERO) at an index the path does not know: the same index finds it so from now on. */
+  rememberXaEntry(x: Obj, key: Value, v: Value): void {
+    this.xaUnknown.set(`${x.id}:${valueKey(this.norm(key))}`, v);
+  }
+
   xa(id: number): Map<number, number> {
     let x = this.xas.get(id);
     if (!x) {

@@ -8,6 +8,7 @@ function xaPut(m: Machine, x: Obj, key: Value | undefined, id: number): number {
   const entries = m.xa(x.id);
   const k = key?.k === 'int' ? key.v : entries.size === 0 ? 0 : Math.max(...entries.keys()) + 1;
   entries.set(k, id);
+  if (key && key.k !== 'int') m.rememberXaEntry(x, key, ptr(id));
   return k;
 }
 
@@ -35,9 +36,14 @@ export const XARRAY: Record<string, Contract> = {
     const x = obj(m, a[0], at, 'xarray');
     if (!x) return ZERO;
     const entries = m.xa(x.id);
-    const key = a[1]?.k === 'int' ? a[1].v : undefined;
+    let key = a[1]?.k === 'int' ? a[1].v : undefined;
+    // An index the path does not know, whose entry the path already found or stored: that entry.
+    const known = key === undefined && a[1] ? m.storedXaEntry(x, a[1]) : undefined;
+    if (known?.k === 'ptr') key = [...entries].find(([, id]) => id === known.obj)?.[0];
+    if (key === undefined && a[1] && known) m.rememberXaEntry(x, a[1], ZERO);
     const hit = key !== undefined ? entries.get(key) : undefined;
     if (key !== undefined) entries.delete(key);
+    if (hit !== undefined && a[1] && a[1].k !== 'int') m.rememberXaEntry(x, a[1], ZERO);
     if (hit !== undefined) m.step(at, 'xa_erase()', `${m.world.name(hit)} removed from index ${key} of ${m.world.name(x.id)}`);
     return hit !== undefined ? ptr(hit) : ZERO;
   },
@@ -61,7 +67,7 @@ export const XARRAY: Record<string, Contract> = {
     // An xarray of an object the path was given and has not stored into (a domain's per-IOMMU
     // info, a device's PASID table) may hold an entry at an index the path does not know: it
     // finds one or it does not, the same answer for the same index on the whole path.
-    const found = key === undefined && a[1] ? m.unknownXaEntry(x, a[1]) : undefined;
+    const found = key === undefined && a[1] ? m.storedXaEntry(x, a[1]) ?? m.unknownXaEntry(x, a[1]) : undefined;
     return found !== undefined ? found : ZERO;
   },
   *ida_alloc(m, _a, _as, at) {
