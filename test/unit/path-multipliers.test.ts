@@ -541,3 +541,75 @@ describe('a callee that takes and releases its own lock', () => {
     assert.ok(r.functions.find((f) => f.name === 'my_flush_all')!.paths > 2);
   });
 });
+
+// An event decoded by a switch whose cases only set a stored value, and a search down a tree the
+// path knows nothing of: neither tells a rule anything by which case ran or how deep the search went.
+const decodeFile = '/t/evt.c';
+const decodeText = `struct my_node { struct my_node *left, *right; u32 id; struct my_master *master; };
+struct my_master { struct device *dev; };
+struct my_smmu { struct my_node *root; struct mutex lock; };
+
+static struct my_master *my_find(struct my_smmu *smmu, u32 sid)
+{
+	struct my_node *node = smmu->root;
+
+	while (node) {
+		if (node->id < sid)
+			node = node->right;
+		else if (node->id > sid)
+			node = node->left;
+		else
+			return node->master;
+	}
+	return NULL;
+}
+
+int my_handle_evt(struct my_smmu *smmu, u64 *evt)
+{
+	struct iommu_fault_event fault_evt = { };
+	struct my_master *master;
+	u32 reason;
+	int ret;
+
+	switch (evt[0] & 0xff) {
+	case 1:
+		reason = 10;
+		break;
+	case 2:
+		reason = 11;
+		break;
+	case 3:
+	case 4:
+		reason = 12;
+		break;
+	default:
+		return -EOPNOTSUPP;
+	}
+	fault_evt.fault.event.reason = reason;
+	mutex_lock(&smmu->lock);
+	master = my_find(smmu, evt[0] >> 32);
+	if (!master) {
+		ret = -EINVAL;
+		goto out;
+	}
+	ret = 0;
+	put_device(master->dev);
+out:
+	mutex_unlock(&smmu->lock);
+	return ret;
+}
+`;
+
+describe('a switch whose cases only set a stored value, and a search of a tree the path does not know', () => {
+  it('the cases are one path and the search one level deep, with found and not found both followed', async () => {
+    const sim = await simulateFunction([{ path: decodeFile, text: decodeText }], decodeFile, 'my_handle_evt');
+    const outcomes = new Set(sim.paths.map((p) => p.steps.filter((s) => /^if \(!master\)/.test(s.op)).map((s) => s.detail).join()));
+    assert.deepEqual([...outcomes].sort(), ['', 'false', 'true'], 'unsupported event, found and not found');
+    assert.ok(sim.paths.some((p) => p.steps.some((s) => /one of 4 cases that only set reason/.test(s.detail))));
+    // The default, then the search on the merged cases: found or not at the root, one level down
+    // left or right, or left unknown past its first level (13 paths; one per case and a search to the
+    // loop bound would be several times that).
+    assert.ok(sim.paths.length < 20, `${sim.paths.length} paths`);
+    assert.ok(!sim.bounded);
+  });
+});

@@ -40,6 +40,11 @@ export interface CfgNode {
    */
   either?: { join: number; names: string[] };
   /**
+   * switch of whose cases two or more only assign locals the function never tests (then break): past an unknown discriminant those cases (@targets, their
+   * first nodes) are one path, to @join, with @names unknown
+   */
+  eitherCases?: { targets: number[]; join: number; names: string[] };
+  /**
    * branch: the test of a loop that walks a ring of descriptors the hardware wrote (`while (head !=
    * tail)`, the body moving @index on by one entry, modulo the ring, and never changing @end): it
    * runs once per descriptor present
@@ -353,6 +358,22 @@ export function buildCfg(def: Ast, sites: Map<number, MacroSite>): Cfg {
         }
         sw.succ = entries;
         sw.cases = values;
+        // Cases that only set stored-only locals and break (`case X: reason = R; break;`). The
+        // discriminant is evaluated once whichever case runs.
+        {
+          const targets: number[] = [];
+          const names: string[] = [];
+          cases.forEach((c, i) => {
+            const value = child(c, 'value');
+            const stmts = c.children.filter((x) => x !== value && x.type !== 'comment');
+            if (stmts.at(-1)?.type !== 'break_statement' || stmts.length < 2) return;
+            const assigned = armAssigns(...stmts.slice(0, -1));
+            if (!assigned?.length || !assigned.every((n) => dataOnly().get(n))) return;
+            targets.push(entries[i]);
+            names.push(...assigned);
+          });
+          if (new Set(targets).size >= 2) sw.eitherCases = { targets: [...new Set(targets)], join: next, names: [...new Set(names)] };
+        }
         return sw.id;
       }
       case 'return_statement': {

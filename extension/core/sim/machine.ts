@@ -1662,6 +1662,15 @@ export class Machine {
    * the loop bound a loop that goes on for certain cannot be left by its condition, where one that
    * may stop (`i < count` with count unknown) has already been left on another path.
    */
+  /** Makes the locals @names of @frame unknown (each a fresh symbol), wherever they live. */
+  private forgetLocals(frame: Frame, names: readonly string[]): void {
+    for (const name of names) {
+      const fresh = this.world.sym(name);
+      if (frame.addressed?.fields.has(name)) frame.addressed.fields.set(name, fresh);
+      else frame.env.set(name, fresh);
+    }
+  }
+
   private *goesOn(s: Ast, frame: Frame): Gen<boolean | undefined> {
     const c = child(s, 'condition');
     if (!c || hasEffects(c)) return undefined;
@@ -1682,7 +1691,11 @@ export class Machine {
         if (n === 1) (frame.loopEpochs ??= new Map()).set(id, this.epoch);
         // A callee run along one path (runOneWay()) passes through a loop once: its result is
         // unknown past a guess anyway, and a poll would otherwise spin to the bound on every call.
-        const bound = this.oracle.pinned > 0 ? 1 : this.bounds.loopBound;
+        let bound = this.oracle.pinned > 0 ? 1 : this.bounds.loopBound;
+        // A loop that has changed nothing but its locals, and whose going on the path cannot tell
+        // (a search down a tree): one iteration stands for every further one, as the widening says.
+        if (bound > 1 && n > 2 && node.kind !== 'iter-next' && node.widen && frame.loopEpochs?.get(id) === this.epoch
+          && (yield* this.goesOn(node.widen.stmt, frame)) === undefined) bound = 1;
         const going = n > bound + 1 && node.kind !== 'iter-next' && node.widen ? yield* this.goesOn(node.widen.stmt, frame) : undefined;
         // A loop whose condition is known to fail now leaves by it: no bound is needed.
         if (n > bound + 1 && node.kind !== 'iter-next' && going !== false) {
@@ -1698,11 +1711,7 @@ export class Machine {
           // not know): the path leaves it, with the variables its iterations assign unknown, instead
           // of ending here, so what follows the loop is still checked.
           const names = assignedNames(node.widen.stmt).filter((v) => frame.env.has(v) || frame.addressed?.fields.has(v));
-          for (const v of names) {
-            const fresh = this.world.sym(v);
-            if (frame.addressed?.fields.has(v)) frame.addressed.fields.set(v, fresh);
-            else frame.env.set(v, fresh);
-          }
+          this.forgetLocals(frame, names);
           this.step(node.ast, 'loop bound', `loop unrolled ${bound} times${quiet ? ', changing nothing but its locals' : ''}; the path leaves it${names.length ? ` with ${names.join(', ')} unknown` : ''}`);
           id = node.widen.exit;
           continue;
@@ -1734,11 +1743,7 @@ export class Machine {
             v = yield* this.eval(node.ast!, frame);
             if (node.either && this.wouldGuess(v)) {
               // Either arm only sets locals that are stored, never tested: one path, with them unknown.
-              for (const name of node.either.names) {
-                const fresh = this.world.sym(name);
-                if (frame.addressed?.fields.has(name)) frame.addressed.fields.set(name, fresh);
-                else frame.env.set(name, fresh);
-              }
+              this.forgetLocals(frame, node.either.names);
               this.step(node.ast, `if (${raw})`, `either way: ${node.either.names.join(', ')} ${node.either.names.length > 1 ? 'are' : 'is'} unknown after it (stored, never tested)`);
               id = node.either.join;
               break;
@@ -1796,9 +1801,19 @@ export class Machine {
             }
             if (pick < 0) pick = node.cases!.findIndex((c) => c === null);
           } else {
-            // Cases that share their code (`case A: case B: break;`) are one path, not one each.
-            const targets = [...new Set(node.succ)];
-            pick = node.succ.indexOf(targets[this.oracle.choose(targets.length)]);
+            // Cases that share their code (`case A: case B: break;`) are one path, not one each;
+            // so are cases that only set locals stored and never tested (`case X: reason = R; break;`).
+            const merged = node.eitherCases && this.oracle.pinned === 0 && !this.concurrent ? new Set(node.eitherCases.targets) : undefined;
+            const targets = [...new Set(node.succ)].filter((t) => !merged?.has(t));
+            const choice = this.oracle.choose(targets.length + (merged ? 1 : 0));
+            if (merged && choice === targets.length) {
+              this.forgetLocals(frame, node.eitherCases!.names);
+              const n = node.succ.filter((t) => merged.has(t)).length;
+              this.step(node.ast, `switch (${this.src(node.ast!)})`, `one of ${n} cases that only set ${node.eitherCases!.names.join(', ')}: unknown after it (stored, never tested)`);
+              id = node.eitherCases!.join;
+              break;
+            }
+            pick = node.succ.indexOf(targets[choice]);
           }
           const c = node.cases![pick];
           const alike = v.k === 'int' ? 0 : node.succ.filter((s) => s === node.succ[pick]).length - 1;
