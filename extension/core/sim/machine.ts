@@ -810,7 +810,7 @@ export class Machine {
    */
   storedXaEntry(x: Obj, key: Value): Value | undefined {
     const entries = this.xas.get(x.id);
-    if (!this.concurrent || !entries?.size) return undefined;
+    if (!entries?.size) return undefined;
     const k = `${x.id}:${valueKey(this.norm(key))}`;
     let v = this.xaUnknown.get(k);
     if (!v) {
