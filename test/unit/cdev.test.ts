@@ -13,6 +13,7 @@ describe('character devices', () => {
     const leaks = r.findings.filter((f) => f.rule === 'mem/leak');
     assert.deepEqual(leaks.map((f) => `${f.function}:${f.line}`), ['acc_register:14']);
     assert.ok(leaks[0].trace.some((s) => /cdev_device_add\(\) fails/.test(s.op)), 'the failing add is on the path');
+    assert.match(leaks[0].message, /; a pointer to it was overwritten at line 23 \(acc->cdev = NULL\)$/, 'where the pointer was lost');
   });
 
   it('the fixed registration and the removal are clean, and nothing is freed twice', async () => {

@@ -233,7 +233,8 @@ export function endChecks(m: Machine, entry: string, s: Scenario, results: Value
       // in the file of the function under check; the trace shows the path that leaks it.
       const site = o.allocAt && o.allocAt.file === m.frame().file ? o.allocAt.range : at;
       const where = o.allocAt && o.allocAt.file !== m.frame().file ? `${o.allocAt.file.split('/').pop()}:${o.allocLine}` : `line ${o.allocLine}`;
-      m.report('mem/leak', `${what}, allocated at ${where}, is neither freed nor reachable from anything live when the path ends${failed || ret?.k === 'err' ? ', on a path that returns failure' : ''}`, site, failed || ret?.k === 'err' ? 'error' : 'warning');
+      const lost = m.overwritten.get(o.id);
+      m.report('mem/leak', `${what}, allocated at ${where}, is neither freed nor reachable from anything live when the path ends${failed || ret?.k === 'err' ? ', on a path that returns failure' : ''}${lost ? `; a pointer to it was overwritten at ${lost.file === m.frame().file ? 'line ' : `${lost.file.split('/').pop()}:`}${lost.line} (${lost.text})` : ''}`, site, failed || ret?.k === 'err' ? 'error' : 'warning');
     } else if (o.type === 'iopf_group') {
       m.report('iopf/group-leak', `${w.name(o.id)} (${o.allocLine ? `allocated at line ${o.allocLine}` : 'already pending when the path began'}) is neither freed nor owned by a handler when the path ends`, at);
     } else if (o.type === 'iopf_fault') {

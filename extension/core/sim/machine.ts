@@ -1054,9 +1054,17 @@ export class Machine {
   writeField(o: Obj, field: string, v: Value, at?: Ast): void {
     this.epoch++;
     this.touch(o, at, `writes ${field} of`);
+    const old = o.fields.get(field);
+    if (old?.k === 'ptr' && at && (v.k !== 'ptr' || v.obj !== old.obj) && this.world.objs.has(old.obj)) {
+      const target = this.world.root(old.obj);
+      if (target.alloc === 'heap' || target.alloc === 'zeroed') this.overwritten.set(target.id, { file: this.frame().file, line: at.startLine + 1, text: this.src(at).split('\n')[0].trim() });
+    }
     o.fields.set(field, v);
     this.stored.push(v);
   }
+
+  /** Where a field holding a pointer to an allocation was last given another value (a leak says where it lost it). */
+  overwritten = new Map<number, { file: string; line: number; text: string }>();
 
   /** Values this path stored into a field or a global: what it keeps, for reference checks. */
   stored: Value[] = [];
