@@ -8,6 +8,7 @@ import type { Gen, Machine } from '../sim/machine';
 import type { ConcurrentScenario } from '../sim/concurrent';
 import { type WorldHandles, faultDomainAt, pageRequest } from '../sim/scenarios';
 import { machineFailed, publishedFreed, sameSvaDomain } from '../sim/explore';
+import { getDevice, putDevice } from '../model/primitives/device';
 
 /**
  * An actor of the program: the scenario's device, a second device, the process's mm, and a file
@@ -30,6 +31,13 @@ export interface Step {
    * caller completes (a report that returns an error), the driver answers it itself
    */
   report?: boolean;
+  /**
+   * when the step returns 0, the file it opened holds a reference on the struct device embedded in
+   * the object bound to this name (a character device's file holds its cdev, whose parent it is)
+   */
+  holds?: string;
+  /** after the step (a release), the file's reference on the device embedded in the named object goes (its last fput()) */
+  drops?: string;
 }
 
 export interface Check {
@@ -105,6 +113,19 @@ function openFile(m: Machine): Obj {
   f.fields.set('private_data', ZERO);
   f.fields.set('f_pos', ZERO);
   return f;
+}
+
+/** The struct device embedded in the object @v points to, with the count device_initialize() gave it. */
+function embeddedDevice(m: Machine, v: Value | undefined): Obj | undefined {
+  const n = v ? m.norm(v) : undefined;
+  if (n?.k !== 'ptr' || !m.world.objs.has(n.obj)) return undefined;
+  for (const f of m.world.obj(n.obj).fields.values()) {
+    if (f.k !== 'ptr' || !m.world.objs.has(f.obj)) continue;
+    const o = m.world.obj(f.obj);
+    // The member device_initialize() gave its count (its type may not be known to the path).
+    if (o.parent?.obj === n.obj && o.fields.has('__kref')) return o;
+  }
+  return undefined;
 }
 
 /** Whether a step returned 0 (an open that succeeded). */
@@ -207,6 +228,11 @@ export function compile(p: Program): ConcurrentScenario {
           }
           if (exit) sites.set(LAST, exit);
           if (exit) sites.set(`call:${s.call}`, exit);
+          // The reference an open file keeps on its device, and its end with the file.
+          const held = s.holds && succeeded(m, r) ? embeddedDevice(m, env.get(s.holds)) : undefined;
+          if (held) getDevice(m, ptr(held.id));
+          const dropped = s.drops ? embeddedDevice(m, env.get(s.drops)) : undefined;
+          if (dropped) yield* putDevice(m, ptr(dropped.id), at);
           if (s.as) {
             env.set(s.as, r);
             if (exit) sites.set(s.as, exit);

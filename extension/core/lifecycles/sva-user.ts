@@ -47,7 +47,7 @@ function fopsTables(text: string): { open: string; release: string }[] {
  * xarray (`xa_load(&uacce_xa, iminor(inode))`) and it stores into that xarray (`xa_alloc(&uacce_xa,
  * ...)`): the parent driver's probe calls it before any file can be opened.
  */
-function registrarOf(ws: Workspace, file: string, open: string): string | undefined {
+function registrarOf(ws: Workspace, file: string, open: string): { registrar: string; registry: string } | undefined {
   const f = ws.files.get(file);
   const def = ws.definition(open, file);
   if (!f || !def) return undefined;
@@ -57,9 +57,23 @@ function registrarOf(ws: Workspace, file: string, open: string): string | undefi
     if (!new RegExp(`\\bDEFINE_XARRAY\\w*\\(\\s*${reg}\\s*\\)|\\bstruct\\s+xarray\\s+${reg}\\s*[;=]`).test(f.text)) continue;
     const stores = new RegExp(`\\bxa_(alloc\\w*|store|insert)\\s*\\(\\s*&\\s*${reg}\\s*,`);
     const fn = f.functions.find((g) => g.name !== open && stores.test(f.text.slice(g.range.startIndex, g.range.endIndex)));
-    if (fn) return fn.name;
+    if (fn) return { registrar: fn.name, registry: reg };
   }
   return undefined;
+}
+
+/** The function of @file that takes a device out of @registry (`xa_erase(&uacce_xa, ...)`): the parent driver's remove calls it. */
+function removerOf(ws: Workspace, file: string, registry: string, registrar: string): string | undefined {
+  const f = ws.files.get(file);
+  if (!f) return undefined;
+  const erases = new RegExp(`\\bxa_erase\\s*\\(\\s*&\\s*${registry}\\s*,`);
+  return f.functions.find((g) => g.name !== registrar && erases.test(f.text.slice(g.range.startIndex, g.range.endIndex)))?.name;
+}
+
+/** The actors a remover is called with: the registered device for a pointer of the type the registrar returns. */
+function removerArgs(ws: Workspace, file: string, name: string, registrar: string): string[] {
+  const made = ws.cfg(registrar, file)?.returnType.replace(/\bstruct\s+|\*|\s+/g, '');
+  return (ws.cfg(name, file)?.params ?? []).map((p) => (p.pointer === 1 && p.type === made ? 'registered' : p.type === 'device' && p.pointer === 1 ? 'dev' : 'new'));
 }
 
 /** The actors a registrar is called with: the device for its `struct device *` parameters, objects of the caller's for others. */
@@ -83,7 +97,30 @@ export const SVA_USER: RoleProgram = {
         if (!ws.definition(open, f.path) || !ws.definition(release, f.path)) continue;
         if (!reaches(ws, f.path, open, 'iommu_sva_bind_device')) continue;
         // The device exists before a file of it is opened: its registration runs first, when the open finds it in a registry.
-        const registrar = registrarOf(ws, f.path, open);
+        const reg = registrarOf(ws, f.path, open);
+        const registrar = reg?.registrar;
+        const remover = reg && removerOf(ws, f.path, reg.registry, reg.registrar);
+        if (reg && remover) {
+          // The parent driver removes the device while a file of it is open: the open file holds
+          // the device (its cdev's parent) until its release, and the release must find what the
+          // remove left it.
+          out.push({
+            name: `sva-user-remove-while-open:${open}`,
+            summary: `${reg.registrar}() registers the device, ${open}() opens a file of it, ${remover}() removes the device, then ${release}() closes the file`,
+            entries: [open, release, remover],
+            requires: [open, release, remover],
+            threads: [{
+              name: 'process',
+              steps: [
+                { call: reg.registrar, args: registrarArgs(ws, f.path, reg.registrar), as: 'registered' },
+                { call: open, args: ['inode', 'file'], as: 'opened', holds: 'registered' },
+                { call: remover, args: removerArgs(ws, f.path, remover, reg.registrar) },
+                { call: release, args: ['inode', 'file'], after: 'opened', drops: 'registered' },
+              ],
+            }],
+            checks: [check],
+          });
+        }
         out.push({
           name: `sva-user-open-release:${open}`,
           summary: `${registrar ? `${registrar}() registers the device, then ` : ''}${open}() then ${release}() on one file, and on two files open at once`,
