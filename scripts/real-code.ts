@@ -12,7 +12,7 @@ const OUT = join(__dirname, '..', 'docs', 'real-code.md');
 /** Text from the kernel or from us, safe in a Markdown table cell. */
 /** What a function's run says: its findings, or clean, or cut by a bound. */
 function summaryVerdict(f: { findings: number; bounded: boolean }): string {
-  if (f.findings) return `${f.findings} finding${f.findings === 1 ? '' : 's'} (above)`;
+  if (f.findings) return `${f.findings} finding${f.findings === 1 ? '' : 's'} (above)${f.bounded ? '; cut by a bound' : ''}`;
   return f.bounded ? 'no finding on the paths explored; cut by a bound' : 'clean';
 }
 
@@ -62,6 +62,12 @@ async function main(): Promise<void> {
       const verdict = f.findings ? `${f.findings} finding${f.findings === 1 ? '' : 's'} (above)` : f.bounded ? 'no finding on the paths explored; cut by a bound' : 'clean: every request answered once or owned by a handler';
       out.push(`| \`${f.name}\` | \`${f.file}:${f.line}\` | ${f.paths} | ${verdict} |`);
     }
+    out.push('', `## Linux ${r.version}: interleavings and lifecycle programs`, '',
+      'The concurrent scenarios that fit the tree and the lifecycle programs built from its roles (README:',
+      '"Lifecycle programs"), each explored on the tree\'s own code: the schedules run to their end, and the',
+      'findings they gave (listed above with the function they point at).', '',
+      '| program | schedules | verdict |', '|---|---|---|');
+    for (const p of r.result.programs ?? []) out.push(`| \`${p.name}\` | ${p.paths} | ${summaryVerdict(p)} |`);
     out.push('', `## Linux ${r.version}: page_response callbacks`, '',
       'Functions a driver installs as `iommu_ops.page_response`, run in the `page-response` scenario (the core',
       'calls them with the event and the response message, in process context). The rules checked are the',

@@ -14,7 +14,7 @@ import { InputError } from './review/mail';
 import { REF_ITERATORS } from './model/refs';
 import { setupPair } from './model/setup-pairs';
 import { apiChecks } from './checks';
-import type { AnalysisResult, AnalyzeOptions, Consequence, Finding, FunctionSummary, PathResult, SourceFile, UnknownCall } from './types';
+import type { AnalysisResult, AnalyzeOptions, Consequence, Finding, FunctionSummary, PathResult, ProgramSummary, SourceFile, UnknownCall } from './types';
 
 export interface SimulationResult {
   function: FunctionSummary;
@@ -220,6 +220,7 @@ export function* analyzing(ws: Workspace, opts: AnalyzeOptions = {}, onlyFiles?:
   const lockOrder: LockOrder = new Map();
   const findings = new Map<string, Finding>();
   const functions: FunctionSummary[] = [];
+  const programs: ProgramSummary[] = [];
   const unknown = new Map<string, UnknownCall>();
   let bounded = false;
   const eo = options(opts, false);
@@ -332,7 +333,9 @@ export function* analyzing(ws: Workspace, opts: AnalyzeOptions = {}, onlyFiles?:
       break;
     }
     // A lifecycle program built from the tree's roles (not one of CONCURRENT) is what the whole tree made it.
-    merge(yield* unit(concurrentKey(c), () => concurrentUnit(ws, c, { ...eo, maxStates: opts.maxStates }, era), undefined, !CONCURRENT.includes(c)));
+    const r = yield* unit(concurrentKey(c), () => concurrentUnit(ws, c, { ...eo, maxStates: opts.maxStates }, era), undefined, !CONCURRENT.includes(c));
+    programs.push({ name: c.name, paths: r.paths, bounded: r.bounded, findings: r.findings.length });
+    merge(r);
   }
   // API-contract checks (checks/*): each function read on its own, every function of the files.
   if (kernelWide) merge({ scenarios: [], paths: 0, bounded: false, findings: yield* apiChecks(ws, opts, onlyFiles), unknown: [], lockOrder: [] });
@@ -383,7 +386,8 @@ export function* analyzing(ws: Workspace, opts: AnalyzeOptions = {}, onlyFiles?:
     }
     const sorted = [...all.values()].sort((x, y) => x.file.localeCompare(y.file) || x.line - y.line || x.rule.localeCompare(y.rule));
     const notes = parseNotes(ws.files.values(), onlyFiles);
-    return { findings: sorted, functions: functions.map((f) => ({ ...f })), unknownCalls: [...unknownAll.values()], bounded: isBounded, ...(notes.length ? { notes } : {}) };
+    return { findings: sorted, functions: functions.map((f) => ({ ...f })), unknownCalls: [...unknownAll.values()], bounded: isBounded, ...(notes.length ? { notes } : {}),
+      ...(programs.length ? { programs: programs.map((p) => ({ ...p })) } : {}) };
   }
 }
 

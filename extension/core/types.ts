@@ -126,6 +126,16 @@ export interface AnalysisResult {
   pending?: string[];
   /** what the analysis left out and why (a function nested too deeply to simulate); absent when nothing was */
   notes?: AnalysisNote[];
+  /** the interleavings and lifecycle programs explored, with what each gave; absent when none ran */
+  programs?: ProgramSummary[];
+}
+
+export interface ProgramSummary {
+  name: string;
+  /** schedules run to their end */
+  paths: number;
+  bounded: boolean;
+  findings: number;
 }
 
 /** Something of the input the analysis did not look at, said once. */
