@@ -70,16 +70,13 @@ function removerOf(ws: Workspace, file: string, registry: string, registrar: str
   return f.functions.find((g) => g.name !== registrar && erases.test(f.text.slice(g.range.startIndex, g.range.endIndex)))?.name;
 }
 
-/** The actors a remover is called with: the registered device for a pointer of the type the registrar returns. */
-function removerArgs(ws: Workspace, file: string, name: string, registrar: string): string[] {
-  const made = ws.cfg(registrar, file)?.returnType.replace(/\bstruct\s+|\*|\s+/g, '');
+/**
+ * The actors @name is called with: the registered device for a pointer of the type @registrar returns
+ * (a remover's), the device for a `struct device *`, objects of the caller's for the others.
+ */
+function actorsFor(ws: Workspace, file: string, name: string, registrar?: string): string[] {
+  const made = registrar && ws.cfg(registrar, file)?.returnType.replace(/\bstruct\s+|\*|\s+/g, '');
   return (ws.cfg(name, file)?.params ?? []).map((p) => (p.pointer === 1 && p.type === made ? 'registered' : p.type === 'device' && p.pointer === 1 ? 'dev' : 'new'));
-}
-
-/** The actors a registrar is called with: the device for its `struct device *` parameters, objects of the caller's for others. */
-function registrarArgs(ws: Workspace, file: string, name: string): string[] {
-  const cfg = ws.cfg(name, file);
-  return (cfg?.params ?? []).map((p) => (p.type === 'device' && p.pointer === 1 ? 'dev' : 'new'));
 }
 
 const check: Program['checks'][number] = {
@@ -112,9 +109,9 @@ export const SVA_USER: RoleProgram = {
             threads: [{
               name: 'process',
               steps: [
-                { call: reg.registrar, args: registrarArgs(ws, f.path, reg.registrar), as: 'registered' },
+                { call: reg.registrar, args: actorsFor(ws, f.path, reg.registrar), as: 'registered' },
                 { call: open, args: ['inode', 'file'], as: 'opened', holds: 'registered' },
-                { call: remover, args: removerArgs(ws, f.path, remover, reg.registrar) },
+                { call: remover, args: actorsFor(ws, f.path, remover, reg.registrar) },
                 { call: release, args: ['inode', 'file'], after: 'opened', drops: 'registered' },
               ],
             }],
@@ -129,7 +126,7 @@ export const SVA_USER: RoleProgram = {
           threads: [{
             name: 'process',
             steps: [
-              ...(registrar ? [{ call: registrar, args: registrarArgs(ws, f.path, registrar), as: 'registered' }] : []),
+              ...(registrar ? [{ call: registrar, args: actorsFor(ws, f.path, registrar), as: 'registered' }] : []),
               { call: open, args: ['inode', 'file'], as: 'opened' },
               { call: release, args: ['inode', 'file'], after: 'opened' },
               { call: open, args: ['inode', 'file'], as: 'first' },

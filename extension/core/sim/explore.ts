@@ -234,7 +234,7 @@ export function endChecks(m: Machine, entry: string, s: Scenario, results: Value
       const site = o.allocAt && o.allocAt.file === m.frame().file ? o.allocAt.range : at;
       const where = o.allocAt && o.allocAt.file !== m.frame().file ? `${o.allocAt.file.split('/').pop()}:${o.allocLine}` : `line ${o.allocLine}`;
       const lost = m.overwritten.get(o.id);
-      m.report('mem/leak', `${what}, allocated at ${where}, is neither freed nor reachable from anything live when the path ends${failed || ret?.k === 'err' ? ', on a path that returns failure' : ''}${lost ? `; a pointer to it was overwritten at ${lost.file === m.frame().file ? 'line ' : `${lost.file.split('/').pop()}:`}${lost.line} (${lost.text})` : ''}`, site, failed || ret?.k === 'err' ? 'error' : 'warning');
+      m.report('mem/leak', `${what}, allocated at ${where}, is neither freed nor reachable from anything live when the path ends${failed || ret?.k === 'err' ? ', on a path that returns failure' : ''}${lost ? `; a pointer to it was overwritten at ${lost.file === m.frame().file ? 'line ' : `${lost.file.split('/').pop()}:`}${lost.at.startLine + 1} (${m.src(lost.at).split('\n')[0].trim()})` : ''}`, site, failed || ret?.k === 'err' ? 'error' : 'warning');
     } else if (o.type === 'iopf_group') {
       m.report('iopf/group-leak', `${w.name(o.id)} (${o.allocLine ? `allocated at line ${o.allocLine}` : 'already pending when the path began'}) is neither freed nor owned by a handler when the path ends`, at);
     } else if (o.type === 'iopf_fault') {

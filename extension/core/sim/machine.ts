@@ -1057,14 +1057,14 @@ export class Machine {
     const old = o.fields.get(field);
     if (old?.k === 'ptr' && at && (v.k !== 'ptr' || v.obj !== old.obj) && this.world.objs.has(old.obj)) {
       const target = this.world.root(old.obj);
-      if (target.alloc === 'heap' || target.alloc === 'zeroed') this.overwritten.set(target.id, { file: this.frame().file, line: at.startLine + 1, text: this.src(at).split('\n')[0].trim() });
+      if (target.alloc === 'heap' || target.alloc === 'zeroed') this.overwritten.set(target.id, { file: this.frame().file, at });
     }
     o.fields.set(field, v);
     this.stored.push(v);
   }
 
   /** Where a field holding a pointer to an allocation was last given another value (a leak says where it lost it). */
-  overwritten = new Map<number, { file: string; line: number; text: string }>();
+  overwritten = new Map<number, { file: string; at: Ast }>();
 
   /** Values this path stored into a field or a global: what it keeps, for reference checks. */
   stored: Value[] = [];
@@ -1664,12 +1664,6 @@ export class Machine {
 
   lastReturn: SourceRange | undefined;
 
-  /**
-   * Whether the condition of loop @s holds for certain (`i < MAX_UNITS` with both known: true),
-   * fails for certain (false), or is not known (undefined), read only when it calls nothing. Past
-   * the loop bound a loop that goes on for certain cannot be left by its condition, where one that
-   * may stop (`i < count` with count unknown) has already been left on another path.
-   */
   /** Makes the locals @names of @frame unknown (each a fresh symbol), wherever they live. */
   private forgetLocals(frame: Frame, names: readonly string[]): void {
     for (const name of names) {
@@ -1679,6 +1673,12 @@ export class Machine {
     }
   }
 
+  /**
+   * Whether the condition of loop @s holds for certain (`i < MAX_UNITS` with both known: true),
+   * fails for certain (false), or is not known (undefined), read only when it calls nothing. Past
+   * the loop bound a loop that goes on for certain cannot be left by its condition, where one that
+   * may stop (`i < count` with count unknown) has already been left on another path.
+   */
   private *goesOn(s: Ast, frame: Frame): Gen<boolean | undefined> {
     const c = child(s, 'condition');
     if (!c || hasEffects(c)) return undefined;
@@ -1700,16 +1700,15 @@ export class Machine {
         // A callee run along one path (runOneWay()) passes through a loop once: its result is
         // unknown past a guess anyway, and a poll would otherwise spin to the bound on every call.
         let bound = this.oracle.pinned > 0 ? 1 : this.bounds.loopBound;
-        // A loop that has changed nothing but its locals, and whose going on the path cannot tell
-        // (a search down a tree): one iteration stands for every further one, as the widening says.
-        if (bound > 1 && n > 2 && node.kind !== 'iter-next' && node.widen && frame.loopEpochs?.get(id) === this.epoch
-          && (yield* this.goesOn(node.widen.stmt, frame)) === undefined) bound = 1;
-        const going = n > bound + 1 && node.kind !== 'iter-next' && node.widen ? yield* this.goesOn(node.widen.stmt, frame) : undefined;
+        // Iterations that wrote no memory and called nothing that could (a search down a tree, a
+        // poll): leaving with what they assign unknown stands for every further iteration.
+        const quiet = node.widen !== undefined && frame.loopEpochs?.get(id) === this.epoch;
+        const widens = node.kind !== 'iter-next' && node.widen !== undefined;
+        const going = widens && (n > bound + 1 || (quiet && n > 2)) ? yield* this.goesOn(node.widen!.stmt, frame) : undefined;
+        // A quiet loop whose going on the path cannot tell: one iteration stands for every further one.
+        if (quiet && widens && n > 2 && going === undefined) bound = 1;
         // A loop whose condition is known to fail now leaves by it: no bound is needed.
         if (n > bound + 1 && node.kind !== 'iter-next' && going !== false) {
-          // Iterations that wrote no memory and called nothing that could (a search down a tree, a
-          // poll): leaving with what they assign unknown stands for every further iteration.
-          const quiet = node.widen !== undefined && frame.loopEpochs?.get(id) === this.epoch;
           if (!quiet) this.bounded = true;
           if (!node.widen) {
             this.step(node.ast, 'loop bound', `loop unrolled ${bound} times; the path is cut here`);

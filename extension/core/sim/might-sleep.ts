@@ -34,6 +34,8 @@ function ownSleep(fn: FunctionDef, fileStart: number): string | undefined {
   for (const c of fn.calls) {
     if (c.field) continue;
     const text = fn.text.slice(c.range.startIndex - fileStart, c.range.endIndex - fileStart);
+    // Split the arguments only of a call that may sleep by its name or its flags.
+    if (!SLEEPS.has(c.name) && !SLEEPING_GFP.test(text)) continue;
     const open = text.indexOf('(');
     if (!sleepsWithoutBody(c.name, open < 0 ? [] : splitArgs(text, open + 1))) continue;
     return SLEEPS.has(c.name) ? `${c.name}()` : `${c.name}(${SLEEPING_GFP.exec(text)![0]})`;

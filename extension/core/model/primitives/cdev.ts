@@ -3,12 +3,11 @@
 // free. A cdev initialised in place (cdev_init() on a member) is freed with its container, never by
 // cdev_del(). cdev_add() and cdev_device_add() make the device live, and the kernel holds it until
 // cdev_del(); when they fail, it stays the caller's to delete.
-import { int, ZERO } from '../world';
+import { type Value, int, ZERO } from '../world';
 import { CONSTANTS } from '../constants';
 import type { Ast } from '../../parse/ast';
 import type { Gen, Machine } from '../../sim/machine';
 import type { Contract } from '../contract';
-import type { Value } from '../world';
 import { allocate, free } from './slab';
 
 /** The cdev cdev_alloc() returned that @v points to, if it is one. */

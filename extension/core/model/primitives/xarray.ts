@@ -37,13 +37,15 @@ export const XARRAY: Record<string, Contract> = {
     if (!x) return ZERO;
     const entries = m.xa(x.id);
     let key = a[1]?.k === 'int' ? a[1].v : undefined;
-    // An index the path does not know, whose entry the path already found or stored: that entry.
+    // An index the path does not know: the entry the path found or stored there, or nothing; and
+    // nothing there from now on.
     const known = key === undefined && a[1] ? m.storedXaEntry(x, a[1]) : undefined;
-    if (known?.k === 'ptr') key = [...entries].find(([, id]) => id === known.obj)?.[0];
-    if (key === undefined && a[1] && known) m.rememberXaEntry(x, a[1], ZERO);
+    if (known) {
+      if (known.k === 'ptr') key = [...entries].find(([, id]) => id === known.obj)?.[0];
+      m.rememberXaEntry(x, a[1]!, ZERO);
+    }
     const hit = key !== undefined ? entries.get(key) : undefined;
     if (key !== undefined) entries.delete(key);
-    if (hit !== undefined && a[1] && a[1].k !== 'int') m.rememberXaEntry(x, a[1], ZERO);
     if (hit !== undefined) m.step(at, 'xa_erase()', `${m.world.name(hit)} removed from index ${key} of ${m.world.name(x.id)}`);
     return hit !== undefined ? ptr(hit) : ZERO;
   },
