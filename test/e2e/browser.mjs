@@ -25,10 +25,21 @@ export async function openWorkbench(page, base, folder) {
 
 /** Runs a palette command by its exact title (Enter alone would take whatever row is on top). */
 export async function runCommand(page, title) {
-  await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible' });
-  await input.fill(`>${title}`);
+  // A workbench that has just loaded can re-render the palette under the first fill: close it and
+  // open it again (three tries).
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('F1');
+    try {
+      await input.waitFor({ state: 'visible', timeout: 10_000 });
+      await input.fill(`>${title}`, { timeout: 10_000 });
+      break;
+    } catch (e) {
+      if (attempt === 3) throw e;
+      await page.keyboard.press('Escape');
+      await sleep(1000);
+    }
+  }
   await pickRow(page, title);
 }
 
