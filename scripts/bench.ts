@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Workspace } from '../extension/core/index';
-import { AnalysisMemo, analyzeWorkspace, analyzeWorkspaceSliced } from '../extension/core/analyze';
+import { AnalysisMemo, analyzeWorkspace, analyzeWorkspaceSliced, queueDrainers, simulateInWorkspace } from '../extension/core/analyze';
 import { cParser, loadLanguage } from '../extension/core/parse/parser';
 import { countErrors, cfgOf } from '../extension/core/parse/source';
 import { explore, DEFAULT_BOUNDS, detectEra } from '../extension/core/sim/explore';
@@ -190,6 +190,7 @@ async function main(): Promise<void> {
   }
   one.dispose();
   await interleavings(files);
+  await driverLifecycles(root);
   await kernelWideCost(root);
   cacheCost(root);
   // 6. memory: peak RSS of a fresh process indexing drivers/iommu, and of one checking it
@@ -229,6 +230,46 @@ async function kernelWideCost(root: string): Promise<void> {
   const all = Math.min(...runs.all);
   console.log(`check drivers/iommu (${files.length} files): IOPF/SVA rules only ${ms(core)} (${counts.core}); ` +
     `with the kernel-wide rules ${ms(all)} (${counts.all}); ${(all / core).toFixed(2)}x (best of 2 each, alternating)`);
+}
+
+/** The IOPF/SVA core's own files: what is not one of them in drivers/iommu is a driver. */
+const CORE_FILE = /^drivers\/iommu\/(io-pgfault|iommu-sva|iommu)\.c$|^drivers\/iommu\/iommufd\//;
+
+/**
+ * 5e. Each driver lifecycle of the 6.12 tree, found by what its functions call or are installed as:
+ * the functions that report page requests to the core, the threads that drain the hardware's queue
+ * into them, the page_response callbacks, and the IOPF enable/disable paths; each simulated under
+ * the scenarios its role gives, timed alone.
+ */
+async function driverLifecycles(root: string): Promise<void> {
+  const files = [...cFiles(join(root, 'drivers', 'iommu')), ...cFiles(join(root, 'include', 'linux'))]
+    .map((p) => ({ path: relative(root, p), text: readFileSync(p, 'utf8') }));
+  const ws = await Workspace.create(files);
+  try {
+    const drivers = [...ws.files.values()].filter((f) => f.path.startsWith('drivers/') && f.path.endsWith('.c') && !CORE_FILE.test(f.path));
+    const calls = (fn: { calls: { name: string; field: boolean }[] }, name: string) => fn.calls.some((c) => !c.field && c.name === name);
+    const roles = new Map<string, { file: string; fn: string; role: string }>();
+    const add = (file: string, fn: string, role: string) => roles.has(`${file}\0${fn}`) || roles.set(`${file}\0${fn}`, { file, fn, role });
+    for (const f of drivers) {
+      const reporters = f.functions.filter((fn) => calls(fn, 'iommu_report_device_fault'));
+      for (const fn of reporters) add(f.path, fn.name, 'reports page requests');
+      for (const m of f.text.matchAll(/\.page_response\s*=\s*(\w+)/g)) if (f.functions.some((fn) => fn.name === m[1])) add(f.path, m[1], 'page_response callback');
+      for (const fn of f.functions) if (calls(fn, 'iopf_queue_add_device') || calls(fn, 'iopf_queue_remove_device')) add(f.path, fn.name, 'IOPF enable/disable');
+    }
+    for (const d of queueDrainers(ws)) if (!CORE_FILE.test(d.file)) add(d.file, d.name, `drains the hardware queue into ${d.reports}()`);
+    let total = 0;
+    for (const { file, fn, role } of [...roles.values()].sort((a, b) => a.file.localeCompare(b.file) || a.role.localeCompare(b.role))) {
+      const t = performance.now();
+      const r = simulateInWorkspace(ws, file, fn);
+      const took = performance.now() - t;
+      total += took;
+      const verdict = r.function.findings ? `${r.function.findings} finding${r.function.findings === 1 ? '' : 's'}` : 'clean';
+      console.log(`driver lifecycle ${file.replace(/^drivers\/iommu\//, '')} ${fn} (${role}; ${r.function.scenarios.join(', ')}): ${r.paths.length} paths, ${verdict}${r.bounded ? ', BOUNDED' : ''}, ${ms(took)}`);
+    }
+    console.log(`driver lifecycles: ${roles.size} functions in ${ms(total)}`);
+  } finally {
+    ws.dispose();
+  }
 }
 
 /** One concurrent scenario explored exhaustively, as a benchmark line. */
@@ -337,6 +378,7 @@ function cacheCost(root: string): void {
 }
 
 const only = process.argv.includes('--interleavings') ? onlyInterleavings : process.argv.includes('--kernel-wide') ? onlyKernelWide
+  : process.argv.includes('--drivers') ? () => onTree(driverLifecycles)
   : process.argv.includes('--cache') ? () => onTree(cacheCost) : main;
 only().catch((e) => {
   console.error(`bench: ${e instanceof Error ? e.message : e}`);

@@ -62,6 +62,11 @@ async function main(): Promise<void> {
       const verdict = f.findings ? `${f.findings} finding${f.findings === 1 ? '' : 's'} (above)` : f.bounded ? 'no finding on the paths explored; cut by a bound' : 'clean: every request answered once or owned by a handler';
       out.push(`| \`${f.name}\` | \`${f.file}:${f.line}\` | ${f.paths} | ${verdict} |`);
     }
+    out.push('', 'The threads that drain the hardware\'s queue into them (calling them in a loop, from the same file), in',
+      'the scenario their role gives: the queue holds no entry, one ordinary entry, or an ordinary one then one',
+      'of any kind (what follows the loop then takes its usual way).', '',
+      '| function | file | reports through | paths | verdict |', '|---|---|---|---|---|');
+    for (const { summary: f, reports } of r.drainers) out.push(`| \`${f.name}\` | \`${f.file}:${f.line}\` | \`${reports}()\` | ${f.paths} | ${summaryVerdict(f)} |`);
     out.push('', `## Linux ${r.version}: interleavings and lifecycle programs`, '',
       'The concurrent scenarios that fit the tree and the lifecycle programs built from its roles (README:',
       '"Lifecycle programs"), each explored on the tree\'s own code: the schedules run to their end, and the',
@@ -71,8 +76,9 @@ async function main(): Promise<void> {
     out.push('', `## Linux ${r.version}: page_response callbacks`, '',
       'Functions a driver installs as `iommu_ops.page_response`, run in the `page-response` scenario (the core',
       'calls them with the event and the response message, in process context). The rules checked are the',
-      'generic ones (locks, references, memory, sleeping in atomic context); what the response carries to the',
-      'hardware (its PASID and group index) is not yet checked.', '',
+      'generic ones (locks, references, memory, sleeping in atomic context), and that the callback or what it',
+      'calls reads the group index it answers (`iopf/response-without-group`). Whether the PASID goes with it',
+      'is not checked: a PRI response carries it, an SMMUv3 stall is resumed by its tag alone.', '',
       '| function | file | paths | verdict |', '|---|---|---|---|');
     for (const f of r.responders) out.push(`| \`${f.name}\` | \`${f.file}:${f.line}\` | ${f.paths} | ${summaryVerdict(f)} |`);
     out.push('', `## Linux ${r.version}: IOPF enable and disable`, '',

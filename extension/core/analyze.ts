@@ -1,7 +1,8 @@
 // Entry points of the pure core: analyse files (check) and simulate one function (simulate).
 import { splitArgs } from './parse/args';
 import { ReadLog, Workspace } from './index';
-import { cfgOf, fileFact, FunctionDef, isInlineDefinition, parseNotes } from './parse/source';
+import { astOf, cfgOf, fileFact, FunctionDef, isInlineDefinition, parseNotes } from './parse/source';
+import type { Ast } from './parse/ast';
 import { asConsequence, DEFAULT_BOUNDS, detectEra, drain, exploring, ExploreOptions, findingKey } from './sim/explore';
 import { HELD_ACROSS_USER_COPY, TAKEN_ON_FAULT_PATH, type Era, type LockOrder } from './sim/machine';
 import type { UnitResult, UnitStore } from './memo';
@@ -14,6 +15,7 @@ import { InputError } from './review/mail';
 import { REF_ITERATORS } from './model/refs';
 import { setupPair } from './model/setup-pairs';
 import { apiChecks } from './checks';
+import { checkPageResponse } from './checks/page-response';
 import type { AnalysisResult, AnalyzeOptions, Consequence, Finding, FunctionSummary, PathResult, ProgramSummary, SourceFile, UnknownCall } from './types';
 
 export interface SimulationResult {
@@ -128,6 +130,41 @@ function installedAs(ws: Workspace, member: string): Set<string> {
   return out;
 }
 
+const LOOPS: ReadonlySet<string> = new Set(['while_statement', 'for_statement', 'do_statement']);
+
+/**
+ * queueDrainers - the functions that drain a driver's hardware queue into the core: in a loop, they
+ * call a function of their own file that reports page requests (`iommu_report_device_fault()`), as
+ * VT-d's `prq_event_thread()` calls `intel_prq_report()` once per descriptor. Each with the reporter.
+ */
+export function queueDrainers(ws: Workspace): { file: string; name: string; reports: string }[] {
+  const out: { file: string; name: string; reports: string }[] = [];
+  for (const f of ws.files.values()) {
+    if (!f.path.endsWith('.c')) continue;
+    out.push(...fileFact(f, 'queue drainers', () => {
+      const reporters = new Set(f.functions.filter((fn) => fn.calls.some((c) => !c.field && c.name === 'iommu_report_device_fault')).map((fn) => fn.name));
+      const found: { file: string; name: string; reports: string }[] = [];
+      if (!reporters.size) return found;
+      for (const fn of f.functions) {
+        if (reporters.has(fn.name) || !fn.calls.some((c) => !c.field && reporters.has(c.name))) continue;
+        let reports: string | undefined;
+        const walk = (n: Ast, inLoop: boolean): void => {
+          if (reports) return;
+          if (inLoop && n.type === 'call_expression') {
+            const callee = n.children[0];
+            if (callee?.type === 'identifier' && reporters.has(callee.text!)) reports = callee.text!;
+          }
+          for (const c of n.children) walk(c, inLoop || LOOPS.has(n.type));
+        };
+        walk(astOf(fn, f), false);
+        if (reports) found.push({ file: f.path, name: fn.name, reports });
+      }
+      return found;
+    }));
+  }
+  return out;
+}
+
 /**
  * The roles the tree gives @name by registering it: a hard interrupt handler, a domain's
  * iopf_handler, a driver's page_response callback.
@@ -227,6 +264,7 @@ export function* analyzing(ws: Workspace, opts: AnalyzeOptions = {}, onlyFiles?:
   const kernelWide = opts.kernelWide !== false;
   const irq = hardIrqHandlers(ws);
   const rolesOf = rolesIn(ws, irq);
+  const drainers = new Set(queueDrainers(ws).map((d) => `${d.file}\0${d.name}`));
   const throughCallers = reachedFromEntries(ws, (fn, text) => isKnown(fn, text, kernelWide) || rolesOf(fn.name) !== undefined);
   const memo = opts.memo;
   const stores = [memo, opts.units].filter((s): s is UnitStore => s !== undefined);
@@ -279,7 +317,8 @@ export function* analyzing(ws: Workspace, opts: AnalyzeOptions = {}, onlyFiles?:
       if (context && isInlineDefinition(file.text, fn.range.startIndex) && !opts.functions) continue;
       // A hard interrupt handler is checked for what may sleep, whatever else it calls; a driver's
       // page_response callback, for what it does with the response it sends.
-      const known = isKnown(fn, file.text, kernelWide) || rolesOf(fn.name) !== undefined;
+      // And the thread that drains the hardware's queue into a reporter, for every descriptor it may hold.
+      const known = isKnown(fn, file.text, kernelWide) || rolesOf(fn.name) !== undefined || drainers.has(`${file.path}\0${fn.name}`);
       const summary: FunctionSummary = {
         name: fn.name, file: fn.file, line: fn.range.start.line + 1, range: fn.range,
         known, paths: 0, findings: 0, bounded: false, scenarios: [],
@@ -337,6 +376,17 @@ export function* analyzing(ws: Workspace, opts: AnalyzeOptions = {}, onlyFiles?:
     programs.push({ name: c.name, paths: r.paths, bounded: r.bounded, findings: r.findings.length });
     merge(r);
   }
+  // A driver's page_response callback: what it sends the hardware names the group it answers.
+  const responses: Finding[] = [];
+  for (const file of ws.files.values()) {
+    if ((onlyFiles && !onlyFiles.has(file.path)) || !file.path.endsWith('.c')) continue;
+    for (const fn of file.functions) {
+      if ((opts.functions && !opts.functions.includes(fn.name)) || !rolesOf(fn.name)?.has('page-response')) continue;
+      const f = checkPageResponse(ws, fn, file);
+      if (f) responses.push(f);
+    }
+  }
+  if (responses.length) merge({ scenarios: [], paths: 0, bounded: false, findings: responses, unknown: [], lockOrder: [] });
   // API-contract checks (checks/*): each function read on its own, every function of the files.
   if (kernelWide) merge({ scenarios: [], paths: 0, bounded: false, findings: yield* apiChecks(ws, opts, onlyFiles), unknown: [], lockOrder: [] });
   return result([]);

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Workspace } from '../../extension/core/index';
-import { analyzeWorkspace } from '../../extension/core/analyze';
+import { analyzeWorkspace, queueDrainers } from '../../extension/core/analyze';
 import type { AnalysisResult, Finding, FunctionSummary } from '../../extension/core/types';
 import { KERNEL_DIRS, type KernelVersion, cFiles } from './kernel';
 
@@ -26,6 +26,11 @@ export interface TreeRun {
   judged: { finding: Finding; verdict?: Verdict }[];
   /** functions that play the driver fault-path role (they report to the core) */
   reporters: FunctionSummary[];
+  /**
+   * the callers of those reporters in their own file (an interrupt thread that drains the hardware's
+   * queue of requests or events into them), with the reporter each calls
+   */
+  drainers: { summary: FunctionSummary; reports: string }[];
   /** functions a driver installs as its page_response callback (they answer the device) */
   responders: FunctionSummary[];
   /** driver functions that enable or disable IOPF on a device (they call iopf_queue_add_device() or iopf_queue_remove_device()) */
@@ -59,6 +64,16 @@ function queueUsersOf(ws: Workspace, result: AnalysisResult): QueueUser[] {
   return out;
 }
 
+/** The threads that drain a hardware queue into a reporter (queueDrainers()), as they ran. */
+function drainersOf(ws: Workspace, result: AnalysisResult): TreeRun['drainers'] {
+  const out: TreeRun['drainers'] = [];
+  for (const d of queueDrainers(ws)) {
+    const summary = result.functions.find((f) => f.file === d.file && f.name === d.name);
+    if (summary) out.push({ summary, reports: d.reports });
+  }
+  return out;
+}
+
 export function loadVerdicts(): Verdict[] {
   return JSON.parse(readFileSync(VERDICTS_FILE, 'utf8')) as Verdict[];
 }
@@ -78,9 +93,11 @@ export async function runTree(version: KernelVersion, root: string, verdicts: Ve
   const ws = await Workspace.create(paths.map((p) => ({ path: relative(root, p), text: readFileSync(p, 'utf8') })));
   let result: AnalysisResult;
   let queueUsers: QueueUser[];
+  let drainers: TreeRun['drainers'];
   try {
     result = analyzeWorkspace(ws);
     queueUsers = queueUsersOf(ws, result);
+    drainers = drainersOf(ws, result);
   } finally {
     ws.dispose();
   }
@@ -90,5 +107,5 @@ export async function runTree(version: KernelVersion, root: string, verdicts: Ve
     .map((finding) => ({ finding, verdict: byKey.get(verdictKey({ tree: version, ...finding })) }));
   const reporters = result.functions.filter((f) => f.scenarios.includes('hardware-request'));
   const responders = result.functions.filter((f) => f.scenarios.includes('page-response'));
-  return { version, files: paths.length, result, judged, reporters, responders, queueUsers, ms: performance.now() - t0 };
+  return { version, files: paths.length, result, judged, reporters, responders, drainers, queueUsers, ms: performance.now() - t0 };
 }

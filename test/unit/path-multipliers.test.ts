@@ -290,7 +290,7 @@ describe('a loop that drains a ring the hardware wrote', () => {
     const s = await simulateFunction([{ path: ringFile, text: ring('pci_dev_put(pdev);') }], ringFile, 'my_prq_thread', { kernelWide: true });
     assert.equal(s.bounded, false);
     const held = s.paths.map((p) => p.steps.find((st) => /the ring holds/.test(st.detail))?.detail);
-    assert.ok(held.some((d) => /one descriptor/.test(d ?? '')) && held.some((d) => /no descriptor/.test(d ?? '')) && held.some((d) => /two descriptors/.test(d ?? '')), JSON.stringify(held));
+    assert.ok(held.some((d) => /one ordinary descriptor/.test(d ?? '')) && held.some((d) => /no descriptor/.test(d ?? '')) && held.some((d) => /two descriptors/.test(d ?? '')), JSON.stringify(held));
     assert.ok(!s.paths.some((p) => p.steps.some((st) => st.op === 'loop bound')));
     assert.deepEqual(s.paths.flatMap((p) => p.findings).map((f) => f.rule), []);
   });
@@ -611,5 +611,92 @@ describe('a switch whose cases only set a stored value, and a search of a tree t
     // loop bound would be several times that).
     assert.ok(sim.paths.length < 20, `${sim.paths.length} paths`);
     assert.ok(!sim.bounded);
+  });
+});
+
+const kindsFile = '/t/kinds.c';
+const kindsText = `struct my_desc { u64 rid; u32 pasid_ok:1, last:1, rd:1, wr:1, priv:1; };
+struct my_iommu { void *reg; struct my_desc *ring; int bad; int seen; };
+
+static void my_bad(struct my_iommu *iommu, struct my_desc *req)
+{
+	iommu->bad++;
+}
+
+int my_prq_kinds(struct my_iommu *iommu)
+{
+	int head, tail, handled;
+
+	tail = readl(iommu->reg + 8) & 0xfe0;
+	head = readl(iommu->reg) & 0xfe0;
+	handled = (head != tail);
+	while (head != tail) {
+		struct my_desc *req = &iommu->ring[head / sizeof(*req)];
+
+		if (!req->pasid_ok)
+			goto bad;
+		if (req->priv && (req->rd | req->wr))
+			goto bad;
+		if (req->last && !req->rd && !req->wr)
+			goto next;
+		iommu->seen++;
+		goto next;
+bad:
+		my_bad(iommu, req);
+next:
+		head = (head + sizeof(*req)) & 0xfe0;
+	}
+	writel(tail, iommu->reg);
+	return handled ? 1 : 0;
+}
+`;
+
+describe('what multiplies the paths of a ring drain', () => {
+  it('tests one record’s flags together as one unknown, and takes the first of two descriptors as an ordinary one', async () => {
+    const s = await simulateFunction([{ path: kindsFile, text: kindsText }], kindsFile, 'my_prq_kinds', { kernelWide: true });
+    assert.equal(s.bounded, false);
+    const held = (p: (typeof s.paths)[number]) => p.steps.find((st) => /the ring holds/.test(st.detail))?.detail ?? '';
+    const none = s.paths.filter((p) => /no descriptor/.test(held(p)));
+    const one = s.paths.filter((p) => /one ordinary descriptor/.test(held(p)));
+    const two = s.paths.filter((p) => /two descriptors/.test(held(p)));
+    // One descriptor alone is an ordinary one: every test takes its usual answer.
+    assert.equal(one.length, 1, one.map((p) => p.decisions.join(' | ')).join('\n'));
+    // Of two, the first is an ordinary one and the second any kind: no PASID, a privileged read or
+    // write, a stop marker, an ordinary request. Each compound test is one decision, not one per operand.
+    assert.equal(two.length, 4, two.map((p) => p.decisions.join(' | ')).join('\n'));
+    assert.equal(none.length, 1);
+    // The test made before the loop (handled) agrees with the ring's contents.
+    assert.ok(none.every((p) => p.returns === '0') && [...one, ...two].every((p) => p.returns === '1'), s.paths.map((p) => p.returns).join(','));
+  });
+
+  it('searches a tree in one decision, and a found node’s container is not NULL', async () => {
+    const text = `struct my_info { struct rb_node node; struct device *dev; u16 rid; };
+struct my_iommu { struct rb_root tree; };
+
+static int my_cmp(const void *key, const struct rb_node *node)
+{
+	const struct my_info *info = rb_entry(node, struct my_info, node);
+	u16 rid = *(const u16 *)key;
+
+	if (rid < info->rid)
+		return -1;
+	if (rid > info->rid)
+		return 1;
+	return 0;
+}
+
+struct device *my_find(struct my_iommu *iommu, u16 rid)
+{
+	struct my_info *info = NULL;
+	struct rb_node *node;
+
+	node = rb_find(&rid, &iommu->tree, my_cmp);
+	if (node)
+		info = container_of(node, struct my_info, node);
+	return info ? info->dev : NULL;
+}
+`;
+    const s = await simulateFunction([{ path: '/t/tree.c', text }], '/t/tree.c', 'my_find', { kernelWide: true });
+    assert.equal(s.paths.length, 2, s.paths.map((p) => p.decisions.join(' | ')).join('\n'));
   });
 });

@@ -46,6 +46,9 @@ for (const version of KERNEL_VERSIONS) {
       // Every function that reports faults to the core gets a verdict: paths run, in its role.
       assert.ok(run.reporters.length >= 2, 'the vendors\' fault paths take the reporter role');
       for (const f of run.reporters) assert.ok(f.paths > 0, `${f.name} ran no path`);
+      // So does each thread that drains the hardware's queue into them: run to its end, not cut.
+      assert.ok(run.drainers.length >= 2, 'the vendors\' queue threads are found as callers of the reporters');
+      for (const { summary: f } of run.drainers) assert.ok(f.paths > 0 && !f.bounded, `${f.name}: ${f.paths} paths${f.bounded ? ', cut by a bound' : ''}`);
       assert.ok(run.result.functions.length > 2000);
     });
   });

@@ -15,6 +15,7 @@ import { UACCESS } from './primitives/uaccess';
 import { FS } from './primitives/fs';
 import { LIST } from './primitives/list';
 import { RBTREE } from './primitives/rbtree';
+import { DELAY } from './primitives/delay';
 import { XARRAY } from './primitives/xarray';
 import { WORKQUEUE } from './primitives/workqueue';
 import { SCHED } from './primitives/sched';
@@ -86,7 +87,7 @@ function refPutter(name: string): Contract {
 }
 
 const C: Record<string, Contract> = {
-  ...SLAB, ...LOCKING, ...RCUPDATE, ...REFCOUNT, ...UACCESS, ...FS, ...LIST, ...RBTREE, ...XARRAY, ...WORKQUEUE, ...ERR, ...COMPILER, ...CLEANUP, ...DEVICE, ...CDEV, ...KREF, ...SCHED, ...BITOPS,
+  ...SLAB, ...LOCKING, ...RCUPDATE, ...REFCOUNT, ...UACCESS, ...FS, ...LIST, ...RBTREE, ...DELAY, ...XARRAY, ...WORKQUEUE, ...ERR, ...COMPILER, ...CLEANUP, ...DEVICE, ...CDEV, ...KREF, ...SCHED, ...BITOPS,
   ...IO_PGFAULT, ...IOMMU, ...IOMMU_SVA, ...IOMMUFD_MAIN,
 };
 const F: Record<string, FieldContract> = { ...IO_PGFAULT_FIELDS, ...IOMMU_FIELDS };

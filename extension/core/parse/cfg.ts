@@ -22,12 +22,24 @@ export interface CfgNode {
   wrapper?: string;
   /** branch: the condition is the operand of a `!` (successors already swapped) */
   negated?: boolean;
+  /** branch: the test of a while or do-while loop (the first one its condition makes), and the loop */
+  loopTest?: { kind: 'while' | 'do'; stmt: Ast };
+  /**
+   * branch: a compound test of flags of one record (`req->pm_req && (req->rd_req | req->wr_req)`),
+   * kept whole: when the path cannot tell its value, it is one unknown, not one per operand
+   */
+  compound?: boolean;
   /** iter-init/iter-next/scope-*: the rewritten macro */
   site?: MacroSite;
   /** iter-init and iter-next of one loop share this id */
   loop?: number;
   /** loop heads count visits for the loop bound */
   loopHead?: boolean;
+  /**
+   * a loop head: the heads of the loops written inside its body, whose counts start again at each of
+   * its iterations (an inner poll is bounded per descriptor of the ring around it, not in total)
+   */
+  inner?: number[];
   /**
    * a loop head of a while, do or for statement with a condition: where the loop exits to, and the
    * statement (past the loop bound, what its iterations assign is unknown and the path leaves it)
@@ -173,6 +185,13 @@ export function buildCfg(def: Ast, sites: Map<number, MacroSite>): Cfg {
 
   const cond = (e: Ast, t: number, f: number, wrapper?: string, neg = false): number => {
     if (e.type === 'parenthesized_expression' && e.children.length === 1) return cond(e.children[0], t, f, wrapper, neg);
+    if (flagTest(e)) {
+      const b = mk('branch', e, [t, f]);
+      b.compound = true;
+      if (wrapper) b.wrapper = wrapper;
+      if (neg) b.negated = true;
+      return b.id;
+    }
     if (e.type === 'binary_expression' && e.op === '&&') {
       const [a, b] = e.children;
       return cond(a, cond(b, t, f, wrapper, neg), f, wrapper, neg);
@@ -295,6 +314,7 @@ export function buildCfg(def: Ast, sites: Map<number, MacroSite>): Cfg {
         const ring = ringWalk(s);
         const test = nodes[head.succ[0]];
         if (ring && test.kind === 'branch') test.ring = ring;
+        else if (test.kind === 'branch') test.loopTest = { kind: 'while', stmt: s };
         return head.id;
       }
       case 'do_statement': {
@@ -302,6 +322,7 @@ export function buildCfg(def: Ast, sites: Map<number, MacroSite>): Cfg {
         head.loopHead = true;
         head.widen = { exit: next, stmt: s };
         const c = cond(child(s, 'condition')!, head.id, next);
+        if (nodes[c].kind === 'branch') nodes[c].loopTest = { kind: 'do', stmt: s };
         const body = stmt(child(s, 'body')!, c, loopCtx(ctx, next, c), depth);
         head.succ = [body];
         return head.id;
@@ -434,6 +455,14 @@ export function buildCfg(def: Ast, sites: Map<number, MacroSite>): Cfg {
       if (at && node.ast && at.start < node.ast.start) nodes[target].loopHead = true;
     }
   }
+  // Which loops are written inside which: by the statements the heads stand for.
+  const loopStmt = (n: CfgNode): Ast | undefined => n.widen?.stmt ?? (n.kind === 'iter-next' || n.ast?.type === 'for_statement' ? n.ast : undefined);
+  const heads = nodes.filter((n) => n.loopHead && loopStmt(n));
+  for (const h of heads) {
+    const outer = loopStmt(h)!;
+    const inner = heads.filter((o) => o !== h && loopStmt(o) !== outer && loopStmt(o)!.start >= outer.start && loopStmt(o)!.end <= outer.end).map((o) => o.id);
+    if (inner.length) h.inner = inner;
+  }
   const { name: _n, pointer } = declaratorName(child(def, 'declarator'));
   const rt = typeName(child(def, 'type'));
   return {
@@ -453,6 +482,41 @@ const EFFECTS: ReadonlySet<string> = new Set(['call_expression', 'assignment_exp
 /** @e has no call (a macro call included) and no assignment in it. */
 function effectFree(e: Ast): boolean {
   return !EFFECTS.has(e.type) && e.children.every(effectFree);
+}
+
+/**
+ * flagTest - @e is a `&&`/`||` of two or more tests of the members of one record and constants
+ * (`req->lpig && !req->rd_req && !req->wr_req`): no call, no assignment, no local tested on its own,
+ * every member read through the same base. Which operand decided it changes nothing a path does
+ * next but the value of members that the record's later tests read again (and decide then).
+ */
+function flagTest(e: Ast): boolean {
+  if (e.type !== 'binary_expression' || (e.op !== '&&' && e.op !== '||') || !effectFree(e)) return false;
+  const bases = new Set<string>();
+  let leaves = 0;
+  const leaf = (x: Ast): boolean => {
+    while ((x.type === 'parenthesized_expression' && x.children.length === 1) || (x.type === 'unary_expression' && x.op === '!')) x = x.children[0];
+    if (x.type === 'binary_expression' && (x.op === '&&' || x.op === '||')) return x.children.every(leaf);
+    leaves++;
+    return operand(x);
+  };
+  const operand = (x: Ast): boolean => {
+    while (x.type === 'parenthesized_expression' && x.children.length === 1) x = x.children[0];
+    if (x.type === 'field_expression') {
+      let b = child(x, 'argument');
+      while (b?.type === 'field_expression') b = child(b, 'argument');
+      if (b?.type !== 'identifier') return false;
+      bases.add(b.text!);
+      return true;
+    }
+    // Flags combined or compared with constants: `req->rd_req | req->wr_req`, `d->type == T_X`.
+    if (x.type === 'binary_expression' && x.op !== '&&' && x.op !== '||') {
+      return x.children.filter((c) => c.field === 'left' || c.field === 'right')
+        .every((c) => operand(c) || c.type === 'number_literal' || (c.type === 'identifier' && /^[A-Z][A-Z0-9_]*$/.test(c.text!)));
+    }
+    return false;
+  };
+  return e.children.every(leaf) && leaves >= 2 && bases.size === 1;
 }
 
 /**

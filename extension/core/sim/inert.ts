@@ -12,6 +12,8 @@ import { COMPILER } from '../model/primitives/compiler';
 import { ERR } from '../model/primitives/err';
 import { SCHED } from '../model/primitives/sched';
 import { LOCKING } from '../model/primitives/locking';
+import { RB_SEARCHES } from '../model/primitives/rbtree';
+import { DELAY } from '../model/primitives/delay';
 import { splitArgs } from '../parse/args';
 import { cfgOf, type FunctionDef } from '../parse/source';
 
@@ -19,9 +21,10 @@ import { cfgOf, type FunctionDef } from '../parse/source';
  * Contracts that say nothing about objects: branch hints, error pointers, sleeping, the container of a
  * member (pointer arithmetic). A callee may use
  * them and stay inert (what may sleep is still checked: the one path runs its sleeps, and the
- * might-sleep summary of the call covers the others).
+ * might-sleep summary of the call covers the others). A search of a tree reads and finds; a busy
+ * wait spins.
  */
-export const VALUE_ONLY: ReadonlySet<string> = new Set([...Object.keys(COMPILER), ...Object.keys(ERR), ...Object.keys(SCHED), 'container_of']);
+export const VALUE_ONLY: ReadonlySet<string> = new Set([...Object.keys(COMPILER), ...Object.keys(ERR), ...Object.keys(SCHED), 'container_of', ...RB_SEARCHES, ...Object.keys(DELAY)]);
 
 /** Of those, the ones that change nothing while they run (sleeping lets other threads write). */
 export const CHANGES_NOTHING: ReadonlySet<string> = new Set([...VALUE_ONLY].filter((n) => !Object.hasOwn(SCHED, n)));

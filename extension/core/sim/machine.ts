@@ -226,6 +226,13 @@ export interface Frame {
   loopEpochs?: Map<number, number>;
   /** ring loops being run (CfgNode.ring): how many descriptors are still to handle, by the loop's test */
   rings?: Map<number, number>;
+  /**
+   * the queue loop whose ordinary entry is being handled along one path (Oracle.pinned), or, once it
+   * held an entry of any kind, whose tail is
+   */
+  ringPinned?: number;
+  /** queue loops that hold an entry of any kind (two entries: an ordinary one, then any) */
+  ringAny?: Set<number>;
 }
 
 /** The closing brace of a definition: where a function without a return leaves. */
@@ -613,6 +620,12 @@ export class Machine {
   private comparisons = new Map<number, { sym: number; op: string; c?: number }>();
   /** unknowns that are NULL exactly when another is (a pointer moved by arithmetic) */
   private truthOf = new Map<number, number>();
+
+  /** nullWith - @v is NULL exactly when @of is (a pointer moved by arithmetic, a member's container). */
+  nullWith(v: Value, of: Value): Value {
+    if (v.k === 'sym' && of.k === 'sym') this.truthOf.set(v.id, of.id);
+    return v;
+  }
   /** what the path has decided of an unknown integer: its least and greatest possible values */
   private ranges = new Map<number, [number, number]>();
 
@@ -1337,7 +1350,8 @@ export class Machine {
         this.expanding--;
       }
     }
-    this.epoch++;
+    // A message printed, a tracepoint hit: nothing written that a loop's next pass could read.
+    if (def || !PRINTS_ONLY.test(name)) this.epoch++;
     if (def && !onStack) {
       this.bounded = true;
       this.step(at, `${name}() not entered`, 'call depth bound reached; its effects are unknown');
@@ -1478,12 +1492,19 @@ export class Machine {
       if (this.stacks[this.tid].length > 1) this.settleCalleeRefs(refsAtEntry, storedAtEntry, frame.retval, !def.fn.isStatic, name, at);
     } finally {
       this.stacks[this.tid].pop();
+      if (frame.ringPinned !== undefined) {
+        this.oracle.pinned--;
+        this.ringPins--;
+      }
     }
     return frame.retval ?? ZERO;
   }
 
   /** Counts writes to memory and calls that may change it: a one-way callee's result holds while it stands still. */
   private epoch = 0;
+  /** How many of the oracle's pins stand for an ordinary queue entry being handled (CfgNode.ring, loopTest). */
+  private ringPins = 0;
+
   /** Results of one-way callees (runOneWay()) by callee, arguments and, unless pure, epoch. */
   private oneWayResults = new Map<string, Value>();
 
@@ -1503,27 +1524,70 @@ export class Machine {
   }
 
   /**
-   * Whether deciding @v would take a guess (a choice of the oracle) on this path. What the path can
-   * deduce instead (a range, a comparison already decided) it keeps; a guess is taken back.
+   * drainsQueue - whether the loop @stmt of @frame's function hands what it takes off a queue to the
+   * core: it calls, in its body, a function of the same file that reports page requests
+   * (`iommu_report_device_fault()`), as SMMUv3's event thread calls arm_smmu_handle_evt().
    */
-  private wouldGuess(v: Value): boolean {
-    if (v.k !== 'sym' || this.concurrent || this.oracle.pinned > 0) return false;
+  private drainsQueue(frame: Frame, stmt: Ast): boolean {
+    const file = this.ws.files.get(frame.file);
+    if (!file) return false;
+    const reporters = fileFact(file, 'reporters', () => file.functions.filter((fn) => fn.calls.some((c) => !c.field && c.name === 'iommu_report_device_fault')).map((fn) => fn.name));
+    if (!reporters.length) return false;
+    const text = this.src(stmt);
+    return reporters.some((r) => new RegExp(`\\b${r}\\s*\\(`).test(text));
+  }
+
+  /**
+   * compoundTest - the value of a test of one record's flags (CfgNode.compound): what the path knows
+   * decides it; when it would have to guess an operand, the whole test is one unknown instead, and
+   * its operands stay unknown for the record's later tests.
+   */
+  private *compoundTest(e: Ast, frame: Frame, raw: string): Gen<Value> {
+    if (this.concurrent || this.oracle.pinned > 0) return yield* this.eval(e, frame);
+    const ahead = this.lookAhead();
+    let v: Value;
+    let guessed = false;
+    try {
+      v = yield* this.eval(e, frame);
+    } finally {
+      guessed = ahead();
+    }
+    return guessed ? this.world.sym(raw) : v;
+  }
+
+  /**
+   * lookAhead - start running with every decision taking its first choice and none recorded; the
+   * function returned ends that, and tells whether a guess was needed: what the path could deduce
+   * instead (a range, a comparison already decided) it keeps; a guess is taken back.
+   */
+  private lookAhead(): () => boolean {
     const forget = this.knowledge();
     const decisions = this.decisions.length;
     const assumed = this.assumed.length;
     const guessed = this.oracle.guessed;
     this.oracle.pinned++;
+    return () => {
+      this.oracle.pinned--;
+      if (this.oracle.guessed === guessed) return false;
+      forget();
+      this.decisions.length = decisions;
+      this.assumed.length = assumed;
+      this.oracle.guessed = guessed;
+      return true;
+    };
+  }
+
+  /** Whether deciding @v would take a guess (a choice of the oracle) on this path (lookAhead()). */
+  private wouldGuess(v: Value): boolean {
+    if (v.k !== 'sym' || this.concurrent || this.oracle.pinned > 0) return false;
+    const ahead = this.lookAhead();
+    let guessed = false;
     try {
       this.truthy(v, '');
     } finally {
-      this.oracle.pinned--;
+      guessed = ahead();
     }
-    if (this.oracle.guessed === guessed) return false;
-    forget();
-    this.decisions.length = decisions;
-    this.assumed.length = assumed;
-    this.oracle.guessed = guessed;
-    return true;
+    return guessed;
   }
 
   /**
@@ -1532,7 +1596,9 @@ export class Machine {
    * (what it does with those is followed on every path), on a path of one thread.
    */
   private oneWay(name: string, args: Value[], fromFile?: string): boolean {
-    if (this.concurrent || this.oracle.pinned > 0) return false;
+    // An ordinary queue entry (ringPins) runs its callees as any path does: one that would retry
+    // on its first answers leaves with its result unknown instead of cutting the path.
+    if (this.concurrent || this.oracle.pinned > this.ringPins) return false;
     // One that takes and releases its own locks, when it is also checked as an entry point of its own.
     if (!inertCallee(this.ws, name, fromFile) && (this.ws.definition(name, fromFile)?.fn.isStatic !== false || !lockBalancedCallee(this.ws, name, fromFile))) return false;
     const cfg = this.ws.cfg(name, fromFile);
@@ -1696,6 +1762,11 @@ export class Machine {
       if (node.loopHead) {
         const n = (frame.visits.get(id) ?? 0) + 1;
         frame.visits.set(id, n);
+        // Each iteration of this loop meets the loops inside it afresh.
+        for (const i of node.inner ?? []) {
+          frame.visits.delete(i);
+          frame.loopEpochs?.delete(i);
+        }
         if (n === 1) (frame.loopEpochs ??= new Map()).set(id, this.epoch);
         // A callee run along one path (runOneWay()) passes through a loop once: its result is
         // unknown past a guess anyway, and a poll would otherwise spin to the bound on every call.
@@ -1747,7 +1818,13 @@ export class Machine {
           let v: Value, t: boolean;
           const raw = this.src(node.ast!);
           try {
-            v = yield* this.eval(node.ast!, frame);
+            if (frame.ringPinned === node.id) {
+              // Back at the test of a ring whose first descriptor was handled along one path.
+              frame.ringPinned = undefined;
+              this.oracle.pinned--;
+              this.ringPins--;
+            }
+            v = node.compound ? yield* this.compoundTest(node.ast!, frame, raw) : yield* this.eval(node.ast!, frame);
             if (node.either && this.wouldGuess(v)) {
               // Either arm only sets locals that are stored, never tested: one path, with them unknown.
               this.forgetLocals(frame, node.either.names);
@@ -1755,21 +1832,54 @@ export class Machine {
               id = node.either.join;
               break;
             }
-            if (node.ring && this.wouldGuess(v)) {
-              // A ring the hardware wrote: the path picks how many descriptors it holds when the
-              // loop starts (one, none, two), and the loop runs once for each.
+            const drain = node.ring ? 'ring' : node.loopTest && this.drainsQueue(frame, node.loopTest.stmt) ? node.loopTest.kind : undefined;
+            // Once the path has picked what the queue holds, the loop runs that many times, whatever
+            // its test reads (a callee that found the queue empty once answers the same while
+            // nothing was written).
+            if (drain && (frame.rings?.has(node.id) || this.wouldGuess(v))) {
+              // A queue the hardware wrote (a ring between head and tail, or entries a callee takes
+              // off one by one for the loop to hand to the core): the path picks how many entries it
+              // holds when the loop first tests it (one, none, two), and the loop runs once for each.
+              const body = node.negated ? node.succ[1] : node.succ[0];
+              const test = node.negated ? `!(${raw})` : raw;
+              const out = node.negated ? node.succ[0] : node.succ[1];
               let left = frame.rings?.get(node.id);
               if (left === undefined) {
-                left = [1, 0, 2][this.oracle.choose(3)];
+                // A do-while has handled one entry before its first test: one more, or none.
+                left = drain === 'do' ? [0, 1][this.oracle.choose(2)] : [1, 0, 2][this.oracle.choose(3)];
                 (frame.rings ??= new Map()).set(node.id, left);
-                this.decisions.push(`${node.ast!.startLine + 1}: ${left} descriptor${left === 1 ? '' : 's'} in the ring`);
-                this.step(node.ast, `while (${raw})`, `the ring holds ${left === 0 ? 'no descriptor' : left === 1 ? 'one descriptor' : 'two descriptors'} the hardware wrote`);
+                // The test as first made (`handled = head != tail;` before the loop) agrees.
+                if (v.k === 'sym') this.world.symTruth.set(v.id, node.negated ? left === 0 : left > 0);
+                const what = drain === 'ring' ? `descriptor${left === 1 ? '' : 's'} in the ring` : `${drain === 'do' ? 'more ' : ''}entr${left === 1 ? 'y' : 'ies'} in the queue`;
+                this.decisions.push(`${node.ast!.startLine + 1}: ${left} ${what}`);
+                const ordinary = 'every test takes its usual answer';
+                this.step(node.ast, `while (${test})`, drain === 'ring'
+                  ? `the ring holds ${left === 0 ? 'no descriptor' : left === 1 ? `one ordinary descriptor (${ordinary})` : `two descriptors: an ordinary one (${ordinary}), then any the hardware may write`}`
+                  : drain === 'do' ? (left === 0 ? 'the queue holds nothing more' : `the queue holds one more batch, an ordinary one (${ordinary})`)
+                    : `the queue holds ${left === 0 ? 'no entry' : left === 1 ? `one ordinary entry (${ordinary})` : `two entries: an ordinary one (${ordinary}), then any the hardware may write`}`);
+                // The first entry is an ordinary one, alone or before one of any kind: every kind
+                // is met, after what an ordinary entry leaves for the next, without the product of
+                // every kind with every kind. A do-while has met one of any kind before its test.
+                if (left > 0) {
+                  frame.ringPinned = node.id;
+                  this.oracle.pinned++;
+                  this.ringPins++;
+                }
               }
               const more = left > 0;
               if (more) frame.rings!.set(node.id, left - 1);
               else frame.rings!.delete(node.id);
-              this.step(node.ast, `if (${raw})`, more ? 'true: a descriptor to handle' : 'false: the ring is drained');
-              id = more ? node.succ[0] : node.succ[1];
+              this.step(node.ast, `if (${test})`, more ? `true: ${drain === 'ring' ? 'a descriptor' : 'an entry'} to handle` : `false: the ${drain === 'ring' ? 'ring' : 'queue'} is drained`);
+              if (left === 2 && drain !== 'do') (frame.ringAny ??= new Set()).add(node.id);
+              if (!more && frame.ringAny?.delete(node.id) && frame.ringPinned === undefined) {
+                // What follows a queue that held an entry of any kind takes its usual way: each of
+                // its own branches is met after an ordinary queue, not once per kind of entry.
+                frame.ringPinned = node.id;
+                this.oracle.pinned++;
+                this.ringPins++;
+                this.step(node.ast, 'after the queue', 'what follows runs its usual way (every test takes its usual answer); its other ways are run after an ordinary queue');
+              }
+              id = more ? body : out;
               break;
             }
             t = this.truthy(v, `${frame.fn}:${node.ast!.startLine + 1} ${raw}`);
@@ -2775,6 +2885,9 @@ function hasEffects(e: Ast): boolean {
 }
 
 const KEEPS_NOTHING = /^(copy_(from|to)_user|__copy_(from|to)_user\w*|clear_user|memcpy|memmove|memset|memcmp|memchr|str(n?cpy|n?cmp|n?len|scpy|chr|rchr|str|n?cat)|sn?printf|scnprintf|vsn?printf|kstrto\w+|printk|pr_\w+|dev_(err|warn|info|dbg|notice|crit|alert|emerg)(_ratelimited|_once)?|dev_name|print_hex_dump\w*|trace_\w+|might_sleep|lockdep_\w+|WARN\w*|BUG_ON|bitmap_\w+|(set|clear|test)_bit|__(set|clear)_bit|find_(first|next)_\w*bit|hweight\d+|ilog2|fls\w*|ffs\w*)$/;
+
+/** Unknown calls that print or trace and write nothing else (printk.h, dev_printk.h, tracepoints). */
+const PRINTS_ONLY = /^(printk|pr_(emerg|alert|crit|err|warn|warning|notice|info|cont|debug|devel)(_ratelimited|_once)?|dev_(printk|emerg|alert|crit|err|warn|notice|info|dbg)(_ratelimited|_once)?|print_hex_dump\w*|trace_\w+)$/;
 
 /** Unknown calls whose name says they keep what they are given (a registration, a list insertion). */
 const HANDS_OVER = /(^|_)(add|register|insert|attach|install|link|store|set|push|enqueue|queue|match|assign|save|hold|own|get)(_|$)/;

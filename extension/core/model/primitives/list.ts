@@ -46,14 +46,21 @@ export function containerOfValue(m: Machine, v: Value, type: string, member: str
     // Only the member the object is maps back to its container: container_of(p, T, other) of an
     // object embedded as `member` elsewhere is not that container.
     if (o.parent && (o.parent.field === member || !/^\w+$/.test(member))) return ptr(o.parent.obj);
-    if (o.parent) return m.world.sym(`container_of(${type})`);
+    if (o.parent) {
+      // Some other container, not known: but not NULL, as the member's pointer is not.
+      const c = m.world.sym(`container_of(${type})`);
+      if (c.k === 'sym') m.world.symTruth.set(c.id, true);
+      return c;
+    }
     // A world object seen through its member: create its container.
     const c = m.world.alloc(type, 'world');
     m.world.objs.get(v.obj)!.parent = { obj: c.id, field: member };
     c.fields.set(member, ptr(v.obj));
     return ptr(c.id);
   }
-  return m.world.sym(`container_of(${type})`);
+  // The container of an unknown pointer is NULL when the member's pointer is (an rb_find() miss):
+  // kernel code tests the one it has, and both mean "not found".
+  return m.nullWith(m.world.sym(`container_of(${type})`), v);
 }
 
 export const LIST: Record<string, Contract> = {

@@ -18,7 +18,22 @@ function forgetRoot(m: Machine, root: Value | undefined, at: Ast, cached: boolea
   }
 }
 
+/**
+ * A search of a tree the model does not shape, by a comparison callback that reads keys and changes
+ * nothing: it finds a node or NULL, one unknown, whatever path down the tree it took.
+ */
+function* search(m: Machine, name: string, as: Ast[], at: Ast): Generator<never, Value> {
+  const found = m.world.sym(`${name}(${as[0] ? m.src(as[0]) : ''})`);
+  m.step(at, `${name}()`, 'a search of the tree by its comparison callback: it finds a node, or NULL');
+  return found;
+}
+
+/** The searches: they read a tree and change nothing (sim/inert.ts). */
+export const RB_SEARCHES: readonly string[] = ['rb_find', 'rb_find_first'];
+
 export const RBTREE: Record<string, Contract> = {
+  *rb_find(m, _a, as, at) { return yield* search(m, 'rb_find', as, at); },
+  *rb_find_first(m, _a, as, at) { return yield* search(m, 'rb_find_first', as, at); },
   *rb_erase(m, a, _as, at) {
     yield { kind: 'sched' };
     forgetRoot(m, a[1], at, false);
