@@ -14,6 +14,10 @@ import { formatSimulation } from './core/report/simulation';
 import { RULES } from './core/rules/rules';
 import { errorLine, safeText } from './core/report/escape';
 import { CheckCache } from './core/cache';
+import { analyzeInWorkers, defaultJobs, isCheckWorker, sharedUnits, workerMain } from './core/parallel';
+
+/** From this many files on, `check` spreads its work over one thread per core unless --jobs says otherwise. */
+const PARALLEL_FROM = 64;
 
 const VERSION = '0.1.0';
 
@@ -35,9 +39,10 @@ const HELP = `iopf-lens ${VERSION} — simulate Linux IOMMU page fault (IOPF) an
 usage: iopf-lens <command> [options]
 
 commands:
-  check <file|dir>... [--function NAME] [--format text|json|sarif] [--no-cache] [--cache-dir DIR]
+  check <file|dir>... [--function NAME] [--format text|json|sarif] [--no-cache] [--cache-dir DIR] [--jobs N]
       simulate every function the model knows, under every scenario that fits it; results are kept
-      in $XDG_CACHE_HOME/iopf-lens/results (or ~/.cache/..., or $IOPF_LENS_CACHE_DIR) for the next run
+      in $XDG_CACHE_HOME/iopf-lens/results (or ~/.cache/..., or $IOPF_LENS_CACHE_DIR) for the next run;
+      --jobs: threads (default: one per core from 64 files on, else 1); the result is the same
   simulate <file> <function> [--scenario NAME] [--with FILE,...] [--format text|json]
       every path of one function, with its trace; --with adds files whose bodies callees use
   review <patch|mbox|dir|-> [--tree DIR] [--format text|json|sarif]
@@ -74,9 +79,11 @@ function bounds(args: Parsed): AnalyzeOptions {
 }
 
 async function check(argv: string[], io: CliIo): Promise<number> {
-  const args = parseArgs(argv, ['function', 'format', 'loop-bound', 'max-paths', 'call-depth', 'max-states', 'scenario', 'cache-dir'], ['no-cache']);
+  const args = parseArgs(argv, ['function', 'format', 'loop-bound', 'max-paths', 'call-depth', 'max-states', 'scenario', 'cache-dir', 'jobs'], ['no-cache']);
   const format = args.options.get('format') ?? 'text';
   if (!['text', 'json', 'sarif'].includes(format)) throw new UsageError(`unknown format "${format}" (text, json or sarif)`);
+  const jobsAsked = num(args, 'jobs');
+  if (jobsAsked !== undefined && jobsAsked < 1) throw new UsageError('--jobs takes a number of threads, 1 or more');
   const inputs = readInputs(args.positional, io.cwd);
   const fn = args.options.get('function');
   const scen = args.options.get('scenario');
@@ -91,7 +98,14 @@ async function check(argv: string[], io: CliIo): Promise<number> {
     const ws = await Workspace.create(inputs.files);
     if (fn && !ws.definition(fn)) throw new UsageError(`no function named ${fn} in the given files`);
     if (scen) knownScenario(scen, ws);
-    result = analyzeWorkspace(ws, { ...opts, units: cache?.units });
+    // Threads pay off on a tree: a handful of files is checked on this one unless asked otherwise.
+    const jobs = jobsAsked ?? (inputs.files.length >= PARALLEL_FROM ? defaultJobs() : 1);
+    if (jobs > 1) {
+      const shared = await analyzeInWorkers(inputs.files, opts, jobs, __filename, cache ? cache.dir : undefined);
+      result = analyzeWorkspace(ws, { ...opts, units: sharedUnits(shared) });
+    } else {
+      result = analyzeWorkspace(ws, { ...opts, units: cache?.units });
+    }
     ws.dispose();
     if (key) cache?.keep(key, result);
   }
@@ -205,7 +219,12 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
-if (require.main === module) {
+if (isCheckWorker()) {
+  workerMain().catch((e: unknown) => {
+    process.stderr.write(`iopf-lens: worker: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+  });
+} else if (require.main === module) {
   // ^C: Node's default, on purpose. The analysis runs synchronously, so a JS handler would only run once
   // it is over; the default stops the process at once, and as reports go to stdout only at the end,
   // an interrupted run has written nothing.

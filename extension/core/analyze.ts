@@ -276,6 +276,15 @@ export function* analyzing(ws: Workspace, opts: AnalyzeOptions = {}, onlyFiles?:
    * definitions; a unit given what the tree's files say (@wholeTree) depends on all of them.
    */
   function* unit(key: string, run: () => Generator<void, UnitResult>, home?: string, wholeTree = false): Generator<void, UnitResult> {
+    const share = opts.share;
+    if (!share) return yield* kept(key, run, home, wholeTree);
+    if (!share.claim(key)) return { scenarios: [], paths: 0, bounded: false, findings: [], unknown: [], lockOrder: [] };
+    const r = yield* kept(key, run, home, wholeTree);
+    share.done(key, r);
+    return r;
+  }
+  /** A unit's result, from a store when one has it, else run (and kept in the stores). */
+  function* kept(key: string, run: () => Generator<void, UnitResult>, home?: string, wholeTree = false): Generator<void, UnitResult> {
     if (!stores.length) return yield* run();
     const k = `${key}\0${shape}`;
     for (const s of stores) {
@@ -388,7 +397,7 @@ export function* analyzing(ws: Workspace, opts: AnalyzeOptions = {}, onlyFiles?:
   }
   if (responses.length) merge({ scenarios: [], paths: 0, bounded: false, findings: responses, unknown: [], lockOrder: [] });
   // API-contract checks (checks/*): each function read on its own, every function of the files.
-  if (kernelWide) merge({ scenarios: [], paths: 0, bounded: false, findings: yield* apiChecks(ws, opts, onlyFiles), unknown: [], lockOrder: [] });
+  if (kernelWide && !opts.share) merge({ scenarios: [], paths: 0, bounded: false, findings: yield* apiChecks(ws, opts, onlyFiles), unknown: [], lockOrder: [] });
   return result([]);
 
   /** What was found so far, with @extra units' findings as well (not kept). */

@@ -177,6 +177,12 @@ export interface AnalyzeOptions {
    */
   onPartial?: (partial: AnalysisResult) => void;
   /**
+   * A share of a parallel run (parallel.ts): a unit of work this run does not claim is another
+   * worker's and is skipped; each one it runs (or re-uses) it hands on with its key. The checks that
+   * read each function on its own are left to the run that merges the shares.
+   */
+  share?: { claim(key: string): boolean; done(key: string, result: import('./memo').UnitResult): void };
+  /**
    * false: only the IOPF/SVA model's own rules, on the functions that call its API; the kernel-wide
    * checks (leaks of any allocation, error pointers, user copies, NULL dereferences, missing error
    * codes, data races) are neither run nor reported. Default true.

@@ -23,6 +23,29 @@ function oneLineError(r: { status: number | null; stderr: string }, pattern: Reg
 }
 
 describe('cli', () => {
+  it('check --jobs N: the work spread over N threads gives the same result, byte for byte, with or without the cache', () => {
+    const box = mkdtempSync(join(tmpdir(), 'iopf-jobs-'));
+    try {
+      const dirs = ['test/fixtures/lifecycles', 'test/fixtures/drivers', 'test/fixtures/concurrent', SEEDS];
+      const one = run(['check', ...dirs, '--format', 'json', '--no-cache', '--jobs', '1']);
+      assert.equal(one.status, 1, one.stderr);
+      assert.ok(JSON.parse(one.stdout).findings.length > 10);
+      for (const jobs of ['2', '3']) {
+        const r = run(['check', ...dirs, '--format', 'json', '--no-cache', '--jobs', jobs]);
+        assert.equal(r.status, one.status, r.stderr);
+        assert.equal(r.stdout, one.stdout, `--jobs ${jobs}`);
+      }
+      // A cache the workers fill (cold), then the same check from it (warm), then one file changed.
+      const cold = run(['check', ...dirs, '--format', 'json', '--cache-dir', box, '--jobs', '2']);
+      assert.equal(cold.stdout, one.stdout);
+      const warm = run(['check', ...dirs, '--format', 'json', '--cache-dir', box, '--jobs', '2']);
+      assert.equal(warm.stdout, one.stdout);
+      oneLineError(run(['check', SEEDS, '--jobs', '0']), /--jobs/);
+    } finally {
+      rmSync(box, { recursive: true, force: true });
+    }
+  });
+
   it('a reader that closes early (| head -1) ends the run quietly: exit 0, nothing on stderr', () => {
     // More output than a pipe holds, so the writer meets the closed pipe.
     const box = mkdtempSync(join(tmpdir(), 'iopf-pipe-'));

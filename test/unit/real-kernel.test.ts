@@ -2,6 +2,7 @@
 // linux-source-6.1 and linux-source-6.12 (extracted at test time). Every error finding must be one
 // that docs/real-code.md (its verdicts file) lists as TRUE or DEBATABLE after reading the code.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyzeFiles } from '../../extension/core/analyze';
@@ -21,6 +22,20 @@ for (const version of KERNEL_VERSIONS) {
       }
       root = k.root;
     });
+
+    if (version === '6.12') {
+      it('check drivers/iommu --jobs 2 reports what --jobs 1 does, byte for byte', () => {
+        const cli = join(__dirname, '..', '..', 'dist', 'cli.js');
+        const run = (jobs: string) => spawnSync(process.execPath, [cli, 'check', 'drivers/iommu', '--format', 'json', '--no-cache', '--jobs', jobs],
+          { cwd: root!, encoding: 'utf8', maxBuffer: 1 << 28 });
+        const one = run('1');
+        const two = run('2');
+        assert.equal(one.status, 1, one.stderr);
+        assert.equal(two.status, one.status, two.stderr);
+        assert.ok(JSON.parse(one.stdout).findings.length > 0);
+        assert.ok(two.stdout === one.stdout, 'the reports differ');
+      });
+    }
 
     it('io-pgfault.c and iommu-sva.c simulate with no findings', async () => {
       const files = ['drivers/iommu/io-pgfault.c', version === '6.1' ? 'drivers/iommu/iommu-sva-lib.c' : 'drivers/iommu/iommu-sva.c']

@@ -167,7 +167,7 @@ export class CheckCache {
   private readonly disk: DiskStore;
   private readonly identity: string;
 
-  constructor(warn: (line: string) => void, dir = cacheDir(), max = maxBytes()) {
+  constructor(warn: (line: string) => void, readonly dir = cacheDir(), max = maxBytes()) {
     this.disk = new DiskStore(dir, max, warn);
     this.identity = this.disk.guard(toolIdentity, '');
     this.units = new UnitCache(this.disk, this.identity);
