@@ -669,6 +669,22 @@ describe('what multiplies the paths of a ring drain', () => {
     assert.ok(none.every((p) => p.returns === '0') && [...one, ...two].every((p) => p.returns === '1'), s.paths.map((p) => p.returns).join(','));
   });
 
+  it('a test of pointer members is not a test of flags: which one is NULL is still decided one by one', async () => {
+    const text = `struct my_param { int x; };
+struct my_iommu_dev { struct my_param *param; };
+struct my_dev { struct my_iommu_dev *iommu; };
+
+int my_fn(struct my_dev *dev)
+{
+	if (!dev->iommu || !dev->iommu->param)
+		return -EINVAL;
+	return 0;
+}
+`;
+    const s = await simulateFunction([{ path: '/t/ptrs.c', text }], '/t/ptrs.c', 'my_fn', { kernelWide: true });
+    assert.equal(s.paths.length, 3, s.paths.map((p) => p.decisions.join(' | ')).join('\n'));
+  });
+
   it('searches a tree in one decision, and a found node’s container is not NULL', async () => {
     const text = `struct my_info { struct rb_node node; struct device *dev; u16 rid; };
 struct my_iommu { struct rb_root tree; };

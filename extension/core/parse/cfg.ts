@@ -487,8 +487,9 @@ function effectFree(e: Ast): boolean {
 /**
  * flagTest - @e is a `&&`/`||` of two or more tests of the members of one record and constants
  * (`req->lpig && !req->rd_req && !req->wr_req`): no call, no assignment, no local tested on its own,
- * every member read through the same base. Which operand decided it changes nothing a path does
- * next but the value of members that the record's later tests read again (and decide then).
+ * every member read from the same record (not `dev->iommu && dev->iommu->param`, a walk of
+ * pointers). Which operand decided it changes nothing a path does next but the value of members
+ * that the record's later tests read again (and decide then).
  */
 function flagTest(e: Ast): boolean {
   if (e.type !== 'binary_expression' || (e.op !== '&&' && e.op !== '||') || !effectFree(e)) return false;
@@ -503,9 +504,12 @@ function flagTest(e: Ast): boolean {
   const operand = (x: Ast): boolean => {
     while (x.type === 'parenthesized_expression' && x.children.length === 1) x = x.children[0];
     if (x.type === 'field_expression') {
-      let b = child(x, 'argument');
-      while (b?.type === 'field_expression') b = child(b, 'argument');
-      if (b?.type !== 'identifier') return false;
+      // The record the member is read from, as written: `req` for req->lpig, `dev->iommu` for
+      // dev->iommu->param (a different record: the test then walks pointers, not flags).
+      const b = child(x, 'argument');
+      let root = b;
+      while (root?.type === 'field_expression') root = child(root, 'argument');
+      if (!b || root?.type !== 'identifier') return false;
       bases.add(b.text!);
       return true;
     }
