@@ -1531,10 +1531,12 @@ export class Machine {
   private drainsQueue(frame: Frame, stmt: Ast): boolean {
     const file = this.ws.files.get(frame.file);
     if (!file) return false;
-    const reporters = fileFact(file, 'reporters', () => file.functions.filter((fn) => fn.calls.some((c) => !c.field && c.name === 'iommu_report_device_fault')).map((fn) => fn.name));
-    if (!reporters.length) return false;
-    const text = this.src(stmt);
-    return reporters.some((r) => new RegExp(`\\b${r}\\s*\\(`).test(text));
+    // Asked at every pass of every loop: answered once per loop of the file.
+    return fileFact(file, `drains a queue ${stmt.start}`, () => {
+      const reporters = file.functions.filter((fn) => fn.calls.some((c) => !c.field && c.name === 'iommu_report_device_fault')).map((fn) => fn.name);
+      const text = this.src(stmt);
+      return reporters.some((r) => new RegExp(`\\b${r}\\s*\\(`).test(text));
+    });
   }
 
   /**
