@@ -6,7 +6,8 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Workspace } from '../extension/core/index';
-import { AnalysisMemo, analyzeWorkspace, analyzeWorkspaceSliced, queueDrainers, simulateInWorkspace } from '../extension/core/analyze';
+import { AnalysisMemo, analyzeWorkspace, analyzeWorkspaceSliced, simulateInWorkspace } from '../extension/core/analyze';
+import { queueDrainers, reportersIn } from '../extension/core/sim/drains';
 import { cParser, loadLanguage } from '../extension/core/parse/parser';
 import { countErrors, cfgOf } from '../extension/core/parse/source';
 import { explore, DEFAULT_BOUNDS, detectEra } from '../extension/core/sim/explore';
@@ -251,8 +252,7 @@ async function driverLifecycles(root: string): Promise<void> {
     const roles = new Map<string, { file: string; fn: string; role: string }>();
     const add = (file: string, fn: string, role: string) => roles.has(`${file}\0${fn}`) || roles.set(`${file}\0${fn}`, { file, fn, role });
     for (const f of drivers) {
-      const reporters = f.functions.filter((fn) => calls(fn, 'iommu_report_device_fault'));
-      for (const fn of reporters) add(f.path, fn.name, 'reports page requests');
+      for (const name of reportersIn(f)) add(f.path, name, 'reports page requests');
       for (const m of f.text.matchAll(/\.page_response\s*=\s*(\w+)/g)) if (f.functions.some((fn) => fn.name === m[1])) add(f.path, m[1], 'page_response callback');
       for (const fn of f.functions) if (calls(fn, 'iopf_queue_add_device') || calls(fn, 'iopf_queue_remove_device')) add(f.path, fn.name, 'IOPF enable/disable');
     }

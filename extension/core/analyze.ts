@@ -1,8 +1,8 @@
 // Entry points of the pure core: analyse files (check) and simulate one function (simulate).
 import { splitArgs } from './parse/args';
 import { ReadLog, Workspace } from './index';
-import { astOf, cfgOf, fileFact, FunctionDef, isInlineDefinition, parseNotes } from './parse/source';
-import type { Ast } from './parse/ast';
+import { cfgOf, fileFact, FunctionDef, isInlineDefinition, parseNotes } from './parse/source';
+import { queueDrainers } from './sim/drains';
 import { asConsequence, DEFAULT_BOUNDS, detectEra, drain, exploring, ExploreOptions, findingKey } from './sim/explore';
 import { HELD_ACROSS_USER_COPY, TAKEN_ON_FAULT_PATH, type Era, type LockOrder } from './sim/machine';
 import type { UnitResult, UnitStore } from './memo';
@@ -126,41 +126,6 @@ function installedAs(ws: Workspace, member: string): Set<string> {
     for (const h of fileFact(f, `installed as ${member}`, () => [...f.text.matchAll(re)].map((m) => m[1]))) {
       if (h !== 'NULL') out.add(h);
     }
-  }
-  return out;
-}
-
-const LOOPS: ReadonlySet<string> = new Set(['while_statement', 'for_statement', 'do_statement']);
-
-/**
- * queueDrainers - the functions that drain a driver's hardware queue into the core: in a loop, they
- * call a function of their own file that reports page requests (`iommu_report_device_fault()`), as
- * VT-d's `prq_event_thread()` calls `intel_prq_report()` once per descriptor. Each with the reporter.
- */
-export function queueDrainers(ws: Workspace): { file: string; name: string; reports: string }[] {
-  const out: { file: string; name: string; reports: string }[] = [];
-  for (const f of ws.files.values()) {
-    if (!f.path.endsWith('.c')) continue;
-    out.push(...fileFact(f, 'queue drainers', () => {
-      const reporters = new Set(f.functions.filter((fn) => fn.calls.some((c) => !c.field && c.name === 'iommu_report_device_fault')).map((fn) => fn.name));
-      const found: { file: string; name: string; reports: string }[] = [];
-      if (!reporters.size) return found;
-      for (const fn of f.functions) {
-        if (reporters.has(fn.name) || !fn.calls.some((c) => !c.field && reporters.has(c.name))) continue;
-        let reports: string | undefined;
-        const walk = (n: Ast, inLoop: boolean): void => {
-          if (reports) return;
-          if (inLoop && n.type === 'call_expression') {
-            const callee = n.children[0];
-            if (callee?.type === 'identifier' && reporters.has(callee.text!)) reports = callee.text!;
-          }
-          for (const c of n.children) walk(c, inLoop || LOOPS.has(n.type));
-        };
-        walk(astOf(fn, f), false);
-        if (reports) found.push({ file: f.path, name: fn.name, reports });
-      }
-      return found;
-    }));
   }
   return out;
 }

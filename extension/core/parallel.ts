@@ -10,20 +10,18 @@ import { availableParallelism } from 'node:os';
 import { Workspace, type ReadLog } from './index';
 import { analyzeWorkspace } from './analyze';
 import { loadLanguage } from './parse/parser';
-import { CheckCache } from './cache/index';
+import { CheckCache, resultOptions, type ResultOptions } from './cache/index';
 import type { UnitResult, UnitStore } from './memo';
 import type { AnalyzeOptions, SourceFile } from './types';
 
 /** How many units a run can share out by claims; past that, every worker runs what is left. */
 const MAX_CLAIMS = 1 << 18;
 
-/** The options a worker is given: the ones that change the result (no callbacks, no stores). */
-type WorkerOptions = Pick<AnalyzeOptions, 'functions' | 'scenarios' | 'maxPaths' | 'loopBound' | 'callDepth' | 'maxStates' | 'kernelWide'>;
-
 interface WorkerInput {
   iopfLensWorker: true;
   files: SourceFile[];
-  opts: WorkerOptions;
+  /** the options that change the result (no callbacks, no stores) */
+  opts: ResultOptions;
   claims: Int32Array;
   /** the directory of the unit cache the workers share, when the run has one */
   cacheDir?: string;
@@ -42,8 +40,7 @@ export function defaultJobs(): number {
 export async function analyzeInWorkers(files: SourceFile[], opts: AnalyzeOptions, jobs: number, entry: string, cacheDir?: string): Promise<Map<string, UnitResult>> {
   const claims = new Int32Array(new SharedArrayBuffer(4 * MAX_CLAIMS));
   const input: WorkerInput = {
-    iopfLensWorker: true, files, claims, cacheDir,
-    opts: { functions: opts.functions, scenarios: opts.scenarios, maxPaths: opts.maxPaths, loopBound: opts.loopBound, callDepth: opts.callDepth, maxStates: opts.maxStates, kernelWide: opts.kernelWide },
+    iopfLensWorker: true, files, claims, cacheDir, opts: resultOptions(opts),
   };
   const results = new Map<string, UnitResult>();
   // From the sources (a test under tsx), a worker needs the same loader to read TypeScript.

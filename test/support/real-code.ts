@@ -3,7 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Workspace } from '../../extension/core/index';
-import { analyzeWorkspace, queueDrainers } from '../../extension/core/analyze';
+import { analyzeWorkspace } from '../../extension/core/analyze';
+import { queueDrainers } from '../../extension/core/sim/drains';
 import type { AnalysisResult, Finding, FunctionSummary } from '../../extension/core/types';
 import { KERNEL_DIRS, type KernelVersion, cFiles } from './kernel';
 

@@ -20,7 +20,15 @@ import { DiskStore, cacheDir, maxBytes, sha256 } from './store';
 export { cacheDir, maxBytes, SCHEMA } from './store';
 
 /** The options of an analysis that change its result. */
-type ResultOptions = Pick<AnalyzeOptions, 'functions' | 'scenarios' | 'maxPaths' | 'loopBound' | 'callDepth' | 'maxStates' | 'kernelWide'>;
+export type ResultOptions = Pick<AnalyzeOptions, 'functions' | 'scenarios' | 'maxPaths' | 'loopBound' | 'callDepth' | 'maxStates' | 'kernelWide'>;
+
+/** resultOptions - those of @opts alone (no callbacks, no stores): what names a result, and what a worker is given. */
+export function resultOptions(opts: ResultOptions): ResultOptions {
+  return {
+    functions: opts.functions, scenarios: opts.scenarios, maxPaths: opts.maxPaths, loopBound: opts.loopBound,
+    callDepth: opts.callDepth, maxStates: opts.maxStates, kernelWide: opts.kernelWide,
+  };
+}
 
 /** What a kept unit read: each as a hash of what it was. */
 interface Deps {
@@ -175,10 +183,7 @@ export class CheckCache {
 
   /** The name of the result of analysing @files with @opts (undefined when the cache cannot be used). */
   runKey(files: SourceFile[], opts: ResultOptions): string | undefined {
-    const o: ResultOptions = {
-      functions: opts.functions, scenarios: opts.scenarios, maxPaths: opts.maxPaths, loopBound: opts.loopBound,
-      callDepth: opts.callDepth, maxStates: opts.maxStates, kernelWide: opts.kernelWide,
-    };
+    const o = resultOptions(opts);
     return this.disk.guard(() => `run-${sha256(JSON.stringify([this.identity, o, files.map((f) => [f.path, sha256(f.text)])]))}`, undefined);
   }
 

@@ -19,6 +19,7 @@ import { Obj, Value, World, ZERO, int, ptr, valueKey } from '../model/world';
 import type { Finding, Severity, SourceRange, StateSnapshot, TraceStep } from '../types';
 import { contractFor, fieldContractFor, LAZY } from '../model/contracts';
 import { Cut } from './cut';
+import { drainsQueue } from './drains';
 import { REF_GETTERS, REF_ITERATORS } from '../model/refs';
 import type { PageRequest } from '../model/world';
 import { RULES } from '../rules/rules';
@@ -1492,10 +1493,7 @@ export class Machine {
       if (this.stacks[this.tid].length > 1) this.settleCalleeRefs(refsAtEntry, storedAtEntry, frame.retval, !def.fn.isStatic, name, at);
     } finally {
       this.stacks[this.tid].pop();
-      if (frame.ringPinned !== undefined) {
-        this.oracle.pinned--;
-        this.ringPins--;
-      }
+      if (frame.ringPinned !== undefined) this.unpinQueue(frame);
     }
     return frame.retval ?? ZERO;
   }
@@ -1504,6 +1502,19 @@ export class Machine {
   private epoch = 0;
   /** How many of the oracle's pins stand for an ordinary queue entry being handled (CfgNode.ring, loopTest). */
   private ringPins = 0;
+
+  /** pinQueue - what @frame runs until the test of queue loop @id comes again (or it returns) takes its usual way. */
+  private pinQueue(frame: Frame, id: number): void {
+    frame.ringPinned = id;
+    this.oracle.pinned++;
+    this.ringPins++;
+  }
+
+  private unpinQueue(frame: Frame): void {
+    frame.ringPinned = undefined;
+    this.oracle.pinned--;
+    this.ringPins--;
+  }
 
   /** Results of one-way callees (runOneWay()) by callee, arguments and, unless pure, epoch. */
   private oneWayResults = new Map<string, Value>();
@@ -1521,22 +1532,6 @@ export class Machine {
       for (const k of [...this.symErr.keys()]) if (!errs.has(k)) this.symErr.delete(k);
       this.ranges = ranges;
     };
-  }
-
-  /**
-   * drainsQueue - whether the loop @stmt of @frame's function hands what it takes off a queue to the
-   * core: it calls, in its body, a function of the same file that reports page requests
-   * (`iommu_report_device_fault()`), as SMMUv3's event thread calls arm_smmu_handle_evt().
-   */
-  private drainsQueue(frame: Frame, stmt: Ast): boolean {
-    const file = this.ws.files.get(frame.file);
-    if (!file) return false;
-    // Asked at every pass of every loop: answered once per loop of the file.
-    return fileFact(file, `drains a queue ${stmt.start}`, () => {
-      const reporters = file.functions.filter((fn) => fn.calls.some((c) => !c.field && c.name === 'iommu_report_device_fault')).map((fn) => fn.name);
-      const text = this.src(stmt);
-      return reporters.some((r) => new RegExp(`\\b${r}\\s*\\(`).test(text));
-    });
   }
 
   /**
@@ -1820,12 +1815,8 @@ export class Machine {
           let v: Value, t: boolean;
           const raw = this.src(node.ast!);
           try {
-            if (frame.ringPinned === node.id) {
-              // Back at the test of a ring whose first descriptor was handled along one path.
-              frame.ringPinned = undefined;
-              this.oracle.pinned--;
-              this.ringPins--;
-            }
+            // Back at the test of a queue whose ordinary entry was handled along one path.
+            if (frame.ringPinned === node.id) this.unpinQueue(frame);
             v = node.compound ? yield* this.compoundTest(node.ast!, frame, raw) : yield* this.eval(node.ast!, frame);
             if (node.either && this.wouldGuess(v)) {
               // Either arm only sets locals that are stored, never tested: one path, with them unknown.
@@ -1834,7 +1825,8 @@ export class Machine {
               id = node.either.join;
               break;
             }
-            const drain = node.ring ? 'ring' : node.loopTest && this.drainsQueue(frame, node.loopTest.stmt) ? node.loopTest.kind : undefined;
+            const file = node.loopTest && this.ws.files.get(frame.file);
+            const drain = node.ring ? 'ring' : file && drainsQueue(file, node.loopTest!.stmt) ? node.loopTest!.kind : undefined;
             // Once the path has picked what the queue holds, the loop runs that many times, whatever
             // its test reads (a callee that found the queue empty once answers the same while
             // nothing was written).
@@ -1862,11 +1854,7 @@ export class Machine {
                 // The first entry is an ordinary one, alone or before one of any kind: every kind
                 // is met, after what an ordinary entry leaves for the next, without the product of
                 // every kind with every kind. A do-while has met one of any kind before its test.
-                if (left > 0) {
-                  frame.ringPinned = node.id;
-                  this.oracle.pinned++;
-                  this.ringPins++;
-                }
+                if (left > 0) this.pinQueue(frame, node.id);
               }
               const more = left > 0;
               if (more) frame.rings!.set(node.id, left - 1);
@@ -1876,9 +1864,7 @@ export class Machine {
               if (!more && frame.ringAny?.delete(node.id) && frame.ringPinned === undefined) {
                 // What follows a queue that held an entry of any kind takes its usual way: each of
                 // its own branches is met after an ordinary queue, not once per kind of entry.
-                frame.ringPinned = node.id;
-                this.oracle.pinned++;
-                this.ringPins++;
+                this.pinQueue(frame, node.id);
                 this.step(node.ast, 'after the queue', 'what follows runs its usual way (every test takes its usual answer); its other ways are run after an ordinary queue');
               }
               id = more ? body : out;
